@@ -1,0 +1,82 @@
+"""The ``megaroth`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from decimal import Decimal
+from typing import Any
+
+import click
+
+from engine import ScenarioError, evaluate, parse_scenario
+from engine.result import Result
+
+
+class _InputError(click.ClickException):
+    """Bad input: exit code 2 with ``error: <field>: <what is wrong>``."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="megaroth")
+def main() -> None:
+    """megaroth: does a Mega Backdoor Roth work for you, and how much can go in?
+
+    Education, not tax advice.
+    """
+
+
+def _read_scenario(source: str) -> Any:
+    try:
+        if source == "-":
+            text = sys.stdin.read()
+        else:
+            with open(source, encoding="utf-8") as fh:
+                text = fh.read()
+    except OSError as exc:
+        raise _InputError(f"{source}: cannot read the file ({exc.strerror})") from exc
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise _InputError(
+            f"scenario: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from exc
+
+
+def format_trace(result: Result) -> str:
+    """The trace as readable text: each figure, its rule, the arithmetic and the source."""
+    lines = [f"Tax year {result.tax_year} (rules {result.rules_version}): {result.verdict}", ""]
+    for n, entry in enumerate(result.trace, 1):
+        amount = "" if entry.amount is None else f"  = {entry.amount:,.2f}"
+        lines.append(f"{n:2}. [{entry.rule}]{amount}")
+        lines.append(f"    {entry.text}")
+        lines.append(f"    Source: {entry.source}")
+    if result.warnings:
+        lines += ["", "Warnings:"]
+        lines += [f"  - {w.code}: {w.message}" for w in result.warnings]
+    lines += ["", "Next steps:"]
+    lines += [f"  {n}. {s}" for n, s in enumerate(result.next_steps, 1)]
+    return "\n".join(lines)
+
+
+@main.command("evaluate")
+@click.argument("source", metavar="FILE|-")
+@click.option("--explain", is_flag=True, help="Print the trace as readable text instead of JSON.")
+def evaluate_command(source: str, explain: bool) -> None:
+    """Read a scenario (JSON, see CONTRACT.md) and print the result as JSON."""
+    data = _read_scenario(source)
+    try:
+        scenario = parse_scenario(data)
+    except ScenarioError as exc:
+        raise _InputError(f"{exc.field}: {exc.message}") from exc
+    result = evaluate(scenario)
+    click.echo(format_trace(result) if explain else result.to_json())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The channel-agnostic conversation: questions, flow, templates and storage."""

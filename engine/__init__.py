@@ -1,0 +1,28 @@
+"""megaroth's rules engine: pure, deterministic Mega Backdoor Roth figures.
+
+Public API::
+
+    parse_scenario(data) -> Scenario      # raises ScenarioError naming the field
+    evaluate(scenario) -> Result          # Result.to_dict() / Result.to_json()
+    supported_years() -> tuple[int, ...]
+"""
+
+from engine.evaluate import evaluate, rules_version
+from engine.figures import UnsupportedYear, YearFigures, figures_for, supported_years
+from engine.result import Result
+from engine.scenario import Job, Plan, Scenario, ScenarioError, parse_scenario
+
+__all__ = [
+    "Job",
+    "Plan",
+    "Result",
+    "Scenario",
+    "ScenarioError",
+    "UnsupportedYear",
+    "YearFigures",
+    "evaluate",
+    "figures_for",
+    "parse_scenario",
+    "rules_version",
+    "supported_years",
+]

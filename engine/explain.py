@@ -1,0 +1,678 @@
+"""Words for the figures: the trace, the warnings and the next steps.
+
+Every sentence comes from ``messages.yaml`` through :func:`engine.text.say`; this module decides
+which sentences apply to this person and fills in their figures.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+from typing import Protocol
+
+from engine.compute import Computation, PlanFigures
+from engine.money import ZERO, round_cents, usd
+from engine.result import (
+    RothIraResult,
+    RothMaximizingAlternative,
+    SoloOption,
+    TraceEntry,
+    Warning,
+)
+from engine.rules.roth_ira import phase_out_range
+from engine.rules.routes import MEGA_ROUTES, is_402g_plan
+from engine.scenario import MAX
+from engine.text import say, section
+
+__all__ = ["explain", "job_label"]
+
+
+def job_label(c: Computation, job: int) -> str:
+    """``your job``, or ``your job #2`` when the person has two of the same kind."""
+    jobs = c.scenario.jobs
+    kind = jobs[job].type
+    name = section("job_names")[kind]
+    same = [i for i, j in enumerate(jobs) if j.type == kind]
+    return name if len(same) == 1 else f"{name} #{same.index(job) + 1}"
+
+
+def _plan_name(p: PlanFigures) -> str:
+    return section("plan_names")[p.plan.type]
+
+
+def explain(
+    c: Computation,
+    verdict: str,
+    roth_ira: RothIraResult,
+    option: SoloOption | None,
+    alternative: RothMaximizingAlternative | None,
+) -> tuple[tuple[Warning, ...], tuple[str, ...], tuple[TraceEntry, ...]]:
+    trace = _trace(c, roth_ira, option, alternative)
+    warnings = _warnings(c, verdict, roth_ira, option)
+    steps = _next_steps(c, verdict, roth_ira, option, alternative, warnings)
+    return warnings, steps, trace
+
+
+# --- trace ---------------------------------------------------------------------------------
+
+
+def _trace(
+    c: Computation,
+    roth_ira: RothIraResult,
+    option: SoloOption | None,
+    alternative: RothMaximizingAlternative | None,
+) -> tuple[TraceEntry, ...]:
+    fig = c.fig
+    s = c.scenario
+    out: list[TraceEntry] = []
+
+    def add(rule: str, key: str, amount: Decimal | None, source: str, /, **params: object) -> None:
+        shown = None if amount is None else round_cents(amount)
+        text = say("trace", key, amount=usd(shown) if shown is not None else "", **params)
+        out.append(TraceEntry(rule=rule, text=text, amount=shown, source=source))
+
+    add(
+        "IRC §402(g)(1)",
+        "deferral_limit",
+        c.deferral_limit,
+        fig.source("elective_deferral_limit"),
+        year=s.tax_year,
+    )
+    if c.catch_up_age_amount == 0:
+        add("IRC §414(v)", "catch_up_none", ZERO, fig.source("catch_up_50"), age=s.age)
+    else:
+        sixty = fig.catch_up_60_63 is not None and c.catch_up_age_amount == fig.catch_up_60_63
+        add(
+            "IRC §414(v)(2)(E)" if sixty else "IRC §414(v)(2)(B)(i)",
+            "catch_up",
+            c.catch_up_limit,
+            fig.source("catch_up_60_63" if sixty else "catch_up_50"),
+            age=s.age,
+            age_amount=usd(c.catch_up_age_amount),
+            which=say("trace", "catch_up_which_60_63" if sixty else "catch_up_which_50"),
+        )
+    se = c.se_tax
+    if se is not None:
+        if se.total == 0:
+            add(
+                "IRC §1402(b)(2)",
+                "se_tax_none",
+                ZERO,
+                fig.source("se_minimum_net_earnings"),
+                net_earnings=usd(se.net_earnings),
+                net_profit=usd(se.net_profit),
+                floor=usd(fig.se_minimum_net_earnings),
+            )
+        else:
+            add(
+                "IRC §1401, §1402",
+                "se_tax",
+                se.total,
+                f"{fig.source('social_security_wage_base')}; {fig.source('se_oasdi_rate')}",
+                net_profit=usd(se.net_profit),
+                net_earnings=usd(se.net_earnings),
+                oasdi_base=usd(se.oasdi_base),
+                wage_base=usd(fig.social_security_wage_base),
+                w2=usd(se.w2_social_security_wages),
+                oasdi=usd(se.oasdi),
+                medicare=usd(se.medicare),
+            )
+        for i, job in enumerate(s.jobs):
+            if job.type == "self_employed":
+                add(
+                    "IRC §164(f); §401(c)(2)",
+                    "nese",
+                    c.pay[i],
+                    fig.source("se_tax_deduction_share"),
+                    job=job_label(c, i).capitalize(),
+                    net_profit=usd(job.net_profit or ZERO),
+                    deduction=usd(c.se_deduction[i]),
+                )
+    for p in c.plans:
+        _trace_plan(c, p, add)
+    add(
+        "Mega Backdoor Roth",
+        "mega_total",
+        c.mega_backdoor_total,
+        "IRS Notice 2014-54; IRC §402A(c)(4)",
+    )
+    if option is not None:
+        add(
+            "Solo 401(k) option",
+            "solo_option",
+            option.after_tax_room,
+            "IRS 'One-Participant 401(k) Plans'; IRC §415(c)",
+            job=job_label(c, option.job).capitalize(),
+            deferrals=usd(option.employee_deferrals),
+            employer=usd(option.max_employer_contribution),
+        )
+    if alternative is not None:
+        add(
+            "IRC §415(c); §401(c)(2)",
+            "roth_maximizing",
+            alternative.roth_total,
+            fig.source("annual_additions_limit"),
+            job=job_label(c, alternative.job).capitalize(),
+            deferrals=usd(alternative.employee_deferrals),
+            room=usd(alternative.after_tax_room),
+            nese=usd(c.pay[alternative.job]),
+            dollar_limit=usd(fig.annual_additions_limit),
+            difference=usd(alternative.difference),
+        )
+    _trace_roth_ira(c, roth_ira, add)
+    return tuple(out)
+
+
+def _trace_plan(c: Computation, p: PlanFigures, add: _Add) -> None:
+    fig = c.fig
+    job = job_label(c, p.job).capitalize()
+    plan = _plan_name(p)
+    if not is_402g_plan(p.plan):
+        add(
+            "IRC §457(e)(15)",
+            "limit_457b",
+            p.annual_additions_limit,
+            fig.source("section_457b_limit"),
+            job=job,
+            plan_limit=usd(fig.section_457b_limit),
+            compensation=usd(p.compensation),
+        )
+    elif p.job_type == "self_employed":
+        add(
+            "IRC §415(c)(1); §401(c)(2)",
+            "limit_self_employed",
+            p.annual_additions_limit,
+            fig.source("annual_additions_limit"),
+            job=job,
+            plan=plan,
+            nese=usd(p.pay),
+            employer=usd(p.employer),
+            compensation=usd(p.compensation),
+            dollar_limit=usd(fig.annual_additions_limit),
+        )
+    else:
+        add(
+            "IRC §415(c)(1); §415(c)(3)",
+            "limit_employee",
+            p.annual_additions_limit,
+            fig.source("annual_additions_limit"),
+            job=job,
+            plan=plan,
+            dollar_limit=usd(fig.annual_additions_limit),
+            compensation=usd(p.compensation),
+        )
+    asked = p.plan.employee_deferrals
+    deferral_source = fig.source(
+        "elective_deferral_limit" if is_402g_plan(p.plan) else "section_457b_limit"
+    )
+    if asked == MAX:
+        add("IRC §402(g)", "deferrals_max", p.deferrals, deferral_source, job=job, plan=plan)
+    else:
+        cut = (
+            ""
+            if p.deferrals_cut_by is None
+            else say("trace", f"deferrals_cut_{p.deferrals_cut_by}", asked=usd(asked))
+        )
+        add(
+            "IRC §402(g)",
+            "deferrals_given",
+            p.deferrals,
+            deferral_source,
+            job=job,
+            plan=plan,
+            cut=cut,
+        )
+    ws = p.worksheet
+    if ws is not None and p.job_type == "self_employed":
+        add(
+            "IRC §404(a)(8), §404(l); IRS Pub. 560",
+            "employer_self_employed",
+            ws.maximum,
+            fig.source("employer_deduction_rate"),
+            job=job,
+            plan=plan,
+            step5=usd(ws.rate_limit),
+            comp_limit=usd(fig.compensation_limit),
+            step6=usd(ws.compensation_limit),
+            step10=usd(ws.annual_additions_left),
+            step12=usd(ws.earned_income_left),
+            employer=usd(p.employer),
+        )
+    elif ws is not None:
+        add(
+            "IRC §404(a)(3)",
+            "employer_s_corp",
+            ws.maximum,
+            fig.source("employer_deduction_rate"),
+            job=job,
+            plan=plan,
+            comp_limit=usd(fig.compensation_limit),
+            step5=usd(ws.rate_limit),
+            step10=usd(ws.annual_additions_left),
+            step12=usd(ws.earned_income_left),
+            employer=usd(p.employer),
+        )
+    else:
+        given = p.plan.employer_contributions
+        cut = (
+            ""
+            if not p.employer_cut
+            else say("trace", "employer_cut", asked=usd(Decimal(given)), amount=usd(p.employer))
+        )
+        add(
+            "IRC §415(c)(2)",
+            "employer_given",
+            p.employer,
+            fig.source("annual_additions_limit"),
+            job=job,
+            plan=plan,
+            cut=cut,
+        )
+    if not is_402g_plan(p.plan):
+        add("IRC §457(b)", "after_tax_457b", ZERO, fig.source("section_457b_limit"), job=job)
+        return
+    if not p.takes_after_tax:
+        add("IRC §415(c)", "after_tax_none", ZERO, "Plan document", job=job, plan=plan)
+        return
+    rest = ""
+    if p.binding_limit == "plan_cap" and p.plan_cap is not None:
+        rest = say("trace", "after_tax_cap", cap=usd(p.plan_cap), amount=usd(p.after_tax_room))
+    elif p.binding_limit == "shared_limit":
+        rest = say("trace", "after_tax_shared", amount=usd(p.after_tax_room))
+    common = {
+        "job": job,
+        "plan": plan,
+        "deferrals": usd(p.deferrals),
+        "employer": usd(p.employer),
+        "own": usd(p.own_room),
+        "rest": rest,
+    }
+    if p.job_type == "self_employed":
+        add(
+            "IRC §415(c)(1)(A); §401(c)(2)",
+            "after_tax_self_employed",
+            p.after_tax_room,
+            fig.source("annual_additions_limit"),
+            dollar_limit=usd(fig.annual_additions_limit),
+            nese=usd(p.pay),
+            **common,
+        )
+    else:
+        add(
+            "IRC §415(c)(1)",
+            "after_tax_employee",
+            p.after_tax_room,
+            fig.source("annual_additions_limit"),
+            limit=usd(p.annual_additions_limit),
+            **common,
+        )
+    add(
+        "IRC §402A(c)(4); Notice 2014-54",
+        "route",
+        p.after_tax_room,
+        "IRS Notice 2014-54; IRS Notice 2013-74",
+        job=job,
+        plan=plan,
+        route=section("route_names")[p.route],
+    )
+
+
+def _trace_roth_ira(c: Computation, roth_ira: RothIraResult, add: _Add) -> None:
+    fig = c.fig
+    s = c.scenario
+    catch_up = s.age >= 50
+    base = fig.ira_limit + (fig.ira_catch_up if catch_up else ZERO)
+    add(
+        "IRC §219(b)(5)",
+        "ira_limit",
+        roth_ira.contribution_limit,
+        fig.source("ira_catch_up" if catch_up else "ira_limit"),
+        year=s.tax_year,
+        base=usd(fig.ira_limit),
+        catch_up=say("trace", "ira_limit_catch_up", catch_up=usd(fig.ira_catch_up))
+        if catch_up
+        else "",
+        earned=say("trace", "ira_limit_earned", earned_income=usd(c.earned_income))
+        if roth_ira.contribution_limit < base
+        else "",
+    )
+    magi = s.magi
+    if magi is None or roth_ira.direct_allowed is None:
+        add("IRC §408A(c)(3)", "roth_ira_not_asked", None, "IRC §408A(c)(3)")
+        return
+    phase = phase_out_range(s.filing_status, fig)
+    name = {
+        "married_joint": "roth_ira_phaseout_joint",
+        "married_separate": "roth_ira_phaseout_married_separate",
+    }.get(s.filing_status, "roth_ira_phaseout_single")
+    params: dict[str, object] = {
+        "magi": usd(magi),
+        "start": usd(phase.start),
+        "end": usd(phase.end),
+        "status": section("phase_out_status")[s.filing_status],
+    }
+    source = f"{fig.source(name)}; {fig.source('roth_ira_reduced_limit_rounding')}"
+    limit = roth_ira.contribution_limit
+    if magi <= phase.start:
+        add("IRC §408A(c)(3)", "roth_ira_full", roth_ira.direct_allowed, source, **params)
+    elif magi >= phase.end:
+        add("IRC §408A(c)(3)", "roth_ira_none", ZERO, source, **params)
+    else:
+        raw = limit - limit * (magi - phase.start) / phase.width
+        add(
+            "IRC §408A(c)(3); Treas. Reg. §1.408A-3",
+            "roth_ira_reduced",
+            roth_ira.direct_allowed,
+            source,
+            limit=usd(limit),
+            width=usd(phase.width),
+            raw=usd(raw),
+            **params,
+        )
+
+
+# --- warnings ------------------------------------------------------------------------------
+
+
+def _percent(part: Decimal, whole: Decimal) -> str:
+    return f"{(part * 100 / whole):.0f}" if whole > 0 else "0"
+
+
+def _warnings(
+    c: Computation, verdict: str, roth_ira: RothIraResult, option: SoloOption | None
+) -> tuple[Warning, ...]:
+    fig = c.fig
+    s = c.scenario
+    out: list[Warning] = []
+
+    def warn(code: str, key: str | None = None, **params: object) -> None:
+        out.append(Warning(code, say("warnings", key or code, **params)))
+
+    by_job = {p.job: p for p in c.plans}
+    for job_index, kind in c.excess:
+        p = by_job[job_index]
+        if kind == "employer":
+            warn(
+                "excess_contributions",
+                plan=_plan_name(p),
+                asked=usd(Decimal(p.plan.employer_contributions)),
+                applied=usd(p.employer),
+            )
+            continue
+        limit = fig.section_457b_limit if kind == "457b" else c.deferral_limit
+        warn(
+            "excess_deferrals",
+            what=f"The deferrals to the {_plan_name(p)} at {job_label(c, job_index)} are",
+            why=say("warnings", f"excess_deferrals_{kind}", limit=usd(limit)),
+            applied=usd(p.deferrals),
+        )
+    for p in c.plans:
+        job = s.jobs[p.job]
+        label = job_label(c, p.job)
+        if p.route == "unknown":
+            missing = "after_tax" if p.plan.after_tax == "unknown" else "route"
+            warn(
+                "plan_features_unknown",
+                plan=_plan_name(p),
+                job=label,
+                missing=section("features_missing")[missing],
+            )
+        if p.plan.type == "solo_401k" and job.has_employees:
+            warn("solo_401k_not_allowed", job_name=label.capitalize())
+        if p.takes_after_tax and (job.type == "employee" or job.has_employees):
+            warn("acp_testing", plan=_plan_name(p), job=label, hce=usd(fig.hce_threshold))
+        if p.route == "in_service_rollover":
+            pretax, after_tax = p.plan.pretax_balance, p.plan.after_tax_balance
+            if pretax is None or pretax > 0:
+                share = ""
+                if pretax is not None and after_tax is not None:
+                    share = say(
+                        "warnings",
+                        "pro_rata_in_service_share",
+                        pretax=usd(pretax),
+                        after_tax=usd(after_tax),
+                        percent=_percent(pretax, pretax + after_tax),
+                    )
+                warn("pro_rata_in_service", plan=_plan_name(p), share=share)
+    solo_doc = option is not None and verdict == "available_with_solo_401k"
+    solo_doc = solo_doc or any(
+        p.plan.type == "solo_401k"
+        and not s.jobs[p.job].has_employees
+        and p.route not in MEGA_ROUTES
+        for p in c.plans
+    )
+    if solo_doc:
+        warn("solo_401k_document")
+    plan_names = section("plan_names")
+    for members in c.groups:
+        named = [
+            (by_job[j].plan.type, j)
+            for j in members
+            if j in by_job and is_402g_plan(by_job[j].plan)
+        ]
+        if option is not None and option.job in members and option.job not in by_job:
+            named.append(("solo_401k", option.job))
+        if len(named) < 2:
+            continue
+        has_403b = any(kind == "403b" for kind, _ in named)
+        names = " and ".join(f"the {plan_names[kind]} at {job_label(c, j)}" for kind, j in named)
+        warn(
+            "controlled_group",
+            what=names[0].upper() + names[1:],
+            limit=usd(fig.annual_additions_limit),
+            why=say(
+                "warnings", "controlled_group_403b" if has_403b else "controlled_group_related"
+            ),
+        )
+    for p in c.plans:
+        if p.takes_after_tax and p.binding_limit == "compensation":
+            warn(
+                "compensation_cap",
+                "compensation_cap_415",
+                job=job_label(c, p.job),
+                compensation=usd(p.compensation),
+                dollar_limit=usd(fig.annual_additions_limit),
+            )
+    if any(c.pay[p.job] > fig.compensation_limit for p in c.plans):
+        warn("compensation_cap", "compensation_cap_401a17", limit=usd(fig.compensation_limit))
+    threshold = fig.roth_catch_up_wage_threshold
+    if threshold is not None and c.catch_up_limit > 0:
+        for p in c.plans:
+            job = s.jobs[p.job]
+            if job.type == "self_employed" or not is_402g_plan(p.plan):
+                continue
+            prior = job.prior_year_fica_wages
+            if prior is not None and prior > threshold:
+                wages = say(
+                    "warnings",
+                    "roth_catch_up_required_known",
+                    prior_year=s.tax_year - 1,
+                    wages=usd(prior),
+                )
+            elif prior is None and (job.compensation or ZERO) > threshold:
+                wages = say("warnings", "roth_catch_up_required_likely", prior_year=s.tax_year - 1)
+            else:
+                continue
+            warn(
+                "roth_catch_up_required",
+                plan=_plan_name(p),
+                wages_text=wages,
+                threshold=usd(threshold),
+            )
+    moving = [p for p in c.plans if p.route in MEGA_ROUTES and p.after_tax_room > 0]
+    if moving or any(p.route == "at_separation" and p.after_tax_room > 0 for p in c.plans):
+        earnings = sum((p.plan.after_tax_earnings or ZERO for p in c.plans), ZERO)
+        text = (
+            ""
+            if earnings == 0
+            else say("warnings", "earnings_taxable_amount", earnings=usd(earnings))
+        )
+        warn("earnings_taxable", earnings=text)
+    if verdict in ("available", "partial", "available_with_solo_401k") or roth_ira.backdoor:
+        warn("five_year_rule")
+    if roth_ira.backdoor and s.pretax_ira_balance > 0 and roth_ira.contribution_limit > 0:
+        conversion = roth_ira.contribution_limit - (roth_ira.direct_allowed or ZERO)
+        total = s.pretax_ira_balance + conversion
+        warn(
+            "ira_pro_rata",
+            balance=usd(s.pretax_ira_balance),
+            percent=_percent(s.pretax_ira_balance, total),
+            contribution=usd(conversion),
+        )
+    return tuple(out)
+
+
+# --- next steps ----------------------------------------------------------------------------
+
+
+def _next_steps(
+    c: Computation,
+    verdict: str,
+    roth_ira: RothIraResult,
+    option: SoloOption | None,
+    alternative: RothMaximizingAlternative | None,
+    warnings: tuple[Warning, ...],
+) -> tuple[str, ...]:
+    fig = c.fig
+    s = c.scenario
+    year = s.tax_year
+    codes = Counter(w.code for w in warnings)
+    steps: list[str] = []
+
+    def step(key: str, /, **params: object) -> None:
+        steps.append(say("next_steps", key, **params))
+
+    for p in c.plans:
+        if p.route == "unknown":
+            step(
+                "ask_plan", plan=_plan_name(p), job=job_label(c, p.job), room=usd(p.after_tax_room)
+            )
+    if roth_ira.backdoor and s.pretax_ira_balance > 0:
+        step("roll_ira_first", balance=usd(s.pretax_ira_balance))
+    if codes["excess_deferrals"]:
+        step("fix_excess", limit=usd(c.deferral_limit))
+    if option is not None and verdict == "available_with_solo_401k":
+        plan = s.jobs[option.job].plan
+        key = "open_solo_401k" if plan is None else "amend_solo_401k"
+        step(key, job=job_label(c, option.job), year=year, room=usd(option.after_tax_room))
+    moving = [p for p in c.plans if p.route in MEGA_ROUTES and p.after_tax_room > 0]
+    for p in moving:
+        label = job_label(c, p.job)
+        step(
+            "confirm_plan",
+            plan=_plan_name(p),
+            job=label,
+            room=usd(p.after_tax_room),
+            year=year,
+            route=section("route_names")[p.route],
+        )
+        catch_up = (
+            say("next_steps", "set_deferrals_catch_up", catch_up=usd(c.catch_up_limit))
+            if c.catch_up_limit > 0
+            else ""
+        )
+        if p.deferrals > 0:
+            step(
+                "set_deferrals",
+                plan=_plan_name(p),
+                job=label,
+                deferrals=usd(p.deferrals),
+                year=year,
+                catch_up=catch_up,
+            )
+        if p.worksheet is not None and p.employer > 0:
+            step("set_employer", job=label, employer=usd(p.employer))
+        step("elect_after_tax", plan=_plan_name(p), job=label, room=usd(p.after_tax_room))
+        step("convert_in_plan" if p.route == "in_plan_conversion" else "roll_in_service")
+    for p in c.plans:
+        if p.route == "at_separation" and p.after_tax_room > 0:
+            step(
+                "at_separation",
+                plan=_plan_name(p),
+                job=job_label(c, p.job),
+                room=usd(p.after_tax_room),
+            )
+    if verdict in ("unavailable", "partial"):
+        for p in c.plans:
+            if (
+                s.jobs[p.job].type == "employee"
+                and p.route in ("none", "at_separation")
+                and is_402g_plan(p.plan)
+            ):
+                step("ask_employer_features", plan=_plan_name(p))
+                break
+    if alternative is not None:
+        step(
+            "roth_maximizing",
+            deferrals=usd(alternative.employee_deferrals),
+            room=usd(alternative.after_tax_room),
+            roth_total=usd(alternative.roth_total),
+            difference=usd(alternative.difference),
+        )
+    if codes["acp_testing"]:
+        step("acp_ask")
+    solo_in_use = [p for p in c.plans if p.plan.type == "solo_401k" and p.route in MEGA_ROUTES]
+    if solo_in_use or (option is not None and verdict == "available_with_solo_401k"):
+        step("solo_accounts")
+    _roth_ira_steps(c, roth_ira, step)
+    if moving:
+        step("form_1099r", year=year)
+    solo_plans = [
+        p for p in c.plans if p.plan.type == "solo_401k" and not s.jobs[p.job].has_employees
+    ]
+    if solo_plans or (option is not None and verdict == "available_with_solo_401k"):
+        assets = sum(
+            (
+                (p.plan.pretax_balance or ZERO)
+                + (p.plan.after_tax_balance or ZERO)
+                + (p.plan.after_tax_earnings or ZERO)
+                + p.deferrals
+                + p.employer
+                + p.after_tax_room
+                for p in solo_plans
+            ),
+            ZERO,
+        )
+        if assets > fig.form_5500ez_threshold:
+            step("form_5500ez", assets=usd(assets), threshold=usd(fig.form_5500ez_threshold))
+        else:
+            step("form_5500ez_watch", threshold=usd(fig.form_5500ez_threshold))
+    step("see_professional")
+    return tuple(steps)
+
+
+def _roth_ira_steps(c: Computation, roth_ira: RothIraResult, step: _Step) -> None:
+    s = c.scenario
+    limit = roth_ira.contribution_limit
+    if limit <= 0:
+        return
+    year = s.tax_year
+    if s.magi is None or roth_ira.direct_allowed is None:
+        step("roth_ira_ask_magi", limit=usd(limit), year=year)
+    elif roth_ira.direct_allowed >= limit:
+        step("roth_ira_direct", allowed=usd(limit), year=year, next_year=year + 1)
+    elif roth_ira.direct_allowed > 0:
+        step(
+            "roth_ira_partial",
+            magi=usd(s.magi),
+            allowed=usd(roth_ira.direct_allowed),
+            rest=usd(limit - roth_ira.direct_allowed),
+            year=year,
+        )
+        step("form_8606", year=year)
+    else:
+        step("roth_ira_backdoor", magi=usd(s.magi), limit=usd(limit), year=year)
+
+
+class _Add(Protocol):
+    """The trace's ``add`` closure."""
+
+    def __call__(
+        self, rule: str, key: str, amount: Decimal | None, source: str, /, **params: object
+    ) -> None: ...
+
+
+class _Step(Protocol):
+    """The next steps' ``step`` closure."""
+
+    def __call__(self, key: str, /, **params: object) -> None: ...

@@ -1,0 +1,42 @@
+"""The Roth IRA layer: the contribution limit and its MAGI phase-out."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from engine.figures import PhaseOut, YearFigures
+from engine.money import ZERO, round_up_to
+
+__all__ = ["ira_contribution_limit", "phase_out_range", "roth_ira_direct_contribution"]
+
+
+def ira_contribution_limit(age: int, earned_income: Decimal, fig: YearFigures) -> Decimal:
+    """§219(b)(5): the IRA limit plus the age-50 catch-up, never more than earned income."""
+    limit = fig.ira_limit + (fig.ira_catch_up if age >= 50 else ZERO)
+    return min(limit, earned_income)
+
+
+def phase_out_range(filing_status: str, fig: YearFigures) -> PhaseOut:
+    """§408A(c)(3): joint filers have their own range; married filing separately (having lived
+    together) phases out from $0 to $10,000; single and head of household share one."""
+    if filing_status == "married_joint":
+        return fig.roth_ira_phaseout_joint
+    if filing_status == "married_separate":
+        return fig.roth_ira_phaseout_married_separate
+    return fig.roth_ira_phaseout_single
+
+
+def roth_ira_direct_contribution(
+    limit: Decimal, magi: Decimal, phase_out: PhaseOut, fig: YearFigures
+) -> Decimal:
+    """Treas. Reg. §1.408A-3 A-3(b): the limit reduced in proportion to MAGI inside the range,
+    rounded up to the next $10, and $200 when the result is above zero but below $200."""
+    if magi <= phase_out.start:
+        return limit
+    if magi >= phase_out.end:
+        return ZERO
+    reduced = limit - limit * (magi - phase_out.start) / phase_out.width
+    reduced = round_up_to(reduced, fig.roth_ira_reduced_limit_rounding)
+    if ZERO < reduced < fig.roth_ira_reduced_limit_floor:
+        reduced = fig.roth_ira_reduced_limit_floor
+    return min(reduced, limit)

@@ -1,0 +1,345 @@
+"""The scenario (CONTRACT.md v1): typed input and its validation.
+
+:func:`parse_scenario` turns JSON-like data into a :class:`Scenario` or raises
+:class:`ScenarioError` naming the field at fault (``jobs[1].plan.employee_deferrals``) and what
+to put there instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from engine.figures import UnsupportedYear, figures_for, supported_years
+from engine.money import CENT
+
+__all__ = [
+    "FEATURE_VALUES",
+    "FILING_STATUSES",
+    "JOB_TYPES",
+    "MAX",
+    "MAX_AGE",
+    "MAX_JOBS",
+    "MIN_AGE",
+    "PLAN_TYPES",
+    "Job",
+    "Plan",
+    "Scenario",
+    "ScenarioError",
+    "parse_scenario",
+]
+
+Feature = Literal["yes", "no", "unknown"]
+FilingStatus = Literal["single", "married_joint", "married_separate", "head_of_household"]
+JobType = Literal["employee", "self_employed", "s_corp_owner"]
+PlanType = Literal["401k", "403b", "457b", "solo_401k"]
+Max = Literal["max"]
+
+MAX: Max = "max"
+FEATURE_VALUES: tuple[Feature, ...] = ("yes", "no", "unknown")
+FILING_STATUSES: tuple[FilingStatus, ...] = (
+    "single",
+    "married_joint",
+    "married_separate",
+    "head_of_household",
+)
+JOB_TYPES: tuple[JobType, ...] = ("employee", "self_employed", "s_corp_owner")
+PLAN_TYPES: tuple[PlanType, ...] = ("401k", "403b", "457b", "solo_401k")
+PLAN_TYPES_FOR_JOB: dict[str, tuple[str, ...]] = {
+    "employee": ("401k", "403b", "457b"),
+    "self_employed": ("solo_401k", "401k"),
+    "s_corp_owner": ("solo_401k", "401k"),
+}
+MIN_AGE = 14
+MAX_AGE = 120
+MAX_JOBS = 4
+MAX_MONEY = Decimal("1000000000")
+
+
+class ScenarioError(ValueError):
+    """Invalid scenario input; ``field`` is the path of the field at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    type: PlanType
+    after_tax: Feature
+    in_plan_conversion: Feature
+    in_service_withdrawal: Feature
+    employee_deferrals: Decimal | Max
+    employer_contributions: Decimal | Max
+    after_tax_cap: Decimal | None = None
+    after_tax_cap_percent: Decimal | None = None
+    pretax_balance: Decimal | None = None
+    after_tax_balance: Decimal | None = None
+    after_tax_earnings: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    type: JobType
+    plan: Plan | None
+    compensation: Decimal | None = None
+    net_profit: Decimal | None = None
+    prior_year_fica_wages: Decimal | None = None
+    has_employees: bool = False
+    related_to: int | None = None
+
+    @property
+    def is_business(self) -> bool:
+        """The person owns this business (sole proprietor, partner or S-corp owner)."""
+        return self.type != "employee"
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    tax_year: int
+    age: int
+    filing_status: FilingStatus
+    jobs: tuple[Job, ...]
+    magi: Decimal | None = None
+    pretax_ira_balance: Decimal = Decimal(0)
+
+
+# --- field parsers -------------------------------------------------------------------------
+
+
+def _fields(data: Any, path: str, allowed: tuple[str, ...], required: tuple[str, ...]) -> None:
+    where = path or "scenario"
+    if not isinstance(data, Mapping):
+        raise ScenarioError(where, f"must be an object, not {_kind(data)}")
+    for key in data:
+        if key not in allowed:
+            name = f"{path}.{key}" if path else str(key)
+            raise ScenarioError(name, f"unknown field; the fields here are {', '.join(allowed)}")
+    for key in required:
+        if key not in data:
+            name = f"{path}.{key}" if path else key
+            raise ScenarioError(name, "is required")
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return "a number"
+
+
+def _money(value: Any, field: str, *, allow_max: bool = False) -> Decimal:
+    hint = (
+        'a dollar amount such as 65000 or "max"' if allow_max else "a dollar amount such as 65000"
+    )
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ScenarioError(field, f"must be {hint}, not {_kind(value)}")
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value))
+    except InvalidOperation as exc:  # pragma: no cover - str() of a number is always valid
+        raise ScenarioError(field, f"must be {hint}") from exc
+    if not amount.is_finite():
+        raise ScenarioError(field, f"must be {hint}, not {value}")
+    if amount < 0:
+        raise ScenarioError(field, "must not be negative")
+    if amount > MAX_MONEY:
+        raise ScenarioError(field, "is larger than any amount this tool handles")
+    if amount != amount.quantize(CENT):
+        raise ScenarioError(field, "must have at most two decimals (dollars and cents)")
+    return amount + 0  # normalises -0 and keeps the exponent
+
+
+def _optional_money(data: Mapping[str, Any], key: str, path: str) -> Decimal | None:
+    value = data.get(key)
+    return None if value is None else _money(value, f"{path}.{key}" if path else key)
+
+
+def _money_or_max(value: Any, field: str, *, max_allowed: bool, why: str = "") -> Decimal | Max:
+    if value == MAX:
+        if not max_allowed:
+            raise ScenarioError(field, f'"max" is not allowed here{why}; give a dollar amount')
+        return MAX
+    if isinstance(value, str):
+        raise ScenarioError(field, 'must be a dollar amount such as 65000 or "max"')
+    return _money(value, field, allow_max=max_allowed)
+
+
+def _choice(value: Any, field: str, choices: tuple[str, ...]) -> Any:
+    if not isinstance(value, str) or value not in choices:
+        shown = repr(value) if isinstance(value, str) else _kind(value)
+        raise ScenarioError(field, f"must be one of {', '.join(choices)} (got {shown})")
+    return value
+
+
+def _integer(value: Any, field: str, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ScenarioError(field, f"must be {what}, not {_kind(value)}")
+    number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    if not number.is_finite() or number != number.to_integral_value():
+        raise ScenarioError(field, f"must be {what} (a whole number)")
+    if abs(number) > 10**6:
+        raise ScenarioError(field, f"must be {what}")
+    return int(number)
+
+
+# --- objects -------------------------------------------------------------------------------
+
+_PLAN_FIELDS = (
+    "type",
+    "after_tax",
+    "in_plan_conversion",
+    "in_service_withdrawal",
+    "after_tax_cap",
+    "after_tax_cap_percent",
+    "employee_deferrals",
+    "employer_contributions",
+    "pretax_balance",
+    "after_tax_balance",
+    "after_tax_earnings",
+)
+_JOB_FIELDS = (
+    "type",
+    "compensation",
+    "net_profit",
+    "prior_year_fica_wages",
+    "has_employees",
+    "related_to",
+    "plan",
+)
+_SCENARIO_FIELDS = ("tax_year", "age", "filing_status", "magi", "pretax_ira_balance", "jobs")
+
+
+def _parse_plan(data: Any, path: str, job_type: str) -> Plan:
+    _fields(data, path, _PLAN_FIELDS, ("type", "employee_deferrals", "employer_contributions"))
+    plan_type = _choice(data["type"], f"{path}.type", PLAN_TYPES)
+    fitting = PLAN_TYPES_FOR_JOB[job_type]
+    if plan_type not in fitting:
+        raise ScenarioError(
+            f"{path}.type",
+            f"a {plan_type} plan does not go with a {job_type} job; use {' or '.join(fitting)}",
+        )
+    features = {}
+    for key in ("after_tax", "in_plan_conversion", "in_service_withdrawal"):
+        features[key] = _choice(data.get(key, "unknown"), f"{path}.{key}", FEATURE_VALUES)
+    percent = _optional_money(data, "after_tax_cap_percent", path)
+    if percent is not None and percent > 100:
+        raise ScenarioError(f"{path}.after_tax_cap_percent", "must be a percent from 0 to 100")
+    employer_max = job_type != "employee"
+    return Plan(
+        type=plan_type,
+        after_tax=features["after_tax"],
+        in_plan_conversion=features["in_plan_conversion"],
+        in_service_withdrawal=features["in_service_withdrawal"],
+        employee_deferrals=_money_or_max(
+            data["employee_deferrals"], f"{path}.employee_deferrals", max_allowed=True
+        ),
+        employer_contributions=_money_or_max(
+            data["employer_contributions"],
+            f"{path}.employer_contributions",
+            max_allowed=employer_max,
+            why=" for an employer you do not own (give the match you expect)",
+        ),
+        after_tax_cap=_optional_money(data, "after_tax_cap", path),
+        after_tax_cap_percent=percent,
+        pretax_balance=_optional_money(data, "pretax_balance", path),
+        after_tax_balance=_optional_money(data, "after_tax_balance", path),
+        after_tax_earnings=_optional_money(data, "after_tax_earnings", path),
+    )
+
+
+def _parse_job(data: Any, path: str, count: int, index: int) -> Job:
+    _fields(data, path, _JOB_FIELDS, ("type",))
+    job_type = _choice(data["type"], f"{path}.type", JOB_TYPES)
+    if job_type == "self_employed":
+        if "net_profit" not in data:
+            raise ScenarioError(f"{path}.net_profit", "is required for a self_employed job")
+        for key in ("compensation", "prior_year_fica_wages"):
+            if data.get(key) is not None:
+                raise ScenarioError(
+                    f"{path}.{key}",
+                    "does not apply to a self_employed job (give net_profit instead)",
+                )
+        net_profit = _money(data["net_profit"], f"{path}.net_profit")
+        compensation = None
+    else:
+        if "compensation" not in data:
+            raise ScenarioError(f"{path}.compensation", f"is required for a {job_type} job")
+        if data.get("net_profit") is not None:
+            raise ScenarioError(
+                f"{path}.net_profit",
+                f"does not apply to a {job_type} job (give compensation, the W-2 pay)",
+            )
+        compensation = _money(data["compensation"], f"{path}.compensation")
+        net_profit = None
+    has_employees = data.get("has_employees", False)
+    if not isinstance(has_employees, bool):
+        raise ScenarioError(
+            f"{path}.has_employees", f"must be true or false, not {_kind(has_employees)}"
+        )
+    related_to = data.get("related_to")
+    if related_to is not None:
+        related_to = _integer(related_to, f"{path}.related_to", "the index of another job")
+        if not 0 <= related_to < count:
+            raise ScenarioError(
+                f"{path}.related_to",
+                f"points to job {related_to}, but the jobs are 0 to {count - 1}",
+            )
+        if related_to == index:
+            raise ScenarioError(f"{path}.related_to", "must point to another job, not this one")
+    plan_data = data.get("plan")
+    return Job(
+        type=job_type,
+        plan=None if plan_data is None else _parse_plan(plan_data, f"{path}.plan", job_type),
+        compensation=compensation,
+        net_profit=net_profit,
+        prior_year_fica_wages=_optional_money(data, "prior_year_fica_wages", path),
+        has_employees=has_employees,
+        related_to=related_to,
+    )
+
+
+def parse_scenario(data: Any) -> Scenario:
+    """Validate JSON-like data against the contract and return a :class:`Scenario`."""
+    _fields(data, "", _SCENARIO_FIELDS, ("tax_year", "age", "filing_status", "jobs"))
+    year = _integer(data["tax_year"], "tax_year", "a year such as 2026")
+    try:
+        figures_for(year)
+    except UnsupportedYear as exc:
+        raise ScenarioError("tax_year", str(exc)) from exc
+    age = _integer(data["age"], "age", "your age on 31 December, such as 45")
+    if not MIN_AGE <= age <= MAX_AGE:
+        raise ScenarioError("age", f"must be an age from {MIN_AGE} to {MAX_AGE} (got {age})")
+    status = _choice(data["filing_status"], "filing_status", FILING_STATUSES)
+    jobs_data = data["jobs"]
+    if not isinstance(jobs_data, list | tuple):
+        raise ScenarioError("jobs", f"must be a list of jobs, not {_kind(jobs_data)}")
+    if not 1 <= len(jobs_data) <= MAX_JOBS:
+        raise ScenarioError("jobs", f"must list 1 to {MAX_JOBS} jobs (got {len(jobs_data)})")
+    jobs = tuple(
+        _parse_job(item, f"jobs[{i}]", len(jobs_data), i) for i, item in enumerate(jobs_data)
+    )
+    pretax_ira = _optional_money(data, "pretax_ira_balance", "")
+    return Scenario(
+        tax_year=year,
+        age=age,
+        filing_status=status,
+        jobs=jobs,
+        magi=_optional_money(data, "magi", ""),
+        pretax_ira_balance=Decimal(0) if pretax_ira is None else pretax_ira,
+    )
+
+
+def supported_year_range() -> tuple[int, int]:
+    years = supported_years()
+    return years[0], years[-1]
