@@ -60,7 +60,7 @@ def format_trace(result: Result) -> str:
         lines += ["", "Warnings:"]
         lines += [f"  - {w.code}: {w.message}" for w in result.warnings]
     lines += ["", "Next steps:"]
-    lines += [f"  {n}. {s}" for n, s in enumerate(result.next_steps, 1)]
+    lines += [f"  {n}. {step}" for n, step in enumerate(result.next_steps, 1)]
     return "\n".join(lines)
 
 

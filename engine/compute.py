@@ -7,7 +7,7 @@ output in :mod:`engine.explain`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from engine.figures import YearFigures
@@ -82,7 +82,7 @@ class Computation:
     catch_up_limit: Decimal
     mega_backdoor_total: Decimal
     earned_income: Decimal
-    excess: list[tuple[int, str]] = field(default_factory=list)  # (job, what was cut)
+    excess: list[tuple[int, str]]  # (job, what was cut)
 
 
 def catch_up_for_age(age: int, fig: YearFigures) -> Decimal:
@@ -100,6 +100,13 @@ def _groups(jobs: tuple[Job, ...]) -> tuple[list[int], bool]:
     §414(b)/(c) as modified by §415(h)) form one; a 403(b) is aggregated with any business the
     participant controls (Treas. Reg. §1.415(f)-1(f)), including one that has no plan yet."""
     parent = list(range(len(jobs)))
+    for candidate in jobs:
+        if candidate.related_to is not None or (
+            candidate.plan is not None and candidate.plan.type == "403b"
+        ):
+            break
+    else:
+        return parent, False
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -125,14 +132,20 @@ def _groups(jobs: tuple[Job, ...]) -> tuple[list[int], bool]:
 
 def compute(s: Scenario, fig: YearFigures) -> Computation:
     jobs = s.jobs
+    count = len(jobs)
     # Pay for each job, and SE tax over all self-employment together.
-    w2_wages = sum((j.compensation or ZERO for j in jobs if j.type != "self_employed"), ZERO)
-    total_profit = sum((j.net_profit or ZERO for j in jobs if j.type == "self_employed"), ZERO)
-    se_tax = None
-    se_deduction = [ZERO] * len(jobs)
+    w2_wages = ZERO
+    total_profit = ZERO
+    self_employed = False
+    for job in jobs:
+        if job.type == "self_employed":
+            self_employed = True
+            total_profit += job.net_profit or ZERO
+        else:
+            w2_wages += job.compensation or ZERO
+    se_tax = self_employment_tax(total_profit, w2_wages, fig) if self_employed else None
+    se_deduction = [ZERO] * count
     pay: list[Decimal] = []
-    if any(j.type == "self_employed" for j in jobs):
-        se_tax = self_employment_tax(total_profit, w2_wages, fig)
     for i, job in enumerate(jobs):
         if job.type == "self_employed":
             profit = job.net_profit or ZERO
@@ -159,37 +172,30 @@ def compute(s: Scenario, fig: YearFigures) -> Computation:
             )
 
     excess: list[tuple[int, str]] = []
-    deferral_limit = fig.elective_deferral_limit
-    _place_deferrals(plans, deferral_limit, excess)
+    _place_deferrals(plans, fig.elective_deferral_limit, excess)
     _section_457b(plans, fig, excess)
     _employer_contributions(plans, fig, excess)
     _after_tax_room(plans, fig)
 
     catch_up_age = catch_up_for_age(s.age, fig)
-    catch_up_room = sum(
-        (
-            non_negative(
-                p.pay - p.deferrals - (p.employer if p.job_type == "self_employed" else ZERO)
-            )
-            for p in plans
-            if is_402g_plan(p.plan)
-        ),
-        ZERO,
-    )
-    catch_up_limit = floor_cents(min(catch_up_age, catch_up_room))
-    mega_total = sum((p.after_tax_room for p in plans if p.route in MEGA_ROUTES), ZERO)
-    earned = sum(
-        (
-            pay[i] - sum((p.employer for p in plans if p.job == i), ZERO)
-            if job.type == "self_employed"
-            else pay[i]
-            for i, job in enumerate(jobs)
-        ),
-        ZERO,
-    )
-    members: dict[int, list[int]] = {}
-    for i, g in enumerate(group_of):
-        members.setdefault(g, []).append(i)
+    catch_up_room = ZERO
+    mega_total = ZERO
+    earned = sum(pay, ZERO)
+    for p in plans:
+        if p.plan.type != "457b":
+            left = p.pay - p.deferrals
+            if p.job_type == "self_employed":
+                left -= p.employer
+                earned -= p.employer  # earned income is NESE less the plan contribution
+            catch_up_room += non_negative(left)
+        if p.route in MEGA_ROUTES:
+            mega_total += p.after_tax_room
+    groups: list[list[int]] = []
+    if len(set(group_of)) < count:
+        members: dict[int, list[int]] = {}
+        for i, g in enumerate(group_of):
+            members.setdefault(g, []).append(i)
+        groups = [m for m in members.values() if len(m) > 1]
     return Computation(
         scenario=s,
         fig=fig,
@@ -197,11 +203,11 @@ def compute(s: Scenario, fig: YearFigures) -> Computation:
         se_tax=se_tax,
         se_deduction=se_deduction,
         plans=plans,
-        groups=[m for m in members.values() if len(m) > 1],
+        groups=groups,
         aggregated_403b=aggregated_403b,
-        deferral_limit=deferral_limit,
+        deferral_limit=fig.elective_deferral_limit,
         catch_up_age_amount=catch_up_age,
-        catch_up_limit=catch_up_limit,
+        catch_up_limit=floor_cents(min(catch_up_age, catch_up_room)),
         mega_backdoor_total=mega_total,
         earned_income=non_negative(earned),
         excess=excess,

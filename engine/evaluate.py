@@ -8,7 +8,7 @@ from decimal import Decimal
 from engine.compute import Computation, PlanFigures, compute
 from engine.explain import explain
 from engine.figures import YearFigures, figures_for, supported_years
-from engine.money import ZERO
+from engine.money import ZERO, floor_cents, non_negative
 from engine.result import (
     PlanResult,
     Result,
@@ -43,7 +43,6 @@ def evaluate(scenario: Scenario) -> Result:
     alternative = roth_maximizing_alternative(scenario, fig, c, option)
     roth_ira = roth_ira_figures(scenario, fig, c)
     verdict = decide_verdict(c, option)
-    warnings, next_steps, trace = explain(c, verdict, roth_ira, option, alternative)
     return Result(
         tax_year=scenario.tax_year,
         rules_version=rules_version(),
@@ -53,11 +52,9 @@ def evaluate(scenario: Scenario) -> Result:
         plans=tuple(_plan_result(p) for p in c.plans),
         mega_backdoor_total=c.mega_backdoor_total,
         roth_ira=roth_ira,
-        warnings=warnings,
-        next_steps=next_steps,
-        trace=trace,
         solo_401k_option=option,
         roth_maximizing_alternative=alternative,
+        explain=lambda: explain(c, verdict, roth_ira, option, alternative),
     )
 
 
@@ -110,24 +107,35 @@ def _solo_candidates(scenario: Scenario) -> list[int]:
     return found
 
 
+def _solo_plan(current: Plan | None) -> Plan:
+    """A Solo 401(k) with after-tax contributions and in-plan Roth conversion, keeping the
+    amounts and balances of the person's current plan (or the most that fits)."""
+    if current is None:
+        return Plan(
+            type="solo_401k",
+            after_tax="yes",
+            in_plan_conversion="yes",
+            in_service_withdrawal="no",
+            employee_deferrals=MAX,
+            employer_contributions=MAX,
+        )
+    return dataclasses.replace(
+        current,
+        type="solo_401k",
+        after_tax="yes",
+        in_plan_conversion="yes",
+        after_tax_cap=None,
+        after_tax_cap_percent=None,
+    )
+
+
 def solo_401k_option(scenario: Scenario, fig: YearFigures) -> SoloOption | None:
     """What a Solo 401(k) with after-tax contributions and in-plan Roth conversion would allow
     for the business where it gives the most after-tax room (amounts the person gave are kept;
     otherwise the most that fits)."""
     best: SoloOption | None = None
     for job in _solo_candidates(scenario):
-        current = scenario.jobs[job].plan
-        plan = Plan(
-            type="solo_401k",
-            after_tax="yes",
-            in_plan_conversion="yes",
-            in_service_withdrawal="no",
-            employee_deferrals=MAX if current is None else current.employee_deferrals,
-            employer_contributions=MAX if current is None else current.employer_contributions,
-            pretax_balance=None if current is None else current.pretax_balance,
-            after_tax_balance=None if current is None else current.after_tax_balance,
-            after_tax_earnings=None if current is None else current.after_tax_earnings,
-        )
+        plan = _solo_plan(scenario.jobs[job].plan)
         c = compute(_with_plan(scenario, job, plan), fig)
         p = next(q for q in c.plans if q.job == job)
         if p.after_tax_room > 0 and (best is None or p.after_tax_room > best.after_tax_room):
@@ -149,49 +157,50 @@ def roth_maximizing_alternative(
     figures and how many more dollars reach Roth, when that is more."""
     for p in c.plans:
         if p.job_type == "self_employed" and p.route in MEGA_ROUTES and p.employer > 0:
-            return _without_employer(scenario, fig, p.job, p.plan, p.deferrals, p.after_tax_room)
-    if option is not None and scenario.jobs[option.job].type == "self_employed":
-        current = scenario.jobs[option.job].plan
-        plan = Plan(
-            type="solo_401k",
-            after_tax="yes",
-            in_plan_conversion="yes",
-            in_service_withdrawal="no",
-            employee_deferrals=MAX if current is None else current.employee_deferrals,
-            employer_contributions=MAX,
+            return _without_employer(scenario, fig, c, p.job, p.plan, p.deferrals, p.after_tax_room)
+    if (
+        option is not None
+        and scenario.jobs[option.job].type == "self_employed"
+        and option.max_employer_contribution > 0
+    ):
+        plan = _solo_plan(scenario.jobs[option.job].plan)
+        return _without_employer(
+            scenario, fig, c, option.job, plan, option.employee_deferrals, option.after_tax_room
         )
-        if option.max_employer_contribution > 0:
-            return _without_employer(
-                scenario, fig, option.job, plan, option.employee_deferrals, option.after_tax_room
-            )
     return None
 
 
 def _without_employer(
     scenario: Scenario,
     fig: YearFigures,
+    c: Computation,
     job: int,
     plan: Plan,
     deferrals: Decimal,
     after_tax_room: Decimal,
 ) -> RothMaximizingAlternative | None:
-    if scenario.jobs[job].type != "self_employed":
+    nese = c.pay[job]
+    if nese >= fig.annual_additions_limit:
         return None
-    c = compute(
-        _with_plan(scenario, job, dataclasses.replace(plan, employer_contributions=ZERO)), fig
-    )
-    p = next(q for q in c.plans if q.job == job)
-    if p.pay >= fig.annual_additions_limit:
-        return None
-    difference = (p.deferrals + p.after_tax_room) - (deferrals + after_tax_room)
+    shares_limit = any(job in members for members in c.groups)
+    if shares_limit or plan.after_tax_cap is not None or plan.after_tax_cap_percent is not None:
+        # The plan's caps or a shared limit: work the whole scenario out again.
+        alt = compute(
+            _with_plan(scenario, job, dataclasses.replace(plan, employer_contributions=ZERO)), fig
+        )
+        room = next(q for q in alt.plans if q.job == job).after_tax_room
+    else:
+        # Alone under its own limit: with E = 0, §415(c) less deferrals, within NESE less deferrals.
+        room = floor_cents(non_negative(min(fig.annual_additions_limit, nese) - deferrals))
+    difference = room - after_tax_room
     if difference <= 0:
         return None
     return RothMaximizingAlternative(
         job=job,
-        employee_deferrals=p.deferrals,
+        employee_deferrals=deferrals,
         employer_contributions=ZERO,
-        after_tax_room=p.after_tax_room,
-        roth_total=p.deferrals + p.after_tax_room,
+        after_tax_room=room,
+        roth_total=deferrals + room,
         difference=difference,
     )
 

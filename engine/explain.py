@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from engine.compute import Computation, PlanFigures
-from engine.money import ZERO, round_cents, usd
+from engine.money import ZERO, round_cents
 from engine.result import (
     RothIraResult,
     RothMaximizingAlternative,
@@ -22,7 +22,7 @@ from engine.result import (
 from engine.rules.roth_ira import phase_out_range
 from engine.rules.routes import MEGA_ROUTES, is_402g_plan
 from engine.scenario import MAX
-from engine.text import say, section
+from engine.text import Message, say, section
 
 __all__ = ["explain", "job_label"]
 
@@ -46,7 +46,7 @@ def explain(
     roth_ira: RothIraResult,
     option: SoloOption | None,
     alternative: RothMaximizingAlternative | None,
-) -> tuple[tuple[Warning, ...], tuple[str, ...], tuple[TraceEntry, ...]]:
+) -> tuple[tuple[Warning, ...], tuple[Message, ...], tuple[TraceEntry, ...]]:
     trace = _trace(c, roth_ira, option, alternative)
     warnings = _warnings(c, verdict, roth_ira, option)
     steps = _next_steps(c, verdict, roth_ira, option, alternative, warnings)
@@ -68,8 +68,8 @@ def _trace(
 
     def add(rule: str, key: str, amount: Decimal | None, source: str, /, **params: object) -> None:
         shown = None if amount is None else round_cents(amount)
-        text = say("trace", key, amount=usd(shown) if shown is not None else "", **params)
-        out.append(TraceEntry(rule=rule, text=text, amount=shown, source=source))
+        wording = say("trace", key, amount="" if shown is None else shown, **params)
+        out.append(TraceEntry(rule=rule, wording=wording, amount=shown, source=source))
 
     add(
         "IRC §402(g)(1)",
@@ -88,7 +88,7 @@ def _trace(
             c.catch_up_limit,
             fig.source("catch_up_60_63" if sixty else "catch_up_50"),
             age=s.age,
-            age_amount=usd(c.catch_up_age_amount),
+            age_amount=c.catch_up_age_amount,
             which=say("trace", "catch_up_which_60_63" if sixty else "catch_up_which_50"),
         )
     se = c.se_tax
@@ -99,9 +99,9 @@ def _trace(
                 "se_tax_none",
                 ZERO,
                 fig.source("se_minimum_net_earnings"),
-                net_earnings=usd(se.net_earnings),
-                net_profit=usd(se.net_profit),
-                floor=usd(fig.se_minimum_net_earnings),
+                net_earnings=se.net_earnings,
+                net_profit=se.net_profit,
+                floor=fig.se_minimum_net_earnings,
             )
         else:
             add(
@@ -109,13 +109,13 @@ def _trace(
                 "se_tax",
                 se.total,
                 f"{fig.source('social_security_wage_base')}; {fig.source('se_oasdi_rate')}",
-                net_profit=usd(se.net_profit),
-                net_earnings=usd(se.net_earnings),
-                oasdi_base=usd(se.oasdi_base),
-                wage_base=usd(fig.social_security_wage_base),
-                w2=usd(se.w2_social_security_wages),
-                oasdi=usd(se.oasdi),
-                medicare=usd(se.medicare),
+                net_profit=se.net_profit,
+                net_earnings=se.net_earnings,
+                oasdi_base=se.oasdi_base,
+                wage_base=fig.social_security_wage_base,
+                w2=se.w2_social_security_wages,
+                oasdi=se.oasdi,
+                medicare=se.medicare,
             )
         for i, job in enumerate(s.jobs):
             if job.type == "self_employed":
@@ -125,8 +125,8 @@ def _trace(
                     c.pay[i],
                     fig.source("se_tax_deduction_share"),
                     job=job_label(c, i).capitalize(),
-                    net_profit=usd(job.net_profit or ZERO),
-                    deduction=usd(c.se_deduction[i]),
+                    net_profit=job.net_profit or ZERO,
+                    deduction=c.se_deduction[i],
                 )
     for p in c.plans:
         _trace_plan(c, p, add)
@@ -143,8 +143,8 @@ def _trace(
             option.after_tax_room,
             "IRS 'One-Participant 401(k) Plans'; IRC §415(c)",
             job=job_label(c, option.job).capitalize(),
-            deferrals=usd(option.employee_deferrals),
-            employer=usd(option.max_employer_contribution),
+            deferrals=option.employee_deferrals,
+            employer=option.max_employer_contribution,
         )
     if alternative is not None:
         add(
@@ -153,11 +153,11 @@ def _trace(
             alternative.roth_total,
             fig.source("annual_additions_limit"),
             job=job_label(c, alternative.job).capitalize(),
-            deferrals=usd(alternative.employee_deferrals),
-            room=usd(alternative.after_tax_room),
-            nese=usd(c.pay[alternative.job]),
-            dollar_limit=usd(fig.annual_additions_limit),
-            difference=usd(alternative.difference),
+            deferrals=alternative.employee_deferrals,
+            room=alternative.after_tax_room,
+            nese=c.pay[alternative.job],
+            dollar_limit=fig.annual_additions_limit,
+            difference=alternative.difference,
         )
     _trace_roth_ira(c, roth_ira, add)
     return tuple(out)
@@ -174,8 +174,8 @@ def _trace_plan(c: Computation, p: PlanFigures, add: _Add) -> None:
             p.annual_additions_limit,
             fig.source("section_457b_limit"),
             job=job,
-            plan_limit=usd(fig.section_457b_limit),
-            compensation=usd(p.compensation),
+            plan_limit=fig.section_457b_limit,
+            compensation=p.compensation,
         )
     elif p.job_type == "self_employed":
         add(
@@ -185,10 +185,10 @@ def _trace_plan(c: Computation, p: PlanFigures, add: _Add) -> None:
             fig.source("annual_additions_limit"),
             job=job,
             plan=plan,
-            nese=usd(p.pay),
-            employer=usd(p.employer),
-            compensation=usd(p.compensation),
-            dollar_limit=usd(fig.annual_additions_limit),
+            nese=p.pay,
+            employer=p.employer,
+            compensation=p.compensation,
+            dollar_limit=fig.annual_additions_limit,
         )
     else:
         add(
@@ -198,8 +198,8 @@ def _trace_plan(c: Computation, p: PlanFigures, add: _Add) -> None:
             fig.source("annual_additions_limit"),
             job=job,
             plan=plan,
-            dollar_limit=usd(fig.annual_additions_limit),
-            compensation=usd(p.compensation),
+            dollar_limit=fig.annual_additions_limit,
+            compensation=p.compensation,
         )
     asked = p.plan.employee_deferrals
     deferral_source = fig.source(
@@ -211,7 +211,7 @@ def _trace_plan(c: Computation, p: PlanFigures, add: _Add) -> None:
         cut = (
             ""
             if p.deferrals_cut_by is None
-            else say("trace", f"deferrals_cut_{p.deferrals_cut_by}", asked=usd(asked))
+            else say("trace", f"deferrals_cut_{p.deferrals_cut_by}", asked=asked)
         )
         add(
             "IRC §402(g)",
@@ -231,12 +231,12 @@ def _trace_plan(c: Computation, p: PlanFigures, add: _Add) -> None:
             fig.source("employer_deduction_rate"),
             job=job,
             plan=plan,
-            step5=usd(ws.rate_limit),
-            comp_limit=usd(fig.compensation_limit),
-            step6=usd(ws.compensation_limit),
-            step10=usd(ws.annual_additions_left),
-            step12=usd(ws.earned_income_left),
-            employer=usd(p.employer),
+            step5=ws.rate_limit,
+            comp_limit=fig.compensation_limit,
+            step6=ws.compensation_limit,
+            step10=ws.annual_additions_left,
+            step12=ws.earned_income_left,
+            employer=p.employer,
         )
     elif ws is not None:
         add(
@@ -246,18 +246,18 @@ def _trace_plan(c: Computation, p: PlanFigures, add: _Add) -> None:
             fig.source("employer_deduction_rate"),
             job=job,
             plan=plan,
-            comp_limit=usd(fig.compensation_limit),
-            step5=usd(ws.rate_limit),
-            step10=usd(ws.annual_additions_left),
-            step12=usd(ws.earned_income_left),
-            employer=usd(p.employer),
+            comp_limit=fig.compensation_limit,
+            step5=ws.rate_limit,
+            step10=ws.annual_additions_left,
+            step12=ws.earned_income_left,
+            employer=p.employer,
         )
     else:
         given = p.plan.employer_contributions
         cut = (
             ""
             if not p.employer_cut
-            else say("trace", "employer_cut", asked=usd(Decimal(given)), amount=usd(p.employer))
+            else say("trace", "employer_cut", asked=Decimal(given), amount=p.employer)
         )
         add(
             "IRC §415(c)(2)",
@@ -274,17 +274,17 @@ def _trace_plan(c: Computation, p: PlanFigures, add: _Add) -> None:
     if not p.takes_after_tax:
         add("IRC §415(c)", "after_tax_none", ZERO, "Plan document", job=job, plan=plan)
         return
-    rest = ""
+    rest: Message | str = ""
     if p.binding_limit == "plan_cap" and p.plan_cap is not None:
-        rest = say("trace", "after_tax_cap", cap=usd(p.plan_cap), amount=usd(p.after_tax_room))
+        rest = say("trace", "after_tax_cap", cap=p.plan_cap, amount=p.after_tax_room)
     elif p.binding_limit == "shared_limit":
-        rest = say("trace", "after_tax_shared", amount=usd(p.after_tax_room))
+        rest = say("trace", "after_tax_shared", amount=p.after_tax_room)
     common = {
         "job": job,
         "plan": plan,
-        "deferrals": usd(p.deferrals),
-        "employer": usd(p.employer),
-        "own": usd(p.own_room),
+        "deferrals": p.deferrals,
+        "employer": p.employer,
+        "own": p.own_room,
         "rest": rest,
     }
     if p.job_type == "self_employed":
@@ -293,8 +293,8 @@ def _trace_plan(c: Computation, p: PlanFigures, add: _Add) -> None:
             "after_tax_self_employed",
             p.after_tax_room,
             fig.source("annual_additions_limit"),
-            dollar_limit=usd(fig.annual_additions_limit),
-            nese=usd(p.pay),
+            dollar_limit=fig.annual_additions_limit,
+            nese=p.pay,
             **common,
         )
     else:
@@ -303,7 +303,7 @@ def _trace_plan(c: Computation, p: PlanFigures, add: _Add) -> None:
             "after_tax_employee",
             p.after_tax_room,
             fig.source("annual_additions_limit"),
-            limit=usd(p.annual_additions_limit),
+            limit=p.annual_additions_limit,
             **common,
         )
     add(
@@ -328,11 +328,9 @@ def _trace_roth_ira(c: Computation, roth_ira: RothIraResult, add: _Add) -> None:
         roth_ira.contribution_limit,
         fig.source("ira_catch_up" if catch_up else "ira_limit"),
         year=s.tax_year,
-        base=usd(fig.ira_limit),
-        catch_up=say("trace", "ira_limit_catch_up", catch_up=usd(fig.ira_catch_up))
-        if catch_up
-        else "",
-        earned=say("trace", "ira_limit_earned", earned_income=usd(c.earned_income))
+        base=fig.ira_limit,
+        catch_up=say("trace", "ira_limit_catch_up", catch_up=fig.ira_catch_up) if catch_up else "",
+        earned=say("trace", "ira_limit_earned", earned_income=c.earned_income)
         if roth_ira.contribution_limit < base
         else "",
     )
@@ -346,9 +344,9 @@ def _trace_roth_ira(c: Computation, roth_ira: RothIraResult, add: _Add) -> None:
         "married_separate": "roth_ira_phaseout_married_separate",
     }.get(s.filing_status, "roth_ira_phaseout_single")
     params: dict[str, object] = {
-        "magi": usd(magi),
-        "start": usd(phase.start),
-        "end": usd(phase.end),
+        "magi": magi,
+        "start": phase.start,
+        "end": phase.end,
         "status": section("phase_out_status")[s.filing_status],
     }
     source = f"{fig.source(name)}; {fig.source('roth_ira_reduced_limit_rounding')}"
@@ -364,9 +362,9 @@ def _trace_roth_ira(c: Computation, roth_ira: RothIraResult, add: _Add) -> None:
             "roth_ira_reduced",
             roth_ira.direct_allowed,
             source,
-            limit=usd(limit),
-            width=usd(phase.width),
-            raw=usd(raw),
+            limit=limit,
+            width=phase.width,
+            raw=raw,
             **params,
         )
 
@@ -395,16 +393,16 @@ def _warnings(
             warn(
                 "excess_contributions",
                 plan=_plan_name(p),
-                asked=usd(Decimal(p.plan.employer_contributions)),
-                applied=usd(p.employer),
+                asked=Decimal(p.plan.employer_contributions),
+                applied=p.employer,
             )
             continue
         limit = fig.section_457b_limit if kind == "457b" else c.deferral_limit
         warn(
             "excess_deferrals",
             what=f"The deferrals to the {_plan_name(p)} at {job_label(c, job_index)} are",
-            why=say("warnings", f"excess_deferrals_{kind}", limit=usd(limit)),
-            applied=usd(p.deferrals),
+            why=say("warnings", f"excess_deferrals_{kind}", limit=limit),
+            applied=p.deferrals,
         )
     for p in c.plans:
         job = s.jobs[p.job]
@@ -420,17 +418,17 @@ def _warnings(
         if p.plan.type == "solo_401k" and job.has_employees:
             warn("solo_401k_not_allowed", job_name=label.capitalize())
         if p.takes_after_tax and (job.type == "employee" or job.has_employees):
-            warn("acp_testing", plan=_plan_name(p), job=label, hce=usd(fig.hce_threshold))
+            warn("acp_testing", plan=_plan_name(p), job=label, hce=fig.hce_threshold)
         if p.route == "in_service_rollover":
             pretax, after_tax = p.plan.pretax_balance, p.plan.after_tax_balance
             if pretax is None or pretax > 0:
-                share = ""
+                share: Message | str = ""
                 if pretax is not None and after_tax is not None:
                     share = say(
                         "warnings",
                         "pro_rata_in_service_share",
-                        pretax=usd(pretax),
-                        after_tax=usd(after_tax),
+                        pretax=pretax,
+                        after_tax=after_tax,
                         percent=_percent(pretax, pretax + after_tax),
                     )
                 warn("pro_rata_in_service", plan=_plan_name(p), share=share)
@@ -459,7 +457,7 @@ def _warnings(
         warn(
             "controlled_group",
             what=names[0].upper() + names[1:],
-            limit=usd(fig.annual_additions_limit),
+            limit=fig.annual_additions_limit,
             why=say(
                 "warnings", "controlled_group_403b" if has_403b else "controlled_group_related"
             ),
@@ -470,11 +468,11 @@ def _warnings(
                 "compensation_cap",
                 "compensation_cap_415",
                 job=job_label(c, p.job),
-                compensation=usd(p.compensation),
-                dollar_limit=usd(fig.annual_additions_limit),
+                compensation=p.compensation,
+                dollar_limit=fig.annual_additions_limit,
             )
     if any(c.pay[p.job] > fig.compensation_limit for p in c.plans):
-        warn("compensation_cap", "compensation_cap_401a17", limit=usd(fig.compensation_limit))
+        warn("compensation_cap", "compensation_cap_401a17", limit=fig.compensation_limit)
     threshold = fig.roth_catch_up_wage_threshold
     if threshold is not None and c.catch_up_limit > 0:
         for p in c.plans:
@@ -487,7 +485,7 @@ def _warnings(
                     "warnings",
                     "roth_catch_up_required_known",
                     prior_year=s.tax_year - 1,
-                    wages=usd(prior),
+                    wages=prior,
                 )
             elif prior is None and (job.compensation or ZERO) > threshold:
                 wages = say("warnings", "roth_catch_up_required_likely", prior_year=s.tax_year - 1)
@@ -497,15 +495,13 @@ def _warnings(
                 "roth_catch_up_required",
                 plan=_plan_name(p),
                 wages_text=wages,
-                threshold=usd(threshold),
+                threshold=threshold,
             )
     moving = [p for p in c.plans if p.route in MEGA_ROUTES and p.after_tax_room > 0]
     if moving or any(p.route == "at_separation" and p.after_tax_room > 0 for p in c.plans):
         earnings = sum((p.plan.after_tax_earnings or ZERO for p in c.plans), ZERO)
         text = (
-            ""
-            if earnings == 0
-            else say("warnings", "earnings_taxable_amount", earnings=usd(earnings))
+            "" if earnings == 0 else say("warnings", "earnings_taxable_amount", earnings=earnings)
         )
         warn("earnings_taxable", earnings=text)
     if verdict in ("available", "partial", "available_with_solo_401k") or roth_ira.backdoor:
@@ -515,9 +511,9 @@ def _warnings(
         total = s.pretax_ira_balance + conversion
         warn(
             "ira_pro_rata",
-            balance=usd(s.pretax_ira_balance),
+            balance=s.pretax_ira_balance,
             percent=_percent(s.pretax_ira_balance, total),
-            contribution=usd(conversion),
+            contribution=conversion,
         )
     return tuple(out)
 
@@ -532,29 +528,27 @@ def _next_steps(
     option: SoloOption | None,
     alternative: RothMaximizingAlternative | None,
     warnings: tuple[Warning, ...],
-) -> tuple[str, ...]:
+) -> tuple[Message, ...]:
     fig = c.fig
     s = c.scenario
     year = s.tax_year
     codes = Counter(w.code for w in warnings)
-    steps: list[str] = []
+    steps: list[Message] = []
 
     def step(key: str, /, **params: object) -> None:
         steps.append(say("next_steps", key, **params))
 
     for p in c.plans:
         if p.route == "unknown":
-            step(
-                "ask_plan", plan=_plan_name(p), job=job_label(c, p.job), room=usd(p.after_tax_room)
-            )
+            step("ask_plan", plan=_plan_name(p), job=job_label(c, p.job), room=p.after_tax_room)
     if roth_ira.backdoor and s.pretax_ira_balance > 0:
-        step("roll_ira_first", balance=usd(s.pretax_ira_balance))
+        step("roll_ira_first", balance=s.pretax_ira_balance)
     if codes["excess_deferrals"]:
-        step("fix_excess", limit=usd(c.deferral_limit))
+        step("fix_excess", limit=c.deferral_limit)
     if option is not None and verdict == "available_with_solo_401k":
         plan = s.jobs[option.job].plan
         key = "open_solo_401k" if plan is None else "amend_solo_401k"
-        step(key, job=job_label(c, option.job), year=year, room=usd(option.after_tax_room))
+        step(key, job=job_label(c, option.job), year=year, room=option.after_tax_room)
     moving = [p for p in c.plans if p.route in MEGA_ROUTES and p.after_tax_room > 0]
     for p in moving:
         label = job_label(c, p.job)
@@ -562,12 +556,12 @@ def _next_steps(
             "confirm_plan",
             plan=_plan_name(p),
             job=label,
-            room=usd(p.after_tax_room),
+            room=p.after_tax_room,
             year=year,
             route=section("route_names")[p.route],
         )
         catch_up = (
-            say("next_steps", "set_deferrals_catch_up", catch_up=usd(c.catch_up_limit))
+            say("next_steps", "set_deferrals_catch_up", catch_up=c.catch_up_limit)
             if c.catch_up_limit > 0
             else ""
         )
@@ -576,13 +570,13 @@ def _next_steps(
                 "set_deferrals",
                 plan=_plan_name(p),
                 job=label,
-                deferrals=usd(p.deferrals),
+                deferrals=p.deferrals,
                 year=year,
                 catch_up=catch_up,
             )
         if p.worksheet is not None and p.employer > 0:
-            step("set_employer", job=label, employer=usd(p.employer))
-        step("elect_after_tax", plan=_plan_name(p), job=label, room=usd(p.after_tax_room))
+            step("set_employer", job=label, employer=p.employer)
+        step("elect_after_tax", plan=_plan_name(p), job=label, room=p.after_tax_room)
         step("convert_in_plan" if p.route == "in_plan_conversion" else "roll_in_service")
     for p in c.plans:
         if p.route == "at_separation" and p.after_tax_room > 0:
@@ -590,7 +584,7 @@ def _next_steps(
                 "at_separation",
                 plan=_plan_name(p),
                 job=job_label(c, p.job),
-                room=usd(p.after_tax_room),
+                room=p.after_tax_room,
             )
     if verdict in ("unavailable", "partial"):
         for p in c.plans:
@@ -604,10 +598,10 @@ def _next_steps(
     if alternative is not None:
         step(
             "roth_maximizing",
-            deferrals=usd(alternative.employee_deferrals),
-            room=usd(alternative.after_tax_room),
-            roth_total=usd(alternative.roth_total),
-            difference=usd(alternative.difference),
+            deferrals=alternative.employee_deferrals,
+            room=alternative.after_tax_room,
+            roth_total=alternative.roth_total,
+            difference=alternative.difference,
         )
     if codes["acp_testing"]:
         step("acp_ask")
@@ -634,9 +628,9 @@ def _next_steps(
             ZERO,
         )
         if assets > fig.form_5500ez_threshold:
-            step("form_5500ez", assets=usd(assets), threshold=usd(fig.form_5500ez_threshold))
+            step("form_5500ez", assets=assets, threshold=fig.form_5500ez_threshold)
         else:
-            step("form_5500ez_watch", threshold=usd(fig.form_5500ez_threshold))
+            step("form_5500ez_watch", threshold=fig.form_5500ez_threshold)
     step("see_professional")
     return tuple(steps)
 
@@ -648,20 +642,20 @@ def _roth_ira_steps(c: Computation, roth_ira: RothIraResult, step: _Step) -> Non
         return
     year = s.tax_year
     if s.magi is None or roth_ira.direct_allowed is None:
-        step("roth_ira_ask_magi", limit=usd(limit), year=year)
+        step("roth_ira_ask_magi", limit=limit, year=year)
     elif roth_ira.direct_allowed >= limit:
-        step("roth_ira_direct", allowed=usd(limit), year=year, next_year=year + 1)
+        step("roth_ira_direct", allowed=limit, year=year, next_year=year + 1)
     elif roth_ira.direct_allowed > 0:
         step(
             "roth_ira_partial",
-            magi=usd(s.magi),
-            allowed=usd(roth_ira.direct_allowed),
-            rest=usd(limit - roth_ira.direct_allowed),
+            magi=s.magi,
+            allowed=roth_ira.direct_allowed,
+            rest=limit - roth_ira.direct_allowed,
             year=year,
         )
         step("form_8606", year=year)
     else:
-        step("roth_ira_backdoor", magi=usd(s.magi), limit=usd(limit), year=year)
+        step("roth_ira_backdoor", magi=s.magi, limit=limit, year=year)
 
 
 class _Add(Protocol):

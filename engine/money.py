@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 __all__ = [
     "CENT",
@@ -38,6 +39,7 @@ def non_negative(amount: Decimal) -> Decimal:
     return amount if amount > ZERO else ZERO
 
 
+@lru_cache(maxsize=4096)
 def usd(amount: Decimal) -> str:
     """Format dollars for people: ``$41,000`` or ``$27,912.96``."""
     cents = round_cents(amount)

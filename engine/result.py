@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+from engine.text import Message, render
 
 __all__ = [
     "PlanResult",
@@ -44,15 +47,23 @@ class RothIraResult:
 @dataclass(frozen=True, slots=True)
 class Warning:
     code: str
-    message: str
+    wording: Message
+
+    @property
+    def message(self) -> str:
+        return render(self.wording)
 
 
 @dataclass(frozen=True, slots=True)
 class TraceEntry:
     rule: str
-    text: str
+    wording: Message
     amount: Decimal | None
     source: str
+
+    @property
+    def text(self) -> str:
+        return render(self.wording)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,21 +89,81 @@ def _dataclass_dict(obj: Any) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in obj.__dataclass_fields__}
 
 
-@dataclass(frozen=True, slots=True)
+Explanation = tuple[tuple[Warning, ...], tuple[Message, ...], tuple[TraceEntry, ...]]
+
+
 class Result:
-    tax_year: int
-    rules_version: str
-    verdict: str
-    deferral_limit: Decimal
-    catch_up_limit: Decimal
-    plans: tuple[PlanResult, ...]
-    mega_backdoor_total: Decimal
-    roth_ira: RothIraResult
-    warnings: tuple[Warning, ...]
-    next_steps: tuple[str, ...]
-    trace: tuple[TraceEntry, ...]
-    solo_401k_option: SoloOption | None
-    roth_maximizing_alternative: RothMaximizingAlternative | None
+    """Every figure and the verdict, computed by :func:`engine.evaluate`.
+
+    The words (warnings, next steps, trace) are worked out from the same computation the first
+    time any of them is read, and kept: an evaluation whose caller needs only the figures does
+    not pay for sentences nobody reads.
+    """
+
+    __slots__ = (
+        "_explain",
+        "_explanation",
+        "catch_up_limit",
+        "deferral_limit",
+        "mega_backdoor_total",
+        "plans",
+        "roth_ira",
+        "roth_maximizing_alternative",
+        "rules_version",
+        "solo_401k_option",
+        "tax_year",
+        "verdict",
+    )
+
+    def __init__(
+        self,
+        *,
+        tax_year: int,
+        rules_version: str,
+        verdict: str,
+        deferral_limit: Decimal,
+        catch_up_limit: Decimal,
+        plans: tuple[PlanResult, ...],
+        mega_backdoor_total: Decimal,
+        roth_ira: RothIraResult,
+        solo_401k_option: SoloOption | None,
+        roth_maximizing_alternative: RothMaximizingAlternative | None,
+        explain: Callable[[], Explanation],
+    ) -> None:
+        self.tax_year = tax_year
+        self.rules_version = rules_version
+        self.verdict = verdict
+        self.deferral_limit = deferral_limit
+        self.catch_up_limit = catch_up_limit
+        self.plans = plans
+        self.mega_backdoor_total = mega_backdoor_total
+        self.roth_ira = roth_ira
+        self.solo_401k_option = solo_401k_option
+        self.roth_maximizing_alternative = roth_maximizing_alternative
+        self._explain: Callable[[], Explanation] | None = explain
+        self._explanation: Explanation | None = None
+
+    def _explained(self) -> Explanation:
+        if self._explanation is None:
+            assert self._explain is not None
+            self._explanation = self._explain()
+            self._explain = None
+        return self._explanation
+
+    @property
+    def warnings(self) -> tuple[Warning, ...]:
+        return self._explained()[0]
+
+    @property
+    def next_steps(self) -> tuple[Message, ...]:
+        return self._explained()[1]
+
+    @property
+    def trace(self) -> tuple[TraceEntry, ...]:
+        return self._explained()[2]
+
+    def __repr__(self) -> str:
+        return f"Result(tax_year={self.tax_year}, verdict={self.verdict!r}, plans={self.plans!r})"
 
     def to_dict(self) -> dict[str, Any]:
         """The contract's result as plain data; money stays ``Decimal`` (at most two places)."""
@@ -105,9 +176,12 @@ class Result:
             "plans": [_dataclass_dict(p) for p in self.plans],
             "mega_backdoor_total": self.mega_backdoor_total,
             "roth_ira": _dataclass_dict(self.roth_ira),
-            "warnings": [_dataclass_dict(w) for w in self.warnings],
-            "next_steps": list(self.next_steps),
-            "trace": [_dataclass_dict(t) for t in self.trace],
+            "warnings": [{"code": w.code, "message": w.message} for w in self.warnings],
+            "next_steps": [render(m) for m in self.next_steps],
+            "trace": [
+                {"rule": t.rule, "text": t.text, "amount": t.amount, "source": t.source}
+                for t in self.trace
+            ],
             "solo_401k_option": None
             if self.solo_401k_option is None
             else _dataclass_dict(self.solo_401k_option),
