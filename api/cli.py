@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import getpass
 import json
 import sys
 from decimal import Decimal
@@ -9,6 +11,7 @@ from typing import Any
 
 import click
 
+from api.settings import get_settings
 from engine import ScenarioError, evaluate, parse_scenario
 from engine.result import Result
 
@@ -76,6 +79,67 @@ def evaluate_command(source: str, explain: bool) -> None:
         raise _InputError(f"{exc.field}: {exc.message}") from exc
     result = evaluate(scenario)
     click.echo(format_trace(result) if explain else result.to_json())
+
+
+@main.group("db")
+def db_group() -> None:
+    """Database schema commands."""
+
+
+@db_group.command("upgrade")
+def db_upgrade() -> None:
+    """Apply schema migrations (safe to run again, and from several workers at once)."""
+    from conversations.db import upgrade
+    from conversations.storage import database_url
+
+    upgrade(database_url(get_settings().database_url))
+    click.echo("database is up to date")
+
+
+@main.command("chat")
+@click.option("--new", is_flag=True, help="Start over instead of resuming your last conversation.")
+def chat_command(new: bool) -> None:
+    """The conversation in a terminal: numbered choices, plain typed answers.
+
+    Reads plain lines from standard input, so a script can drive it:
+    printf '2026\n45\n...' | megaroth chat
+    """
+    asyncio.run(_chat(new))
+
+
+async def _chat(new: bool) -> None:
+    from conversations.db import upgrade
+    from conversations.flow import Incoming
+    from conversations.render import render
+    from conversations.service import handle
+    from conversations.storage import Storage, database_url, user_key
+
+    settings = get_settings()
+    url = database_url(settings.database_url)
+    upgrade(url)
+    storage = Storage(url)
+    person = user_key("terminal", getpass.getuser(), settings.key_secret())
+    interactive = sys.stdin.isatty()
+    try:
+        incoming = Incoming(command="restart" if new else "start")
+        while True:
+            turn = await handle(storage, "terminal", person, incoming)
+            for message in render(turn.replies, "text"):
+                click.echo(message.text)
+                click.echo()
+            if turn.forgot:
+                return
+            if interactive:
+                click.echo("> ", nl=False)
+            line = sys.stdin.readline()
+            if not line:
+                return
+            text = line.rstrip("\n")
+            if text.strip().lower() in ("quit", "exit", "/quit", "/exit"):
+                return
+            incoming = Incoming(text=text)
+    finally:
+        await storage.close()
 
 
 if __name__ == "__main__":

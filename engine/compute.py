@@ -209,7 +209,7 @@ def compute(s: Scenario, fig: YearFigures) -> Computation:
         catch_up_age_amount=catch_up_age,
         catch_up_limit=floor_cents(min(catch_up_age, catch_up_room)),
         mega_backdoor_total=mega_total,
-        earned_income=non_negative(earned),
+        earned_income=floor_cents(non_negative(earned)),
         excess=excess,
     )
 

@@ -1,0 +1,45 @@
+"""Settings from the environment (and a ``.env`` file), read once."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str | None = Field(default=None, description="SQLite file by default")
+    telegram_bot_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_api_base: str = "https://api.telegram.org"
+    public_base_url: str | None = None
+    advisor_token: SecretStr | None = None
+    user_key_secret: SecretStr | None = Field(
+        default=None,
+        description="Key for the pseudonymous hashes of user ids; a local one is made if unset",
+    )
+    retention_days: int = 180
+    var_dir: Path = Path("var")
+
+    def key_secret(self) -> str:
+        """The key for user-id hashes: USER_KEY_SECRET, else one kept in var/ for local use."""
+        if self.user_key_secret is not None:
+            return self.user_key_secret.get_secret_value()
+        path = self.var_dir / "user-key.secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32), encoding="utf-8")
+            path.chmod(0o600)
+        return path.read_text(encoding="utf-8").strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,480 @@
+"""The conversation's step function: ``step(state, incoming) -> Outcome``.
+
+Channel-agnostic and pure: it reads the state and what the person sent, and returns the new
+state, the replies (as data, rendered per channel by :mod:`conversations.render`), the log of
+what changed, and — when the last answer arrives — the scenario and the engine's result.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import conversations.faq as faq
+from conversations.parsing import AnswerError
+from conversations.questions import (
+    OUTLINE,
+    Answers,
+    Question,
+    applicable,
+    by_id,
+    job_kinds,
+    job_label,
+    next_question,
+    progress,
+)
+from conversations.scenario import build_scenario
+from engine import Result, ScenarioError, evaluate, figures_for, parse_scenario
+from engine.compute import catch_up_for_age
+from engine.money import usd
+from engine.result import to_jsonable
+
+__all__ = [
+    "STATE_VERSION",
+    "Ask",
+    "FaqReply",
+    "Help",
+    "Incoming",
+    "LogEntry",
+    "Math",
+    "Notice",
+    "Outcome",
+    "Problem",
+    "Reply",
+    "ResultReply",
+    "State",
+    "Summary",
+    "SummaryItem",
+    "current_result",
+    "step",
+]
+
+STATE_VERSION = 1
+
+
+# --- state ---------------------------------------------------------------------------------
+
+
+@dataclass
+class State:
+    """Everything a conversation needs, as JSON: the answers are the state."""
+
+    answers: dict[str, Any] = field(default_factory=dict)
+    drafts: dict[str, Any] = field(default_factory=dict)  # answers reopened by back or edit
+    started: bool = False
+    confirming_forget: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "v": STATE_VERSION,
+            "answers": to_jsonable(self.answers),
+            "drafts": to_jsonable(self.drafts),
+            "started": self.started,
+            "confirming_forget": self.confirming_forget,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> State:
+        if not data:
+            return cls()
+        return cls(
+            answers=dict(data.get("answers", {})),
+            drafts=dict(data.get("drafts", {})),
+            started=bool(data.get("started", False)),
+            confirming_forget=bool(data.get("confirming_forget", False)),
+        )
+
+
+# --- input ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """What the person sent: typed text, a tapped button (question id and value), a command,
+    or something that isn't text (``unsupported`` names it: sticker, photo, voice…)."""
+
+    text: str | None = None
+    choice: tuple[str, str] | None = None
+    command: str | None = None
+    unsupported: str | None = None
+
+
+_COMMANDS = {
+    "start": "start",
+    "back": "back",
+    "go back": "back",
+    "previous": "back",
+    "undo": "back",
+    "restart": "restart",
+    "start over": "restart",
+    "reset": "restart",
+    "summary": "summary",
+    "review": "summary",
+    "my answers": "summary",
+    "help": "help",
+    "math": "math",
+    "show the math": "math",
+    "show math": "math",
+    "show me the math": "math",
+    "forget": "forget",
+    "privacy": "privacy",
+}
+_EDIT = re.compile(r"^/?(?:edit|change)\s+(.+)$")
+
+
+def command_of(incoming: Incoming) -> tuple[str, str] | None:
+    """(command, argument) for a command or a typed command word; None for an answer."""
+    if incoming.command:
+        name, _, arg = incoming.command.partition(":")
+        return name, arg
+    text = " ".join((incoming.text or "").strip().lower().split())
+    edit = _EDIT.match(text)
+    if edit:
+        return "edit", edit.group(1)
+    found = _COMMANDS.get(text.lstrip("/").rstrip(".!"))
+    return (found, "") if found else None
+
+
+# --- replies -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ask:
+    question_id: str
+    text: str
+    kind: str
+    choices: tuple[tuple[str, str], ...]
+    number: int
+    total: int
+    example: str
+    current: str | None = None  # the earlier answer, when back or edit reopened it
+
+
+@dataclass(frozen=True)
+class Problem:
+    reason: str
+    example: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    key: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SummaryItem:
+    number: int
+    question_id: str
+    label: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    items: tuple[SummaryItem, ...]
+
+
+@dataclass(frozen=True)
+class ResultReply:
+    result: Result
+    labels: dict[int, str]  # job index -> "your job", "your side business"
+
+
+@dataclass(frozen=True)
+class Math:
+    result: Result
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class FaqReply:
+    answer: faq.FaqAnswer
+
+
+Reply = Ask | Problem | Notice | Summary | ResultReply | Math | Help | FaqReply
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    action: str  # answer | back | edit | restart | command
+    question_id: str | None = None
+    value: Any = None
+
+
+@dataclass
+class Outcome:
+    state: State
+    replies: list[Reply]
+    log: list[LogEntry] = field(default_factory=list)
+    scenario: dict[str, Any] | None = None  # set when this step completed the conversation
+    result: Result | None = None
+    forget: bool = False  # the person confirmed deleting their data
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _ask(q: Question, state: State) -> Ask:
+    answers = state.answers
+    number, total = progress(answers)
+    draft = state.drafts.get(q.id, _MISSING)
+    current = None if draft is _MISSING else q.shown(draft, answers)
+    return Ask(
+        question_id=q.id,
+        text=q.wording(answers),
+        kind=q.kind,
+        choices=tuple((c.value, c.label) for c in q.options(answers)),
+        number=number,
+        total=total,
+        example=q.example,
+        current=current,
+    )
+
+
+_MISSING = object()
+
+
+def _label(q: Question, answers: Answers) -> str:
+    ctx: dict[str, Any] = {"prior_year": int(answers.get("tax_year") or 2026) - 1}
+    if q.job is not None:
+        job = job_label(answers, q.job)
+        ctx["Job"] = job[0].upper() + job[1:]
+    return q.short.format_map(ctx)
+
+
+def _summary(answers: Answers) -> Summary:
+    items: list[SummaryItem] = []
+    for q in applicable(answers):
+        if q.id in answers:
+            items.append(
+                SummaryItem(
+                    len(items) + 1, q.id, _label(q, answers), q.shown(answers[q.id], answers)
+                )
+            )
+    return Summary(tuple(items))
+
+
+def _labels(answers: Answers) -> dict[int, str]:
+    return {slot: job_label(answers, slot) for slot in range(len(job_kinds(answers)))}
+
+
+def current_result(answers: Answers) -> tuple[dict[str, Any], Result] | None:
+    """The scenario and result when every question that applies is answered."""
+    if next_question(answers) is not None:
+        return None
+    scenario = build_scenario(answers)
+    return scenario, evaluate(parse_scenario(scenario))
+
+
+def personal_figures(answers: Answers, result: Result | None) -> dict[str, str]:
+    """The person's own figures, for FAQ answers (the year's figures come from the FAQ)."""
+    figures: dict[str, str] = {}
+    year = answers.get("tax_year")
+    if year is None:
+        return figures
+    figures["tax_year"] = str(year)
+    age = answers.get("age")
+    if age is not None:
+        figures["age"] = str(age)
+        figures["catch_up_limit"] = usd(catch_up_for_age(int(age), figures_for(int(year))))
+    if result is not None:
+        figures["after_tax_room"] = usd(result.mega_backdoor_total)
+    return figures
+
+
+def _then_current(state: State, replies: list[Reply]) -> list[Reply]:
+    """After a side reply, the pending question again (or the hint once finished)."""
+    q = next_question(state.answers)
+    replies.append(_ask(q, state) if q is not None else Notice("done_hint"))
+    return replies
+
+
+def _finish(state: State, outcome: Outcome) -> Outcome:
+    """Ask the next question, or work out the result when none is left."""
+    q = next_question(state.answers)
+    if q is not None:
+        outcome.replies.append(_ask(q, state))
+        return outcome
+    scenario = build_scenario(state.answers)
+    try:
+        result = evaluate(parse_scenario(scenario))
+    except ScenarioError as exc:
+        reopen = _question_for_field(exc.field, state.answers)
+        outcome.replies.append(Notice("scenario_problem", {"message": exc.message}))
+        if reopen is not None:
+            state.drafts[reopen.id] = state.answers.pop(reopen.id)
+            outcome.replies.append(_ask(reopen, state))
+        return outcome
+    state.drafts.clear()
+    outcome.scenario = to_jsonable(scenario)
+    outcome.result = result
+    outcome.replies.append(ResultReply(result, _labels(state.answers)))
+    return outcome
+
+
+def _question_for_field(path: str, answers: Answers) -> Question | None:
+    wanted = re.sub(r"\.(after_tax_cap|after_tax_cap_percent)$", ".after_tax_cap", path)
+    for q in applicable(answers):
+        if q.fills == wanted and q.id in answers:
+            return q
+    return None
+
+
+def _previous(answers: Answers) -> Question | None:
+    """The question before the pending one (or the last one, once finished)."""
+    pending = next_question(answers)
+    stop = OUTLINE.index(pending) if pending is not None else len(OUTLINE)
+    for q in reversed(OUTLINE[:stop]):
+        if q.id in answers and q.when(answers):
+            return q
+    return None
+
+
+def _edit_target(arg: str, answers: Answers) -> Question | None:
+    items = _summary(answers).items
+    arg = arg.strip().lower()
+    if arg.isdigit():
+        n = int(arg)
+        return by_id(items[n - 1].question_id) if 1 <= n <= len(items) else None
+    for item in items:
+        if arg in (item.question_id.lower(), item.label.lower()):
+            return by_id(item.question_id)
+    return None
+
+
+# --- the step function ---------------------------------------------------------------------
+
+
+def step(state: State, incoming: Incoming) -> Outcome:
+    """One turn of the conversation."""
+    out = Outcome(state, [])
+    if incoming.unsupported:
+        out.replies.append(Notice("unsupported"))
+        return _resume(state, out)
+    if state.confirming_forget:
+        state.confirming_forget = False
+        if (incoming.text or "").strip().lower() in ("yes", "y", "yes, delete", "delete"):
+            out.forget = True
+            out.replies.append(Notice("forgotten"))
+            return out
+        out.replies.append(Notice("forget_kept"))
+        return _resume(state, out)
+    command = command_of(incoming)
+    if command is not None:
+        return _command(state, command, out)
+    if not state.started:
+        state.started = True
+        out.replies.append(Notice("welcome"))
+    q = next_question(state.answers)
+    text = incoming.text
+    if incoming.choice is not None:
+        question_id, tapped = incoming.choice
+        if q is None or question_id != q.id:
+            out.replies.append(Notice("stale"))
+            return _resume(state, out)
+        text = tapped
+    raw = (text or "").strip()
+    if q is None:
+        if raw:
+            out.replies.append(FaqReply(_faq(raw, state)))
+        out.replies.append(Notice("done_hint"))
+        return out
+    if raw.lower() in ("same", "keep", "keep it") and q.id in state.drafts:
+        value: Any = state.drafts.pop(q.id)
+        out.replies.append(Notice("kept"))
+    else:
+        try:
+            value = q.parse(raw, state.answers)
+        except AnswerError as err:
+            if faq.looks_like_question(raw):
+                out.replies.append(FaqReply(_faq(raw, state)))
+                out.replies.append(Notice("faq_then"))
+            else:
+                out.replies.append(Problem(err.reason, err.example))
+            out.replies.append(_ask(q, state))
+            return out
+        state.drafts.pop(q.id, None)
+    state.answers[q.id] = to_jsonable(value) if isinstance(value, Decimal) else value
+    out.log.append(LogEntry("answer", q.id, state.answers[q.id]))
+    return _finish(state, out)
+
+
+def _faq(text: str, state: State) -> faq.FaqAnswer:
+    done = current_result(state.answers) if next_question(state.answers) is None else None
+    return faq.answer(text, personal_figures(state.answers, done[1] if done else None))
+
+
+def _resume(state: State, out: Outcome) -> Outcome:
+    q = next_question(state.answers)
+    if q is not None:
+        out.replies.append(_ask(q, state))
+    elif state.answers:
+        out.replies.append(Notice("done_hint"))
+    return out
+
+
+def _command(state: State, command: tuple[str, str], out: Outcome) -> Outcome:
+    name, arg = command
+    answers = state.answers
+    out.log.append(LogEntry("command", None, name))
+    if name == "start":
+        out.replies.append(Notice("welcome_back" if answers else "welcome"))
+        state.started = True
+        if next_question(answers) is None and answers:
+            return _finish(state, out)
+        return _resume(state, out)
+    if name == "restart":
+        state.answers.clear()
+        state.drafts.clear()
+        state.started = True
+        out.log[-1] = LogEntry("restart")
+        out.replies.append(Notice("restarted"))
+        return _resume(state, out)
+    if name == "back":
+        prev = _previous(answers)
+        if prev is None:
+            out.replies.append(Notice("back_at_start"))
+            return _resume(state, out)
+        state.drafts[prev.id] = answers.pop(prev.id)
+        out.log[-1] = LogEntry("back", prev.id)
+        return _resume(state, out)
+    if name == "summary":
+        summary = _summary(answers)
+        out.replies.append(summary if summary.items else Notice("summary_empty"))
+        _then_current(state, out.replies)
+        return out
+    if name == "edit":
+        target = _edit_target(arg, answers)
+        if target is None:
+            out.replies.append(Notice("edit_unknown", {"target": arg}))
+            return _resume(state, out)
+        state.drafts[target.id] = answers.pop(target.id)
+        out.log[-1] = LogEntry("edit", target.id)
+        out.replies.append(Notice("editing", {"label": _label(target, answers)}))
+        return _resume(state, out)
+    if name == "help":
+        out.replies.append(Help())
+        return _resume(state, out)
+    if name == "privacy":
+        out.replies.append(Notice("privacy"))
+        return _resume(state, out)
+    if name == "forget":
+        state.confirming_forget = True
+        out.replies.append(Notice("forget_confirm"))
+        return out
+    if name == "math":
+        done = current_result(answers)
+        if done is None:
+            out.replies.append(Notice("math_not_yet"))
+            return _resume(state, out)
+        out.replies.append(Math(done[1]))
+        return out
+    out.replies.append(Notice("not_understood"))  # pragma: no cover - every command is handled
+    return _resume(state, out)

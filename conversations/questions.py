@@ -1,0 +1,556 @@
+"""The questions, as data: one ordered outline.
+
+Every question a person can be asked is declared here, once: its id, wording, kind, choices,
+when it applies (a predicate on earlier answers), the example shown when an answer can't be read,
+and the contract field it fills. The next question is always the first one that applies and is
+still unanswered (:func:`next_question`), so branches, back, edit and resume follow from the
+answers alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+from conversations.parsing import (
+    AnswerError,
+    parse_cap,
+    parse_money,
+    parse_money_or_max,
+    parse_optional_money,
+    parse_whole_number,
+    parse_yes_no,
+    parse_yes_no_unsure,
+)
+from engine import figures_for, supported_years
+from engine.scenario import MAX_AGE, MIN_AGE
+
+__all__ = [
+    "INCOME_PATTERNS",
+    "OUTLINE",
+    "Answers",
+    "Choice",
+    "Question",
+    "applicable",
+    "by_id",
+    "job_label",
+    "next_question",
+    "progress",
+]
+
+Kind = Literal[
+    "choice", "yes_no", "yes_no_unsure", "money", "money_or_max", "optional_money", "cap", "number"
+]
+Answers = Mapping[str, Any]
+
+# How a person earns: the kinds of the jobs that follow, in order.
+INCOME_PATTERNS: dict[str, tuple[str, ...]] = {
+    "w2": ("employee",),
+    "self": ("self_employed",),
+    "scorp": ("s_corp_owner",),
+    "w2_side": ("employee", "self_employed"),
+    "two_w2": ("employee", "employee"),
+}
+JOB_SLOTS = 2
+
+
+def _always(answers: Answers) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    kind: Kind
+    short: str  # the label in the summary
+    text: str | Mapping[str, str]  # wording, or wording per job kind; {placeholders} from context
+    fills: str  # the scenario field it fills
+    example: str = ""
+    choices: tuple[Choice, ...] | Callable[[Answers], tuple[Choice, ...]] = ()
+    when: Callable[[Answers], bool] = _always
+    job: int | None = None  # the job slot it is about
+    low: int = 0
+    high: int = 0
+
+    def options(self, answers: Answers) -> tuple[Choice, ...]:
+        if self.kind == "yes_no_unsure":
+            return (Choice("yes", "Yes"), Choice("no", "No"), Choice("unknown", "Not sure"))
+        if self.kind == "yes_no":
+            return (Choice("yes", "Yes"), Choice("no", "No"))
+        return self.choices(answers) if callable(self.choices) else self.choices
+
+    def wording(self, answers: Answers) -> str:
+        text = self.text
+        if not isinstance(text, str):
+            text = text[job_kind(answers, self.job) or "employee"]
+        return text.format_map(_context(answers, self.job))
+
+    def parse(self, raw: str, answers: Answers) -> Any:
+        """The stored (JSON-ready) value for what the person typed or tapped."""
+        kind = self.kind
+        if kind in ("choice", "yes_no", "yes_no_unsure"):
+            chosen = _match_choice(raw, self.options(answers))
+            if chosen is not None:
+                return chosen if kind != "yes_no" else chosen == "yes"
+            if kind == "yes_no":
+                return parse_yes_no(raw)
+            if kind == "yes_no_unsure":
+                return parse_yes_no_unsure(raw)
+            labels = ", ".join(c.label for c in self.options(answers))
+            raise AnswerError(
+                "That isn't one of the choices.", f"Type a number or one of: {labels}."
+            )
+        if kind == "number":
+            if self.id == "tax_year":
+                return _parse_year(raw)
+            return parse_whole_number(
+                raw, low=self.low, high=self.high, what="an age", example=self.example
+            )
+        if kind == "money":
+            return str(parse_money(raw, example=self.example))
+        if kind == "money_or_max":
+            value = parse_money_or_max(raw, example=self.example)
+            return value if isinstance(value, str) else str(value)
+        if kind == "optional_money":
+            amount = parse_optional_money(raw, example=self.example)
+            return None if amount is None else str(amount)
+        if kind == "cap":
+            return parse_cap(raw, example=self.example)
+        raise AssertionError(kind)  # pragma: no cover
+
+    def shown(self, value: Any, answers: Answers) -> str:
+        """An answer as the summary shows it."""
+        if value is None:
+            return "not sure"
+        if self.kind in ("choice", "yes_no_unsure"):
+            for c in self.options(answers):
+                if c.value == value:
+                    return c.label
+        if self.kind == "yes_no":
+            return "Yes" if value else "No"
+        if self.kind == "cap":
+            if "percent" in value:
+                return f"{value['percent']}% of pay"
+            return _usd(Decimal(value["dollars"]))
+        if self.kind in ("money", "money_or_max", "optional_money"):
+            return "the most allowed" if value == "max" else _usd(Decimal(value))
+        return str(value)
+
+
+def _usd(amount: Decimal) -> str:
+    return f"${amount:,.2f}".replace(".00", "")
+
+
+def _match_choice(raw: str, options: tuple[Choice, ...]) -> str | None:
+    text = " ".join(raw.strip().lower().split()).rstrip(".!")
+    if not text:
+        return None
+    if text.isdigit() and 1 <= int(text) <= len(options):
+        return options[int(text) - 1].value
+    for c in options:
+        if text in (c.value.lower(), c.label.lower()):
+            return c.value
+    starts = [c for c in options if c.label.lower().startswith(text) and len(text) >= 3]
+    return starts[0].value if len(starts) == 1 else None
+
+
+def _parse_year(raw: str) -> int:
+    years = supported_years()
+    first, last = years[0], years[-1]
+    example = f"Type a year from {first} to {last}, such as {last}."
+    year = parse_whole_number(raw, low=1900, high=2200, what="a year", example=example)
+    if year > last:
+        raise AnswerError(
+            f"{year} is not published yet: the IRS figures for it are not out.", example
+        )
+    if year < first:
+        raise AnswerError(f"This tool covers {first} to {last}, not {year}.", example)
+    return year
+
+
+# --- context for wording and predicates -------------------------------------------------------
+
+
+def job_kinds(answers: Answers) -> tuple[str, ...]:
+    return INCOME_PATTERNS.get(str(answers.get("income")), ())
+
+
+def job_kind(answers: Answers, slot: int | None) -> str | None:
+    kinds = job_kinds(answers)
+    return kinds[slot] if slot is not None and slot < len(kinds) else None
+
+
+def job_label(answers: Answers, slot: int) -> str:
+    pattern = answers.get("income")
+    kind = job_kind(answers, slot)
+    if pattern == "two_w2":
+        return "your first job" if slot == 0 else "your second job"
+    if pattern == "w2_side":
+        return "your job" if slot == 0 else "your side business"
+    return {
+        "employee": "your job",
+        "self_employed": "your business",
+        "s_corp_owner": "your S-corp",
+    }[kind or "employee"]
+
+
+def _context(answers: Answers, slot: int | None) -> dict[str, Any]:
+    year = answers.get("tax_year") or supported_years()[-1]
+    ctx: dict[str, Any] = {"tax_year": year, "prior_year": int(year) - 1}
+    if slot is not None:
+        ctx["job"] = job_label(answers, slot)
+        ctx["Job"] = ctx["job"][0].upper() + ctx["job"][1:]
+    return ctx
+
+
+def _plan(answers: Answers, slot: int) -> str | None:
+    value = answers.get(f"job{slot}.plan")
+    return None if value in (None, "none") else str(value)
+
+
+def _has_job(slot: int) -> Callable[[Answers], bool]:
+    return lambda a: job_kind(a, slot) is not None
+
+
+def _is_kind(slot: int, *kinds: str) -> Callable[[Answers], bool]:
+    return lambda a: job_kind(a, slot) in kinds
+
+
+def _takes_after_tax_question(slot: int) -> Callable[[Answers], bool]:
+    return lambda a: _plan(a, slot) not in (None, "457b")
+
+
+def _after_tax_possible(slot: int) -> Callable[[Answers], bool]:
+    return lambda a: (
+        _takes_after_tax_question(slot)(a) and a.get(f"job{slot}.after_tax") in ("yes", "unknown")
+    )
+
+
+def _after_tax_known(slot: int) -> Callable[[Answers], bool]:
+    return lambda a: _after_tax_possible(slot)(a) and a.get(f"job{slot}.after_tax") == "yes"
+
+
+def _has_plan(slot: int, *kinds: str) -> Callable[[Answers], bool]:
+    def has(a: Answers) -> bool:
+        return _plan(a, slot) is not None and (not kinds or job_kind(a, slot) in kinds)
+
+    return has
+
+
+def _needs_withdrawal(slot: int) -> Callable[[Answers], bool]:
+    return lambda a: _after_tax_possible(slot)(a) and a.get(f"job{slot}.conversion") != "yes"
+
+
+def _catch_up_wage_test(slot: int) -> Callable[[Answers], bool]:
+    """Last year's Social Security wages matter only where the Roth catch-up rule applies: a
+    catch-up age, a year with the wage test, a W-2 from this employer and a plan with deferrals."""
+
+    def applies(a: Answers) -> bool:
+        year, age = a.get("tax_year"), a.get("age")
+        if year is None or age is None or int(age) < 50:
+            return False
+        if figures_for(int(year)).roth_catch_up_wage_threshold is None:
+            return False
+        return job_kind(a, slot) in ("employee", "s_corp_owner") and _plan(a, slot) not in (
+            None,
+            "457b",
+        )
+
+    return applies
+
+
+def _plan_choices(slot: int) -> Callable[[Answers], tuple[Choice, ...]]:
+    def choices(a: Answers) -> tuple[Choice, ...]:
+        kind = job_kind(a, slot)
+        if kind == "employee":
+            return (
+                Choice("401k", "401(k)"),
+                Choice("403b", "403(b)"),
+                Choice("457b", "457(b)"),
+                Choice("none", "No plan"),
+            )
+        if a.get(f"job{slot}.has_employees"):
+            return (Choice("401k", "401(k) covering employees"), Choice("none", "No plan yet"))
+        return (
+            Choice("solo_401k", "Solo 401(k)"),
+            Choice("401k", "Another 401(k)"),
+            Choice("none", "No plan yet"),
+        )
+
+    return choices
+
+
+def _phase_out_matters(a: Answers) -> bool:
+    """Pre-tax IRA money matters only for a backdoor Roth IRA: MAGI above the phase-out start."""
+    magi, year, status = a.get("magi"), a.get("tax_year"), a.get("filing_status")
+    if magi is None or year is None or status is None:
+        return False
+    fig = figures_for(int(year))
+    start = {
+        "married_joint": fig.roth_ira_phaseout_joint.start,
+        "married_separate": fig.roth_ira_phaseout_married_separate.start,
+    }.get(str(status), fig.roth_ira_phaseout_single.start)
+    return Decimal(str(magi)) > start
+
+
+# --- the outline ---------------------------------------------------------------------------
+
+_AMOUNT = "Type an amount such as 150000, $150,000 or 150k."
+
+
+def _job_questions(slot: int) -> tuple[Question, ...]:
+    p = f"job{slot}"
+    j = f"jobs[{slot}]"
+    return (
+        Question(
+            id=f"{p}.pay",
+            kind="money",
+            short="{Job}: pay",
+            text={
+                "employee": "What is your yearly pay at {job} before any retirement deductions "
+                "(W-2 salary and bonus for {tax_year})?",
+                "s_corp_owner": "What W-2 salary will your S-corp pay you for {tax_year}?",
+            },
+            fills=f"{j}.compensation",
+            example=_AMOUNT,
+            when=_is_kind(slot, "employee", "s_corp_owner"),
+            job=slot,
+        ),
+        Question(
+            id=f"{p}.profit",
+            kind="money",
+            short="{Job}: net profit",
+            text="What net profit do you expect from {job} for {tax_year} (income less business "
+            "expenses, before self-employment tax)?",
+            fills=f"{j}.net_profit",
+            example="Type an amount such as 65000, $65,000 or 65k.",
+            when=_is_kind(slot, "self_employed"),
+            job=slot,
+        ),
+        Question(
+            id=f"{p}.has_employees",
+            kind="yes_no",
+            short="{Job}: employees other than a spouse",
+            text="Does {job} have employees other than you and your spouse?",
+            fills=f"{j}.has_employees",
+            when=_is_kind(slot, "self_employed", "s_corp_owner"),
+            job=slot,
+        ),
+        Question(
+            id=f"{p}.plan",
+            kind="choice",
+            short="{Job}: retirement plan",
+            text={
+                "employee": "Which retirement plan does {job} offer?",
+                "self_employed": "Which retirement plan does {job} have?",
+                "s_corp_owner": "Which retirement plan does {job} have?",
+            },
+            fills=f"{j}.plan.type",
+            choices=_plan_choices(slot),
+            when=_has_job(slot),
+            job=slot,
+        ),
+        Question(
+            id=f"{p}.after_tax",
+            kind="yes_no_unsure",
+            short="{Job}: after-tax contributions",
+            text="Does the plan at {job} take after-tax contributions? (Not Roth: a separate "
+            'after-tax source, sometimes called "voluntary after-tax" or "non-Roth after-tax".)',
+            fills=f"{j}.plan.after_tax",
+            when=_takes_after_tax_question(slot),
+            job=slot,
+        ),
+        Question(
+            id=f"{p}.conversion",
+            kind="yes_no_unsure",
+            short="{Job}: in-plan Roth conversion",
+            text="Can after-tax money in that plan be converted to Roth inside the plan (an "
+            '"in-plan Roth conversion" or "in-plan Roth rollover")?',
+            fills=f"{j}.plan.in_plan_conversion",
+            when=_after_tax_possible(slot),
+            job=slot,
+        ),
+        Question(
+            id=f"{p}.withdrawal",
+            kind="yes_no_unsure",
+            short="{Job}: in-service withdrawal",
+            text="Can you take after-tax money out of that plan while you still work there (an "
+            '"in-service withdrawal"), to roll it to a Roth IRA?',
+            fills=f"{j}.plan.in_service_withdrawal",
+            when=_needs_withdrawal(slot),
+            job=slot,
+        ),
+        Question(
+            id=f"{p}.cap",
+            kind="cap",
+            short="{Job}: plan's after-tax cap",
+            text="Does that plan cap after-tax contributions? Type the cap in dollars (like "
+            "20000) or as a percent of pay (like 10%), or type no.",
+            fills=f"{j}.plan.after_tax_cap",
+            example="Type no, an amount such as 20000, or a percent such as 10%.",
+            when=_after_tax_known(slot),
+            job=slot,
+        ),
+        Question(
+            id=f"{p}.deferrals",
+            kind="money_or_max",
+            short="{Job}: your deferrals",
+            text="How much will you defer into that plan for {tax_year}, pre-tax and Roth together "
+            "(not counting catch-up)? Type an amount, or max for as much as the law allows.",
+            fills=f"{j}.plan.employee_deferrals",
+            example="Type an amount such as 24500, or max.",
+            when=_has_plan(slot),
+            job=slot,
+        ),
+        Question(
+            id=f"{p}.employer",
+            kind="money",
+            short="{Job}: employer contributions",
+            text="How much will your employer put into that plan for {tax_year} (match and "
+            "profit sharing together)? Type 0 if none.",
+            fills=f"{j}.plan.employer_contributions",
+            example="Type an amount such as 7500, or 0.",
+            when=_has_plan(slot, "employee"),
+            job=slot,
+        ),
+        Question(
+            id=f"{p}.owner_employer",
+            kind="money_or_max",
+            short="{Job}: employer contribution",
+            text="How much employer (profit-sharing) contribution will {job} make to its plan for "
+            "{tax_year}? Type max for the most allowed, an amount, or 0.",
+            fills=f"{j}.plan.employer_contributions",
+            example="Type max, an amount such as 10000, or 0.",
+            when=_has_plan(slot, "self_employed", "s_corp_owner"),
+            job=slot,
+        ),
+        Question(
+            id=f"{p}.prior_wages",
+            kind="optional_money",
+            short="{Job}: {prior_year} Social Security wages",
+            text="What were your {prior_year} Social Security wages from {job} (W-2 box 3)? "
+            "From 2026, catch-up contributions must be Roth above $150,000. Type not sure to skip.",
+            fills=f"{j}.prior_year_fica_wages",
+            example="Type an amount such as 150000, or not sure.",
+            when=_catch_up_wage_test(slot),
+            job=slot,
+        ),
+    )
+
+
+OUTLINE: tuple[Question, ...] = (
+    Question(
+        id="tax_year",
+        kind="number",
+        short="Tax year",
+        text="Which tax year are you planning for?",
+        fills="tax_year",
+        choices=lambda a: tuple(Choice(str(y), str(y)) for y in reversed(supported_years())),
+    ),
+    Question(
+        id="age",
+        kind="number",
+        short="Age on 31 December",
+        text="How old will you be on 31 December {tax_year}?",
+        fills="age",
+        example="Type your age in years, such as 45.",
+        low=MIN_AGE,
+        high=MAX_AGE,
+    ),
+    Question(
+        id="income",
+        kind="choice",
+        short="How you earn",
+        text="How do you earn your income?",
+        fills="jobs[].type",
+        choices=(
+            Choice("w2", "A W-2 job"),
+            Choice("self", "Self-employed (sole proprietor, LLC or partner)"),
+            Choice("scorp", "My own S-corp (it pays me W-2 wages)"),
+            Choice("w2_side", "A W-2 job plus a side business"),
+            Choice("two_w2", "Two W-2 jobs"),
+        ),
+    ),
+    *(q for slot in range(JOB_SLOTS) for q in _job_questions(slot)),
+    Question(
+        id="related",
+        kind="yes_no_unsure",
+        short="Employers under common ownership",
+        text="Are your two employers under common ownership (for example, two companies of one "
+        "parent company)? If so they share one annual limit.",
+        fills="jobs[1].related_to",
+        when=lambda a: (
+            a.get("income") == "two_w2"
+            and _plan(a, 0) not in (None, "457b")
+            and _plan(a, 1) not in (None, "457b")
+        ),
+    ),
+    Question(
+        id="filing_status",
+        kind="choice",
+        short="Filing status",
+        text="What is your tax filing status for {tax_year}?",
+        fills="filing_status",
+        choices=(
+            Choice("single", "Single"),
+            Choice("married_joint", "Married filing jointly"),
+            Choice("married_separate", "Married filing separately"),
+            Choice("head_of_household", "Head of household"),
+        ),
+    ),
+    Question(
+        id="magi",
+        kind="optional_money",
+        short="Modified AGI",
+        text="About how much will your modified adjusted gross income (MAGI) be for {tax_year}? "
+        "It decides whether you can put money straight into a Roth IRA. Type not sure to skip.",
+        fills="magi",
+        example="Type an amount such as 180000, or not sure.",
+    ),
+    Question(
+        id="ira_balance",
+        kind="money",
+        short="Pre-tax IRA money on 31 December",
+        text="How much pre-tax money will you have in traditional, SEP and SIMPLE IRAs on 31 "
+        "December {tax_year}? Type 0 if none. (It decides how a backdoor Roth IRA is taxed.)",
+        fills="pretax_ira_balance",
+        example="Type an amount such as 20000, or 0.",
+        when=_phase_out_matters,
+    ),
+)
+
+_BY_ID = {q.id: q for q in OUTLINE}
+
+
+def by_id(question_id: str) -> Question | None:
+    return _BY_ID.get(question_id)
+
+
+def applicable(answers: Answers) -> list[Question]:
+    """The questions that apply given these answers, in outline order."""
+    return [q for q in OUTLINE if q.when(answers)]
+
+
+def next_question(answers: Answers) -> Question | None:
+    """The first question that applies and is still unanswered; None when all are answered."""
+    for q in OUTLINE:
+        if q.id not in answers and q.when(answers):
+            return q
+    return None
+
+
+def progress(answers: Answers) -> tuple[int, int]:
+    """(this question's number, about how many in all) for "question 4 of about 10"."""
+    relevant = applicable(answers)
+    done = sum(1 for q in relevant if q.id in answers)
+    # Until the person says how they earn, assume the most common path (one W-2 job).
+    typical = 0 if "income" in answers else len(applicable({**answers, "income": "w2"}))
+    return done + 1, max(len(relevant), done + 1, typical)

@@ -1,0 +1,214 @@
+"""Replies into messages for one channel, through the Jinja2 templates in ``templates/``.
+
+Three channels, one template set each: ``telegram`` (HTML within Telegram's 4096-character
+limit, split at paragraph breaks), ``web`` (HTML fragments) and ``text`` (plain text with
+numbered choices). Templates lay out; sentences come from ``wording.yaml``, the questions and
+the engine's messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+
+from conversations.chart import SEGMENTS, stack, text_bar
+from conversations.flow import (
+    Ask,
+    FaqReply,
+    Help,
+    Math,
+    Notice,
+    Problem,
+    Reply,
+    ResultReply,
+    Summary,
+)
+from conversations.wording import WORDING, line
+from engine import Result
+from engine.money import usd
+from engine.text import section
+
+__all__ = [
+    "TELEGRAM_LIMIT",
+    "Button",
+    "Channel",
+    "OutMessage",
+    "render",
+    "result_view",
+    "split_message",
+]
+
+Channel = Literal["telegram", "web", "text"]
+TELEGRAM_LIMIT = 4096
+_TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str  # "a|<question id>|<value>" for an answer, "c|<command>" for a command
+
+
+@dataclass(frozen=True)
+class OutMessage:
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    kind: str = "notice"  # ask | problem | notice | result | summary | math | help | faq
+    question_id: str | None = None
+
+
+def _money(value: Decimal | int | None) -> str:
+    return "" if value is None else usd(Decimal(value))
+
+
+@cache
+def _env(channel: Channel) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(_TEMPLATES / channel)),
+        autoescape=channel in ("telegram", "web"),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["usd"] = _money
+    env.globals["w"] = line
+    env.globals["wording"] = WORDING
+    return env
+
+
+def result_view(result: Result, labels: dict[int, str]) -> dict[str, Any]:
+    """The result as plain values for the templates: figures, sentences, chart stacks."""
+    plan_names = section("plan_names")
+    route_names = section("route_names")
+    plans = []
+    for p in result.plans:
+        s = stack(p)
+        why = line(
+            f"binding.{p.binding_limit}",
+            dollar_limit=usd(p.annual_additions_limit),
+            compensation=usd(p.compensation),
+        )
+        plans.append(
+            {
+                "title": line(
+                    "result_labels.plan",
+                    plan=plan_names[p.plan_type],
+                    job=labels.get(p.job, f"job {p.job + 1}"),
+                ),
+                "plan": p,
+                "route": route_names[p.route],
+                "why": why,
+                "stack": s,
+                "bar": text_bar(s),
+            }
+        )
+    option = result.solo_401k_option
+    verdict = line(
+        f"verdicts.{result.verdict}",
+        total=usd(result.mega_backdoor_total),
+        option=usd(option.after_tax_room) if option else "",
+    )
+    return {
+        "result": result,
+        "verdict": verdict,
+        "plans": plans,
+        "option": option,
+        "option_job": labels.get(option.job, "") if option else "",
+        "segments": [key for key, _ in SEGMENTS],
+        "segment_chars": dict(SEGMENTS),
+        "warnings": [(w.code, w.message) for w in result.warnings],
+        "steps": [str(s) for s in result.next_steps],
+    }
+
+
+def _context(reply: Reply) -> tuple[str, dict[str, Any]]:
+    if isinstance(reply, Ask):
+        return "ask", {"q": reply}
+    if isinstance(reply, Problem):
+        return "problem", {"p": reply}
+    if isinstance(reply, Notice):
+        return "notice", {"text": line(reply.key, **reply.params), "key": reply.key}
+    if isinstance(reply, Summary):
+        return "summary", {"items": reply.items}
+    if isinstance(reply, ResultReply):
+        return "result", result_view(reply.result, reply.labels)
+    if isinstance(reply, Math):
+        r = reply.result
+        return "math", {"trace": r.trace, "result": r}
+    if isinstance(reply, Help):
+        return "help", {}
+    if isinstance(reply, FaqReply):
+        return "faq", {"a": reply.answer}
+    raise TypeError(reply)  # pragma: no cover
+
+
+def _buttons(reply: Reply, channel: Channel) -> tuple[tuple[Button, ...], ...]:
+    if not isinstance(reply, Ask) or channel == "text":
+        return ()
+    rows: list[tuple[Button, ...]] = []
+    row: list[Button] = []
+    for value, label in reply.choices:
+        row.append(Button(label, f"a|{reply.question_id}|{value}"))
+        if len(row) == (1 if len(label) > 18 else 3):
+            rows.append(tuple(row))
+            row = []
+    if row:
+        rows.append(tuple(row))
+    if reply.number > 1:
+        rows.append((Button("◀ Back", "c|back"),))
+    return tuple(rows)
+
+
+def render(replies: list[Reply], channel: Channel) -> list[OutMessage]:
+    out: list[OutMessage] = []
+    env = _env(channel)
+    for reply in replies:
+        name, ctx = _context(reply)
+        text = env.get_template(f"{name}.j2").render(**ctx).strip()
+        parts = split_message(text) if channel == "telegram" else [text]
+        buttons = _buttons(reply, channel)
+        qid = reply.question_id if isinstance(reply, Ask) else None
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            out.append(OutMessage(part, buttons if last else (), name, qid))
+    return out
+
+
+def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Split at paragraph breaks (then line breaks) so no part exceeds ``limit`` characters."""
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for block in _blocks(text, limit):
+        candidate = f"{current}\n\n{block}" if current else block
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            if current:
+                parts.append(current)
+            current = block
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _blocks(text: str, limit: int) -> list[str]:
+    blocks: list[str] = []
+    for para in text.split("\n\n"):
+        while len(para) > limit:
+            cut = para.rfind("\n", 0, limit)
+            if cut <= 0:
+                cut = para.rfind(" ", 0, limit)
+            if cut <= 0:
+                cut = limit
+            blocks.append(para[:cut].rstrip())
+            para = para[cut:].lstrip()
+        blocks.append(para)
+    return blocks

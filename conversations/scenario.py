@@ -1,0 +1,76 @@
+"""From answers to the engine's scenario (CONTRACT.md): only answers that still apply count."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from conversations.questions import Answers, applicable, job_kinds
+
+__all__ = ["build_scenario"]
+
+
+def _money(value: Any) -> Decimal:
+    return Decimal(str(value))
+
+
+def _plan(a: dict[str, Any], slot: int, kind: str) -> dict[str, Any] | None:
+    p = f"job{slot}"
+    plan_type = a.get(f"{p}.plan")
+    if plan_type in (None, "none"):
+        return None
+    plan: dict[str, Any] = {"type": plan_type}
+    if plan_type == "457b":
+        plan.update(after_tax="no", in_plan_conversion="no", in_service_withdrawal="no")
+    else:
+        after_tax = a.get(f"{p}.after_tax", "unknown")
+        plan["after_tax"] = after_tax
+        if after_tax == "no":
+            plan.update(in_plan_conversion="no", in_service_withdrawal="no")
+        else:
+            plan["in_plan_conversion"] = a.get(f"{p}.conversion", "unknown")
+            plan["in_service_withdrawal"] = a.get(f"{p}.withdrawal", "unknown")
+        cap = a.get(f"{p}.cap")
+        if cap is not None:
+            if "percent" in cap:
+                plan["after_tax_cap_percent"] = _money(cap["percent"])
+            else:
+                plan["after_tax_cap"] = _money(cap["dollars"])
+    deferrals = a.get(f"{p}.deferrals", "0")
+    plan["employee_deferrals"] = "max" if deferrals == "max" else _money(deferrals)
+    employer = a.get(f"{p}.employer" if kind == "employee" else f"{p}.owner_employer", "0")
+    plan["employer_contributions"] = "max" if employer == "max" else _money(employer)
+    return plan
+
+
+def build_scenario(answers: Answers) -> dict[str, Any]:
+    """The scenario the answers describe, ready for :func:`engine.parse_scenario`."""
+    a = {q.id: answers[q.id] for q in applicable(answers) if q.id in answers}
+    jobs: list[dict[str, Any]] = []
+    for slot, kind in enumerate(job_kinds(a)):
+        p = f"job{slot}"
+        job: dict[str, Any] = {"type": kind}
+        if kind == "self_employed":
+            job["net_profit"] = _money(a.get(f"{p}.profit", "0"))
+        else:
+            job["compensation"] = _money(a.get(f"{p}.pay", "0"))
+            wages = a.get(f"{p}.prior_wages")
+            if wages is not None:
+                job["prior_year_fica_wages"] = _money(wages)
+        if kind != "employee":
+            job["has_employees"] = bool(a.get(f"{p}.has_employees", False))
+        job["plan"] = _plan(a, slot, kind)
+        jobs.append(job)
+    if a.get("related") == "yes" and len(jobs) == 2:
+        jobs[1]["related_to"] = 0
+    scenario: dict[str, Any] = {
+        "tax_year": a.get("tax_year"),
+        "age": a.get("age"),
+        "filing_status": a.get("filing_status"),
+        "jobs": jobs,
+    }
+    if a.get("magi") is not None:
+        scenario["magi"] = _money(a["magi"])
+    if a.get("ira_balance") is not None:
+        scenario["pretax_ira_balance"] = _money(a["ira_balance"])
+    return scenario

@@ -1,0 +1,97 @@
+"""The conversation with storage around it: one turn, in one transaction, for any channel.
+
+``handle`` locks the person's conversation, drops a Telegram update seen before, runs the step
+function, and saves the new state, the answer log and — when the conversation completes — the
+intake record, all together: a crash or a redelivery neither loses nor repeats an answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from conversations.flow import Incoming, Reply, State, step
+from conversations.storage import Storage
+from engine.result import to_jsonable
+
+__all__ = ["FLAG_CODES", "Turn", "UpdateRef", "flags_for", "handle"]
+
+# Warning codes an advisor should look at by hand.
+FLAG_CODES: dict[str, str] = {
+    "plan_features_unknown": "unknown plan features",
+    "acp_testing": "ACP testing risk",
+    "controlled_group": "controlled group",
+    "ira_pro_rata": "IRA pro-rata",
+    "pro_rata_in_service": "in-service pro-rata",
+    "solo_401k_not_allowed": "Solo 401(k) with employees",
+    "excess_deferrals": "excess deferrals",
+}
+
+
+@dataclass(frozen=True)
+class UpdateRef:
+    """A Telegram update: processed once per bot."""
+
+    bot_key: str
+    update_id: int
+
+
+@dataclass
+class Turn:
+    replies: list[Reply] = field(default_factory=list)
+    duplicate: bool = False  # the update was handled before: nothing done, nothing to send
+    forgot: bool = False  # every row about the person was deleted
+    conversation_id: str | None = None
+    completed: bool = False
+
+
+def flags_for(codes: list[str]) -> list[str]:
+    seen: list[str] = []
+    for code in codes:
+        if code in FLAG_CODES and code not in seen:
+            seen.append(code)
+    return seen
+
+
+async def handle(
+    storage: Storage,
+    channel: str,
+    user_key: str,
+    incoming: Incoming,
+    *,
+    chat_key: str | None = None,
+    update: UpdateRef | None = None,
+    advisor_code: str | None = None,
+) -> Turn:
+    turn = Turn()
+    async with storage.locked(channel, user_key, chat_key=chat_key) as record:
+        if update is not None and not await record.claim_update(update.bot_key, update.update_id):
+            turn.duplicate = True
+            return turn
+        if advisor_code and not record.advisor_code:
+            record.advisor_code = advisor_code
+        state = State.from_json(record.state)
+        outcome = step(state, incoming)
+        record.state = outcome.state.to_json()
+        for entry in outcome.log:
+            record.log(entry.action, entry.question_id, entry.value)
+        turn.replies = outcome.replies
+        turn.conversation_id = record.id
+        if outcome.result is not None and outcome.scenario is not None:
+            result = outcome.result
+            codes = [w.code for w in result.warnings]
+            await record.record_intake(
+                scenario=outcome.scenario,
+                result=to_jsonable(result.to_dict()),
+                rules_version=result.rules_version,
+                verdict=result.verdict,
+                total=result.mega_backdoor_total,
+                flags=flags_for(codes),
+            )
+            record.status = "completed"
+            turn.completed = True
+        elif outcome.log and record.status == "completed":
+            record.status = "active"
+    if outcome.forget:
+        await storage.forget_user(channel, user_key)
+        turn.forgot = True
+    return turn

@@ -1,0 +1,794 @@
+"""Persistence for conversations: SQLite by default, PostgreSQL when ``DATABASE_URL`` says so.
+
+Everything is async (SQLAlchemy 2 ``AsyncEngine`` on ``aiosqlite`` / ``asyncpg``), written as
+Core statements on the SQLModel tables of :mod:`conversations.models` so that every lock and every
+``ON CONFLICT`` is spelled out.
+
+One turn of a conversation is one transaction::
+
+    async with storage.locked("telegram", user_key, chat_key=chat_key) as record:
+        if not await record.claim_update(bot_key, update_id):
+            return  # a redelivered update: already handled
+        record.state = new_state
+        record.log("answer", "age", 45)
+
+On a clean exit the new state (``version`` + 1, ``updated_at``), the log rows (consecutive
+``seq``), the update claim and any intake commit together; on an exception none of them does, so
+Telegram's redelivery of the same update runs the turn again from the old state.
+
+Locking, per backend:
+
+- PostgreSQL: ``pg_advisory_xact_lock`` on a hash of ``(channel, user_key)`` serializes every
+  worker's transactions for one person (even while their conversation row does not exist yet),
+  then ``SELECT … FOR UPDATE`` locks the row (which is what :meth:`Storage.locked_by_id` takes,
+  so the two serialize too). A partial unique index keeps one open conversation per person, and
+  the insert of a new one is ``ON CONFLICT DO NOTHING``. Other people are not held up.
+- SQLite: write transactions start with ``BEGIN IMMEDIATE``, which takes the database's write
+  lock at once: every writer, in this process or another, waits its turn (``busy_timeout``),
+  readers carry on (WAL). Simple and correct for the single-process deployment SQLite is for.
+
+Inside a ``locked`` block use the record's methods only (``log``, ``claim_update``,
+``record_intake``): another write through the :class:`Storage` for the same person would wait for
+the block's own lock (on SQLite, any write would), and fail after the lock timeout (30 s).
+
+Update claims are rows of ``processed_update`` keyed ``(bot_key, update_id)``, inserted with
+``ON CONFLICT DO NOTHING``: the first transaction to commit the row wins, and on PostgreSQL a
+concurrent insert of the same key waits for that transaction and then finds the conflict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import hashlib
+import hmac
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy import (
+    BigInteger,
+    Table,
+    bindparam,
+    delete,
+    event,
+    exists,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.sql.dml import Insert
+from sqlmodel import SQLModel
+
+from conversations.db import advisory_key, async_url, sqlite_path
+from conversations.models import (
+    ACTIONS,
+    CHANNELS,
+    STATUSES,
+    AnswerLogPublic,
+    IntakeResultPublic,
+    new_id,
+    utcnow,
+)
+
+__all__ = [
+    "ConversationNotFound",
+    "ConversationRecord",
+    "LockedConversation",
+    "StaleConversation",
+    "Storage",
+    "database_url",
+    "default_database_path",
+    "user_key",
+]
+
+SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
+PG_CONNECT_TIMEOUT_S: Final = 10
+PG_LOCK_TIMEOUT_MS: Final = 30_000
+READY_TIMEOUT_S: Final = 5.0
+_CENT: Final = Decimal("0.01")
+_MAX_TOTAL: Final = Decimal("9999999999.99")  # NUMERIC(12, 2)
+_SQLITE_BEGIN: Final = "megaroth_sqlite_begin"  # execution option read by the "begin" hook
+
+_tables = SQLModel.metadata.tables
+conversation_t: Final[Table] = _tables["conversation"]
+answer_log_t: Final[Table] = _tables["answer_log"]
+intake_t: Final[Table] = _tables["intake_result"]
+update_t: Final[Table] = _tables["processed_update"]
+
+_RECORD_COLUMNS: Final = (
+    "id",
+    "channel",
+    "user_key",
+    "chat_key",
+    "state",
+    "version",
+    "status",
+    "advisor_code",
+    "consent_share",
+    "created_at",
+    "updated_at",
+)
+_SAVED_FIELDS: Final = ("chat_key", "state", "status", "advisor_code", "consent_share")
+
+
+class ConversationNotFound(LookupError):
+    """No conversation has that id."""
+
+
+class StaleConversation(RuntimeError):
+    """The conversation changed under a save (its version moved): nothing was saved."""
+
+
+# --- keys and URLs ---------------------------------------------------------------------------
+
+
+def user_key(channel: str, raw_id: str | int, secret: str) -> str:
+    """The pseudonymous key for a person (or a chat) on a channel: HMAC-SHA256, hex.
+
+    Store this, never the raw id: without ``secret`` it can't be turned back into a Telegram id.
+    """
+    if not secret:
+        raise ValueError("user_key needs a non-empty secret")
+    message = f"{channel}:{raw_id}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def default_database_path() -> Path:
+    """``var/megaroth.db`` in the project (a source checkout), else in the working directory."""
+    project = Path(__file__).resolve().parents[1]
+    base = project if (project / "pyproject.toml").is_file() else Path.cwd()
+    return base / "var" / "megaroth.db"
+
+
+def database_url(raw: str | None) -> str:
+    """The async URL to use: ``raw`` (``DATABASE_URL``) with its driver made async, or the
+    default SQLite file (its folder created)."""
+    if raw is None or not raw.strip():
+        path = default_database_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{path}"
+    return async_url(raw)
+
+
+# --- records ---------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class ConversationRecord:
+    """A conversation as read from storage. ``state`` is the flow's dict, opaque here."""
+
+    id: str
+    channel: str
+    user_key: str
+    chat_key: str | None
+    state: dict[str, Any]
+    version: int
+    status: str
+    advisor_code: str | None
+    consent_share: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def _from_row(cls, row: Mapping[str, Any]) -> ConversationRecord:
+        return cls(**{name: row[name] for name in _RECORD_COLUMNS})
+
+
+@dataclass(eq=False)
+class _Pending:
+    action: str
+    question_id: str | None
+    value: Any
+
+
+@dataclass(eq=False)
+class LockedConversation(ConversationRecord):
+    """The record inside :meth:`Storage.locked`: change it, log, claim, record the intake.
+
+    Assign or mutate ``state``, ``status``, ``advisor_code``, ``consent_share`` or ``chat_key``;
+    they are saved when the block exits cleanly.
+    """
+
+    _conn: AsyncConnection | None = field(default=None, repr=False)
+    _original: dict[str, Any] = field(default_factory=dict, repr=False)
+    _pending: list[_Pending] = field(default_factory=list, repr=False)
+    _intakes: int = field(default=0, repr=False)
+
+    def log(self, action: str, question_id: str | None = None, value: Any = None) -> None:
+        """Append an answer-log entry (saved, with the next ``seq``, when the block exits)."""
+        if action not in ACTIONS:
+            raise ValueError(f"unknown log action {action!r}; one of {sorted(ACTIONS)}")
+        self._connection()
+        self._pending.append(_Pending(action, question_id, copy.deepcopy(value)))
+
+    async def claim_update(self, bot_key: str, update_id: int, chat_key: str | None = None) -> bool:
+        """Claim a Telegram update in this transaction: True the first time, False if it was
+        handled before. The claim commits (or rolls back) with everything else in the block."""
+        key = chat_key if chat_key is not None else self.chat_key
+        return await _claim(self._connection(), bot_key, update_id, key)
+
+    async def record_intake(
+        self,
+        *,
+        scenario: dict[str, Any],
+        result: dict[str, Any],
+        rules_version: str,
+        verdict: str,
+        total: Decimal,
+        flags: list[str],
+    ) -> str:
+        """Store a completed intake for this conversation in this transaction; its id."""
+        intake_id = await _insert_intake(
+            self._connection(), self.id, scenario, result, rules_version, verdict, total, flags
+        )
+        self._intakes += 1
+        return intake_id
+
+    # internals
+
+    def _connection(self) -> AsyncConnection:
+        if self._conn is None:
+            raise RuntimeError("this record is outside its `locked` block: nothing can be saved")
+        return self._conn
+
+    def _snapshot(self) -> dict[str, Any]:
+        return {name: copy.deepcopy(getattr(self, name)) for name in _SAVED_FIELDS}
+
+    def _changed(self) -> bool:
+        return bool(self._pending) or self._intakes > 0 or self._snapshot() != self._original
+
+    async def _save(self) -> None:
+        conn = self._connection()
+        if not self._changed():
+            return
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status!r}; one of {sorted(STATUSES)}")
+        now = utcnow()
+        values = self._snapshot()
+        result = await conn.execute(
+            update(conversation_t)
+            .where(conversation_t.c.id == self.id, conversation_t.c.version == self.version)
+            .values(**values, version=conversation_t.c.version + 1, updated_at=now)
+        )
+        if result.rowcount != 1:
+            raise StaleConversation(f"conversation {self.id} changed or vanished during the turn")
+        if self._pending:
+            last = await conn.scalar(
+                select(func.coalesce(func.max(answer_log_t.c.seq), 0)).where(
+                    answer_log_t.c.conversation_id == self.id
+                )
+            )
+            start = int(last or 0) + 1
+            await conn.execute(
+                insert(answer_log_t),
+                [
+                    {
+                        "conversation_id": self.id,
+                        "seq": start + n,
+                        "action": entry.action,
+                        "question_id": entry.question_id,
+                        "value": entry.value,
+                        "created_at": now,
+                    }
+                    for n, entry in enumerate(self._pending)
+                ],
+            )
+        self.version += 1
+        self.updated_at = now
+        self._pending.clear()
+        self._intakes = 0
+        self._original = values
+
+
+# --- the storage -----------------------------------------------------------------------------
+
+
+class Storage:
+    """The conversations database. Create one per process; ``await close()`` at the end.
+
+    The schema must exist: run :func:`conversations.db.upgrade` first.
+    """
+
+    def __init__(self, url: str, *, pool_size: int = 5) -> None:
+        self.url = async_url(url)
+        path = sqlite_path(self.url)
+        self.backend = make_url(self.url).get_backend_name()
+        if self.backend == "sqlite":
+            if path is None:
+                raise ValueError(
+                    "in-memory SQLite is not supported: each connection would get its own empty"
+                    " database; give a file path"
+                )
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.engine: AsyncEngine = create_async_engine(
+                self.url,
+                pool_size=pool_size,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            )
+            _install_sqlite_hooks(self.engine)
+        elif self.backend == "postgresql":
+            self.engine = create_async_engine(
+                self.url,
+                pool_size=pool_size,
+                pool_pre_ping=True,
+                connect_args={
+                    "timeout": PG_CONNECT_TIMEOUT_S,
+                    "server_settings": {
+                        "application_name": "megaroth",
+                        # A turn waits at most this long for another turn's locks, then fails
+                        # (and Telegram redelivers the update) instead of hanging.
+                        "lock_timeout": str(PG_LOCK_TIMEOUT_MS),
+                    },
+                },
+            )
+        else:
+            raise ValueError(f"unsupported database {self.backend!r}: use SQLite or PostgreSQL")
+        # Write transactions: BEGIN IMMEDIATE on SQLite (ignored elsewhere).
+        self._writer = self.engine.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def __aenter__(self) -> Storage:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # --- transactions ------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        async with self._writer.connect() as conn, conn.begin():
+            yield conn
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    async def _lock_person(self, conn: AsyncConnection, channel: str, user_key: str) -> None:
+        if self.backend == "postgresql":
+            key = bindparam("key", advisory_key("person", channel, user_key), type_=BigInteger)
+            await conn.execute(select(func.pg_advisory_xact_lock(key)))
+
+    async def _open_conversation(
+        self,
+        conn: AsyncConnection,
+        channel: str,
+        user_key: str,
+        chat_key: str | None,
+        advisor_code: str | None,
+    ) -> dict[str, Any]:
+        """The person's open conversation, row-locked, created if there is none."""
+        if channel not in CHANNELS:
+            raise ValueError(f"unknown channel {channel!r}; one of {sorted(CHANNELS)}")
+        if not user_key:
+            raise ValueError("user_key must not be empty")
+        await self._lock_person(conn, channel, user_key)
+        query = (
+            select(conversation_t)
+            .where(
+                conversation_t.c.channel == channel,
+                conversation_t.c.user_key == user_key,
+                conversation_t.c.status != "inactive",
+            )
+            .with_for_update()
+        )
+        for _ in range(3):
+            row = (await conn.execute(query)).mappings().first()
+            if row is not None:
+                return dict(row)
+            now = utcnow()
+            values: dict[str, Any] = {
+                "id": new_id(),
+                "channel": channel,
+                "user_key": user_key,
+                "chat_key": chat_key,
+                "state": {},
+                "version": 0,
+                "status": "active",
+                "advisor_code": advisor_code,
+                "consent_share": False,
+                "created_at": now,
+                "updated_at": now,
+            }
+            stmt = _insert(self.backend, conversation_t).values(values)
+            stmt = stmt.on_conflict_do_nothing(
+                index_elements=["channel", "user_key"],
+                # Literal, not a bound parameter: PostgreSQL's generic plans could not match
+                # a parameter to the partial index.
+                index_where=text("status <> 'inactive'"),
+            )
+            if (await conn.execute(stmt)).rowcount == 1:
+                return values
+        raise RuntimeError("could not create or find the open conversation")  # pragma: no cover
+
+    @asynccontextmanager
+    async def _locked(
+        self, conn: AsyncConnection, row: dict[str, Any]
+    ) -> AsyncIterator[LockedConversation]:
+        record = LockedConversation(**{name: row[name] for name in _RECORD_COLUMNS})
+        record._conn = conn
+        record._original = record._snapshot()
+        try:
+            yield record
+            await record._save()
+        finally:
+            record._conn = None
+
+    # --- conversations -----------------------------------------------------------------------
+
+    async def get_or_create(
+        self,
+        channel: str,
+        user_key: str,
+        *,
+        chat_key: str | None = None,
+        advisor_code: str | None = None,
+    ) -> ConversationRecord:
+        """The person's open conversation on this channel (active or completed), else a new one
+        with an empty state. A missing chat key or advisor code is filled in from the arguments.
+        """
+        async with self.locked(
+            channel, user_key, chat_key=chat_key, advisor_code=advisor_code
+        ) as record:
+            pass
+        return _plain(record)
+
+    @asynccontextmanager
+    async def locked(
+        self,
+        channel: str,
+        user_key: str,
+        *,
+        chat_key: str | None = None,
+        advisor_code: str | None = None,
+    ) -> AsyncIterator[LockedConversation]:
+        """The person's open conversation (created if needed), locked for one transaction.
+
+        "Open" means not ``inactive``: a completed conversation is still the person's, so they
+        can ask follow-ups and edit answers; set ``status = "inactive"`` to close it for good, and
+        the next call starts a new one. ``chat_key`` (when given) replaces the stored one;
+        ``advisor_code`` fills in a missing one. Saved atomically on a clean exit, not at all on
+        an exception.
+        """
+        async with self._write() as conn:
+            row = await self._open_conversation(conn, channel, user_key, chat_key, advisor_code)
+            async with self._locked(conn, row) as record:
+                if chat_key is not None:
+                    record.chat_key = chat_key
+                if advisor_code and not record.advisor_code:
+                    record.advisor_code = advisor_code
+                yield record
+
+    @asynccontextmanager
+    async def locked_by_id(self, conversation_id: str) -> AsyncIterator[LockedConversation]:
+        """A conversation by id (the web chat and REST API), locked for one transaction.
+
+        Raises :class:`ConversationNotFound` when there is no such conversation.
+        """
+        async with self._write() as conn:
+            query = (
+                select(conversation_t)
+                .where(conversation_t.c.id == conversation_id)
+                .with_for_update()
+            )
+            found = (await conn.execute(query)).mappings().first()
+            if found is None:
+                raise ConversationNotFound(conversation_id)
+            async with self._locked(conn, dict(found)) as record:
+                yield record
+
+    async def new_conversation(
+        self,
+        channel: str,
+        user_key: str,
+        *,
+        chat_key: str | None = None,
+        advisor_code: str | None = None,
+    ) -> ConversationRecord:
+        """Close the person's open conversation (``inactive``) and start a new, empty one."""
+        async with self._write() as conn:
+            await self._lock_person(conn, channel, user_key)
+            await conn.execute(
+                update(conversation_t)
+                .where(
+                    conversation_t.c.channel == channel,
+                    conversation_t.c.user_key == user_key,
+                    conversation_t.c.status != "inactive",
+                )
+                .values(
+                    status="inactive", version=conversation_t.c.version + 1, updated_at=utcnow()
+                )
+            )
+            row = await self._open_conversation(conn, channel, user_key, chat_key, advisor_code)
+            return ConversationRecord._from_row(row)
+
+    async def load(self, conversation_id: str) -> ConversationRecord | None:
+        async with self._read() as conn:
+            query = select(conversation_t).where(conversation_t.c.id == conversation_id)
+            row = (await conn.execute(query)).mappings().first()
+        return None if row is None else ConversationRecord._from_row(dict(row))
+
+    async def answer_log(self, conversation_id: str) -> list[AnswerLogPublic]:
+        """The conversation's log entries, in order."""
+        async with self._read() as conn:
+            query = (
+                select(
+                    answer_log_t.c.seq,
+                    answer_log_t.c.action,
+                    answer_log_t.c.question_id,
+                    answer_log_t.c.value,
+                    answer_log_t.c.created_at,
+                )
+                .where(answer_log_t.c.conversation_id == conversation_id)
+                .order_by(answer_log_t.c.seq)
+            )
+            rows = (await conn.execute(query)).mappings().all()
+        return [AnswerLogPublic.model_validate(dict(row)) for row in rows]
+
+    # --- Telegram updates --------------------------------------------------------------------
+
+    async def claim_update(self, bot_key: str, update_id: int, chat_key: str | None) -> bool:
+        """Claim an update in a transaction of its own: True if new, False if seen before.
+
+        Prefer :meth:`LockedConversation.claim_update` inside :meth:`locked`, so that the claim
+        commits only together with the turn it stands for. (On SQLite, don't call this inside a
+        ``locked`` block: it would wait for that block's write lock.)
+        """
+        async with self._write() as conn:
+            return await _claim(conn, bot_key, update_id, chat_key)
+
+    async def prune_updates(self, older_than: datetime) -> int:
+        """Forget update ids claimed before ``older_than`` (Telegram redelivers for about a day)."""
+        async with self._write() as conn:
+            result = await conn.execute(delete(update_t).where(update_t.c.created_at < older_than))
+            return int(result.rowcount)
+
+    # --- intakes -----------------------------------------------------------------------------
+
+    async def record_intake(
+        self,
+        conversation_id: str,
+        scenario: dict[str, Any],
+        result: dict[str, Any],
+        rules_version: str,
+        verdict: str,
+        total: Decimal,
+        flags: list[str],
+    ) -> str:
+        """Store a completed intake; its id. Raises :class:`ConversationNotFound`."""
+        async with self._write() as conn:
+            found = await conn.scalar(
+                select(conversation_t.c.id).where(conversation_t.c.id == conversation_id)
+            )
+            if found is None:
+                raise ConversationNotFound(conversation_id)
+            return await _insert_intake(
+                conn, conversation_id, scenario, result, rules_version, verdict, total, flags
+            )
+
+    async def list_intakes(
+        self,
+        advisor_code: str | None,
+        *,
+        verdict: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[IntakeResultPublic]:
+        """Intakes of conversations with this advisor code, newest first.
+
+        ``advisor_code=None`` lists every intake (a single-advisor deployment). ``since`` is
+        inclusive, ``until`` exclusive.
+        """
+        query = _INTAKE_QUERY
+        if advisor_code is not None:
+            query = query.where(conversation_t.c.advisor_code == advisor_code)
+        if verdict is not None:
+            query = query.where(intake_t.c.verdict == verdict)
+        if since is not None:
+            query = query.where(intake_t.c.created_at >= since)
+        if until is not None:
+            query = query.where(intake_t.c.created_at < until)
+        query = query.order_by(intake_t.c.created_at.desc(), intake_t.c.id)
+        if limit is not None:
+            query = query.limit(limit)
+        async with self._read() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return [IntakeResultPublic.model_validate(dict(row)) for row in rows]
+
+    async def get_intake(self, intake_id: str) -> IntakeResultPublic | None:
+        async with self._read() as conn:
+            query = _INTAKE_QUERY.where(intake_t.c.id == intake_id)
+            row = (await conn.execute(query)).mappings().first()
+        return None if row is None else IntakeResultPublic.model_validate(dict(row))
+
+    # --- deleting ----------------------------------------------------------------------------
+
+    async def forget_user(self, channel: str, user_key: str) -> int:
+        """Delete every row about this person on this channel: their conversations (open or
+        not), answer logs, intakes, and the claimed updates of chats only they used. Returns the
+        number of rows deleted."""
+        async with self._write() as conn:
+            await self._lock_person(conn, channel, user_key)
+            mine = (conversation_t.c.channel == channel) & (conversation_t.c.user_key == user_key)
+            rows = (
+                await conn.execute(
+                    select(conversation_t.c.id, conversation_t.c.chat_key)
+                    .where(mine)
+                    .with_for_update()
+                )
+            ).all()
+            ids = [row.id for row in rows]
+            chats = sorted({row.chat_key for row in rows if row.chat_key is not None})
+            if not ids:
+                return 0
+            deleted = 0
+            deleted += await _delete_children(conn, ids)
+            if chats:
+                shared = select(conversation_t.c.chat_key).where(
+                    ~mine, conversation_t.c.chat_key.in_(chats)
+                )
+                result = await conn.execute(
+                    delete(update_t).where(
+                        update_t.c.chat_key.in_(chats), update_t.c.chat_key.not_in(shared)
+                    )
+                )
+                deleted += result.rowcount
+            result = await conn.execute(delete(conversation_t).where(conversation_t.c.id.in_(ids)))
+            deleted += result.rowcount
+            return deleted
+
+    async def delete_conversation(self, conversation_id: str) -> bool:
+        """Delete one conversation with its log and intakes; False if there was none."""
+        async with self._write() as conn:
+            await _delete_children(conn, [conversation_id])
+            result = await conn.execute(
+                delete(conversation_t).where(conversation_t.c.id == conversation_id)
+            )
+            return result.rowcount > 0
+
+    async def purge(self, older_than: datetime) -> int:
+        """Delete abandoned conversations: not completed, no intake recorded, not updated since
+        ``older_than``; their logs go with them. Returns the number of conversations deleted."""
+        has_intake = exists().where(intake_t.c.conversation_id == conversation_t.c.id)
+        query = select(conversation_t.c.id).where(
+            conversation_t.c.status != "completed",
+            conversation_t.c.updated_at < older_than,
+            ~has_intake,
+        )
+        if self.backend == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        deleted = 0
+        async with self._write() as conn:
+            ids = list((await conn.scalars(query)).all())
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                await _delete_children(conn, chunk)
+                result = await conn.execute(
+                    delete(conversation_t).where(conversation_t.c.id.in_(chunk))
+                )
+                deleted += result.rowcount
+        return deleted
+
+    # --- health ------------------------------------------------------------------------------
+
+    async def ready(self) -> bool:
+        """A cheap ``SELECT 1``: False on any database error or timeout, never raises."""
+        try:
+            async with asyncio.timeout(READY_TIMEOUT_S), self.engine.connect() as conn:
+                await conn.execute(select(1))
+        except Exception:
+            return False
+        return True
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _plain(record: ConversationRecord) -> ConversationRecord:
+    return ConversationRecord(
+        **{name: copy.deepcopy(getattr(record, name)) for name in _RECORD_COLUMNS}
+    )
+
+
+def _insert(backend: str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    return postgresql.insert(table) if backend == "postgresql" else sqlite.insert(table)
+
+
+async def _claim(conn: AsyncConnection, bot_key: str, update_id: int, chat_key: str | None) -> bool:
+    values = {
+        "bot_key": bot_key,
+        "update_id": int(update_id),
+        "chat_key": chat_key,
+        "created_at": utcnow(),
+    }
+    backend = conn.dialect.name
+    stmt = _insert(backend, update_t).values(values).on_conflict_do_nothing()
+    result = await conn.execute(stmt)
+    return bool(result.rowcount == 1)
+
+
+async def _insert_intake(
+    conn: AsyncConnection,
+    conversation_id: str,
+    scenario: dict[str, Any],
+    result: dict[str, Any],
+    rules_version: str,
+    verdict: str,
+    total: Decimal,
+    flags: Sequence[str],
+) -> str:
+    amount = Decimal(total).quantize(_CENT, rounding=ROUND_HALF_UP)
+    if abs(amount) > _MAX_TOTAL:
+        raise ValueError(f"total {amount} does not fit NUMERIC(12, 2)")
+    intake_id = new_id()
+    stmt: Insert = insert(intake_t).values(
+        id=intake_id,
+        conversation_id=conversation_id,
+        scenario=scenario,
+        result=result,
+        rules_version=rules_version,
+        verdict=verdict,
+        mega_backdoor_total=amount,
+        flags=list(flags),
+        created_at=utcnow(),
+    )
+    await conn.execute(stmt)
+    return intake_id
+
+
+async def _delete_children(conn: AsyncConnection, ids: Sequence[str]) -> int:
+    deleted = 0
+    for table in (answer_log_t, intake_t):
+        result = await conn.execute(delete(table).where(table.c.conversation_id.in_(ids)))
+        deleted += result.rowcount
+    return deleted
+
+
+_INTAKE_QUERY: Final = select(
+    intake_t.c.id,
+    intake_t.c.conversation_id,
+    intake_t.c.scenario,
+    intake_t.c.result,
+    intake_t.c.rules_version,
+    intake_t.c.verdict,
+    intake_t.c.mega_backdoor_total,
+    intake_t.c.flags,
+    intake_t.c.created_at,
+    conversation_t.c.advisor_code,
+).join_from(intake_t, conversation_t, intake_t.c.conversation_id == conversation_t.c.id)
+
+
+def _install_sqlite_hooks(engine: AsyncEngine) -> None:
+    """Per connection: WAL, a busy timeout, foreign keys; and our own BEGIN (IMMEDIATE for
+    writes), which needs the driver's implicit transaction handling off."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get(_SQLITE_BEGIN, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
