@@ -142,5 +142,99 @@ async def _chat(new: bool) -> None:
         await storage.close()
 
 
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
+def serve_command(host: str, port: int, workers: int) -> None:
+    """Run the app: Telegram webhook, REST API, web chat and health check.
+
+    Applies database migrations first. Without TELEGRAM_BOT_TOKEN the Telegram channel is off
+    and everything else runs; with it and PUBLIC_BASE_URL the webhook is registered once.
+    """
+    import uvicorn
+
+    settings = get_settings()
+    if settings.telegram_bot_token is None:
+        click.echo("TELEGRAM_BOT_TOKEN is not set: the Telegram channel is off.", err=True)
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+        proxy_headers=True,
+    )
+
+
+def _bot_settings() -> tuple[str, str]:
+    settings = get_settings()
+    if settings.telegram_bot_token is None:
+        raise _InputError("TELEGRAM_BOT_TOKEN is not set (create a bot with @BotFather)")
+    return settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base
+
+
+@main.command("bot")
+def bot_command() -> None:
+    """Run the Telegram bot with long polling (local use: no public URL needed)."""
+    asyncio.run(_poll())
+
+
+async def _poll() -> None:
+    from bot import BotDeps, bot_commands, build_dispatcher, make_bot
+    from conversations.db import upgrade
+    from conversations.storage import Storage, database_url
+
+    token, base = _bot_settings()
+    settings = get_settings()
+    url = database_url(settings.database_url)
+    upgrade(url)
+    storage = Storage(url)
+    bot = make_bot(token, base)
+    try:
+        await bot.delete_webhook(drop_pending_updates=False)
+        await bot.set_my_commands(bot_commands())
+        dispatcher = build_dispatcher(BotDeps(storage, settings.key_secret()))
+        click.echo("polling Telegram for updates; press Ctrl+C to stop")
+        await dispatcher.start_polling(bot, handle_signals=True)
+    finally:
+        await bot.session.close()
+        await storage.close()
+
+
+@main.group("telegram")
+def telegram_group() -> None:
+    """Telegram set-up commands."""
+
+
+@telegram_group.command("set-webhook")
+def set_webhook_command() -> None:
+    """Register PUBLIC_BASE_URL/telegram/webhook with Telegram, with the secret token."""
+    asyncio.run(_set_webhook())
+
+
+async def _set_webhook() -> None:
+    from api.app import register_webhook, webhook_url
+    from api.deps import AppState
+    from bot import make_bot
+    from conversations.storage import Storage, database_url
+
+    token, base = _bot_settings()
+    settings = get_settings()
+    if webhook_url(settings) is None or settings.telegram_webhook_secret is None:
+        raise _InputError("set PUBLIC_BASE_URL and TELEGRAM_WEBHOOK_SECRET first")
+    storage = Storage(database_url(settings.database_url))
+    state = AppState(settings=settings, storage=storage, bot=make_bot(token, base))
+    try:
+        await register_webhook(state)
+        click.echo(f"webhook: {webhook_url(settings)}")
+    finally:
+        assert state.bot is not None
+        await state.bot.session.close()
+        await storage.close()
+
+
 if __name__ == "__main__":
     main()

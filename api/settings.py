@@ -9,6 +9,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from conversations.storage import default_database_path
+
 __all__ = ["Settings", "get_settings"]
 
 
@@ -26,13 +28,14 @@ class Settings(BaseSettings):
         description="Key for the pseudonymous hashes of user ids; a local one is made if unset",
     )
     retention_days: int = 180
-    var_dir: Path = Path("var")
+    var_dir: Path | None = Field(default=None, description="defaults to the database's folder")
 
     def key_secret(self) -> str:
         """The key for user-id hashes: USER_KEY_SECRET, else one kept in var/ for local use."""
         if self.user_key_secret is not None:
             return self.user_key_secret.get_secret_value()
-        path = self.var_dir / "user-key.secret"
+        folder = self.var_dir or default_database_path().parent
+        path = folder / "user-key.secret"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(secrets.token_hex(32), encoding="utf-8")

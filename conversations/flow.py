@@ -65,6 +65,7 @@ class State:
     drafts: dict[str, Any] = field(default_factory=dict)  # answers reopened by back or edit
     started: bool = False
     confirming_forget: bool = False
+    channel: dict[str, Any] = field(default_factory=dict)  # kept for the channel adapter
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -73,6 +74,7 @@ class State:
             "drafts": to_jsonable(self.drafts),
             "started": self.started,
             "confirming_forget": self.confirming_forget,
+            "channel": dict(self.channel),
         }
 
     @classmethod
@@ -84,6 +86,7 @@ class State:
             drafts=dict(data.get("drafts", {})),
             started=bool(data.get("started", False)),
             confirming_forget=bool(data.get("confirming_forget", False)),
+            channel=dict(data.get("channel", {})),
         )
 
 

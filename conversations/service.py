@@ -13,7 +13,7 @@ from conversations.flow import Incoming, Reply, State, step
 from conversations.storage import Storage
 from engine.result import to_jsonable
 
-__all__ = ["FLAG_CODES", "Turn", "UpdateRef", "flags_for", "handle"]
+__all__ = ["FLAG_CODES", "Turn", "UpdateRef", "flags_for", "handle", "remember", "set_status"]
 
 # Warning codes an advisor should look at by hand.
 FLAG_CODES: dict[str, str] = {
@@ -42,6 +42,21 @@ class Turn:
     forgot: bool = False  # every row about the person was deleted
     conversation_id: str | None = None
     completed: bool = False
+    channel: dict[str, object] = field(default_factory=dict)  # the adapter's notes, as before
+
+
+async def remember(storage: Storage, channel: str, user_key: str, notes: dict[str, object]) -> None:
+    """Keep the channel adapter's notes (such as the message id of the last prompt)."""
+    async with storage.locked(channel, user_key) as record:
+        state = State.from_json(record.state)
+        state.channel.update(notes)
+        record.state = state.to_json()
+
+
+async def set_status(storage: Storage, channel: str, user_key: str, status: str) -> None:
+    """Mark the person's conversation (``inactive`` when they blocked the bot)."""
+    async with storage.locked(channel, user_key) as record:
+        record.status = status
 
 
 def flags_for(codes: list[str]) -> list[str]:
@@ -70,6 +85,7 @@ async def handle(
         if advisor_code and not record.advisor_code:
             record.advisor_code = advisor_code
         state = State.from_json(record.state)
+        turn.channel = dict(state.channel)
         outcome = step(state, incoming)
         record.state = outcome.state.to_json()
         for entry in outcome.log:

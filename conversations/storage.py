@@ -65,6 +65,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import SQLModel
@@ -127,6 +128,15 @@ class ConversationNotFound(LookupError):
 
 class StaleConversation(RuntimeError):
     """The conversation changed under a save (its version moved): nothing was saved."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A failure of the database itself (unreachable, read-only, locked too long, a turn that
+    raced another): the same update will succeed later, so the channel should ask for it again
+    (Telegram: answer 503 and it redelivers)."""
+    return isinstance(
+        exc, DBAPIError | OperationalError | StaleConversation | OSError | TimeoutError
+    )
 
 
 # --- keys and URLs ---------------------------------------------------------------------------

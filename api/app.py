@@ -1,0 +1,94 @@
+"""The FastAPI app: Telegram webhook, health, and (with the web channel) REST and pages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from api.deps import AppState, StateDep
+from api.settings import Settings, get_settings
+from api.telegram import router as telegram_router
+from bot import BotDeps, bot_commands, build_dispatcher, make_bot
+from conversations.db import upgrade
+from conversations.storage import Storage, database_url
+
+__all__ = ["create_app", "register_webhook", "webhook_url"]
+
+log = logging.getLogger("megaroth")
+
+
+def webhook_url(settings: Settings) -> str | None:
+    if not settings.public_base_url:
+        return None
+    return settings.public_base_url.rstrip("/") + "/telegram/webhook"
+
+
+async def register_webhook(state: AppState) -> bool:
+    """Point Telegram at this app's webhook (once: nothing is sent when it already is)."""
+    url = webhook_url(state.settings)
+    secret = state.settings.telegram_webhook_secret
+    if state.bot is None or url is None or secret is None:
+        return False
+    info = await state.bot.get_webhook_info()
+    if info.url != url:
+        await state.bot.set_webhook(
+            url=url,
+            secret_token=secret.get_secret_value(),
+            allowed_updates=["message", "edited_message", "callback_query"],
+            max_connections=40,
+        )
+        await state.bot.set_my_commands(bot_commands())
+        log.info("webhook registered")
+    return True
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        url = database_url(settings.database_url)
+        upgrade(url)
+        storage = Storage(url)
+        state = AppState(settings=settings, storage=storage)
+        token = settings.telegram_bot_token
+        if token is not None:
+            state.bot = make_bot(token.get_secret_value(), settings.telegram_api_base)
+            state.dispatcher = build_dispatcher(BotDeps(storage, settings.key_secret()))
+            if settings.telegram_webhook_secret is None:
+                log.warning("TELEGRAM_WEBHOOK_SECRET is not set: the webhook refuses every update")
+            await register_webhook(state)
+        else:
+            log.info("no TELEGRAM_BOT_TOKEN: the Telegram channel is off")
+        app.state.megaroth = state
+        try:
+            yield
+        finally:
+            if state.bot is not None:
+                await state.bot.session.close()
+            await storage.close()
+
+    app = FastAPI(
+        title="megaroth",
+        summary="Does a Mega Backdoor Roth work for you, and how much can go in?",
+        description="Education, not tax advice.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.include_router(telegram_router)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz(state: StateDep) -> JSONResponse:
+        ready = await state.storage.ready()
+        body = {
+            "status": "ready" if ready else "not ready",
+            "database": "ok" if ready else "unreachable",
+            "telegram": "on" if state.bot is not None else "off",
+        }
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    return app

@@ -1,0 +1,58 @@
+"""``POST /telegram/webhook``: Telegram's updates in, handed to the aiogram Dispatcher."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from typing import Annotated, Any
+
+from aiogram.types import Update
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from api.deps import StateDep
+from bot import RetryLater
+
+__all__ = ["MAX_UPDATE_BYTES", "router"]
+
+log = logging.getLogger("megaroth.webhook")
+router = APIRouter(tags=["telegram"])
+MAX_UPDATE_BYTES = 256 * 1024
+
+
+def _ok() -> JSONResponse:
+    # Telegram wants a 2xx with a valid body, or it redelivers the update again and again.
+    return JSONResponse({})
+
+
+@router.post("/telegram/webhook", include_in_schema=False)
+async def telegram_webhook(
+    request: Request,
+    app: StateDep,
+    secret: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
+) -> JSONResponse:
+    expected = app.settings.telegram_webhook_secret
+    if app.bot is None or app.dispatcher is None:
+        return JSONResponse({"detail": "the Telegram channel is off"}, status_code=404)
+    if expected is None or not secrets.compare_digest(
+        (secret or "").encode(), expected.get_secret_value().encode()
+    ):
+        return JSONResponse({"detail": "wrong or missing secret token"}, status_code=401)
+    body = await request.body()
+    if len(body) > MAX_UPDATE_BYTES:
+        log.warning("update refused: %d bytes", len(body))
+        return _ok()
+    try:
+        data: Any = json.loads(body)
+        update = Update.model_validate(data, context={"bot": app.bot})
+    except (ValueError, ValidationError, RecursionError):
+        log.warning("update refused: not a valid update")
+        return _ok()
+    try:
+        await app.dispatcher.feed_update(app.bot, update)
+    except RetryLater:
+        log.warning("update %s deferred: the database is unavailable", update.update_id)
+        return JSONResponse({"detail": "try again later"}, status_code=503)
+    return _ok()

@@ -1,0 +1,30 @@
+"""Building the bot and its dispatcher (webhook or polling)."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+
+from bot.handlers import BotDeps, build_router
+from bot.sender import RetryAfterMiddleware
+
+__all__ = ["build_dispatcher", "make_bot"]
+
+
+def make_bot(token: str, api_base: str) -> Bot:
+    """A Bot that talks to ``api_base`` (Telegram's own, a local Bot API server, or a double),
+    sends HTML and waits out flood control."""
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+    session.middleware(RetryAfterMiddleware())
+    return Bot(
+        token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
+    )
+
+
+def build_dispatcher(deps: BotDeps) -> Dispatcher:
+    dispatcher = Dispatcher()
+    dispatcher.include_router(build_router(deps))
+    return dispatcher

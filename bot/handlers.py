@@ -1,0 +1,227 @@
+"""The Telegram router: messages and button taps in, the conversation's replies out.
+
+Each handler parses what arrived into an :class:`~conversations.flow.Incoming`, runs one turn
+of the conversation, renders the replies for Telegram and sends them. Routers are built by
+:func:`build_router`, so each Dispatcher gets its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatAction, ChatType
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import BotCommand, CallbackQuery, ErrorEvent, Message, Update
+
+from bot.sender import remove_keyboard, send_all
+from conversations.flow import Incoming
+from conversations.render import render
+from conversations.service import UpdateRef, handle, remember, set_status
+from conversations.storage import Storage, is_transient, user_key
+from conversations.wording import line
+
+__all__ = ["COMMANDS", "BotDeps", "RetryLater", "build_router"]
+
+log = logging.getLogger("megaroth.bot")
+
+CHANNEL = "telegram"
+# Commands shown in Telegram's menu (setMyCommands), and the conversation command each runs.
+COMMANDS: dict[str, str] = {
+    "start": "Start or resume",
+    "help": "How to answer, and the commands",
+    "back": "Go back one question",
+    "restart": "Start over",
+    "summary": "Review and change your answers",
+    "math": "Show how each figure was worked out",
+    "forget": "Delete everything stored about you",
+    "privacy": "What is stored, and for how long",
+}
+
+
+class RetryLater(Exception):
+    """The update could not be handled now (the database is unavailable): deliver it again."""
+
+
+def bot_commands() -> list[BotCommand]:
+    return [BotCommand(command=name, description=text) for name, text in COMMANDS.items()]
+
+
+@dataclass(frozen=True)
+class BotDeps:
+    storage: Storage
+    key_secret: str
+
+
+def _advisor_code(payload: str | None) -> str | None:
+    if not payload:
+        return None
+    code = payload.strip()
+    return code[:64] if code.replace("-", "").replace("_", "").isalnum() else None
+
+
+def build_router(deps: BotDeps) -> Router:
+    router = Router(name="megaroth")
+    private = F.chat.type == ChatType.PRIVATE
+
+    async def turn(
+        bot: Bot,
+        chat_id: int,
+        person: int,
+        incoming: Incoming,
+        update: Update,
+        advisor_code: str | None = None,
+        before_send: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        key = user_key(CHANNEL, person, deps.key_secret)
+        chat_key = user_key("telegram-chat", chat_id, deps.key_secret)
+        ref = UpdateRef(str(bot.id), update.update_id)
+        result = await handle(
+            deps.storage,
+            CHANNEL,
+            key,
+            incoming,
+            chat_key=chat_key,
+            update=ref,
+            advisor_code=advisor_code,
+        )
+        if result.duplicate:
+            return
+        if before_send is not None:
+            await before_send()
+        if result.completed:
+            await bot.send_chat_action(chat_id=chat_id, action=ChatAction.TYPING)
+        messages = render(result.replies, "telegram")
+        previous = result.channel.get("prompt")
+        if previous is not None and any(m.kind == "ask" for m in messages):
+            await remove_keyboard(bot, chat_id, previous)
+        try:
+            prompt = await send_all(bot, chat_id, messages)
+        except TelegramForbiddenError:
+            await set_status(deps.storage, CHANNEL, key, "inactive")
+            log.info("the person blocked the bot; conversation marked inactive")
+            return
+        if (
+            not result.forgot
+            and prompt != previous
+            and (prompt is not None or previous is not None)
+        ):
+            await remember(deps.storage, CHANNEL, key, {"prompt": prompt})
+
+    @router.message(private, CommandStart())
+    async def on_start(
+        message: Message, command: CommandObject, bot: Bot, event_update: Update
+    ) -> None:
+        if message.from_user is None:
+            return
+        await turn(
+            bot,
+            message.chat.id,
+            message.from_user.id,
+            Incoming(command="start"),
+            event_update,
+            advisor_code=_advisor_code(command.args),
+        )
+
+    @router.message(private, Command(*[c for c in COMMANDS if c != "start"]))
+    async def on_command(
+        message: Message, command: CommandObject, bot: Bot, event_update: Update
+    ) -> None:
+        if message.from_user is None:
+            return
+        await turn(
+            bot,
+            message.chat.id,
+            message.from_user.id,
+            Incoming(command=command.command),
+            event_update,
+        )
+
+    @router.message(private, F.text)
+    async def on_text(message: Message, bot: Bot, event_update: Update) -> None:
+        assert message.from_user is not None
+        assert message.text is not None
+        await turn(
+            bot, message.chat.id, message.from_user.id, Incoming(text=message.text), event_update
+        )
+
+    @router.message(private)
+    async def on_other(message: Message, bot: Bot, event_update: Update) -> None:
+        if message.from_user is None:
+            return
+        kind = str(message.content_type)
+        await turn(
+            bot, message.chat.id, message.from_user.id, Incoming(unsupported=kind), event_update
+        )
+
+    @router.message()
+    async def on_group(message: Message) -> None:
+        await message.answer(line("group_chat"))
+
+    @router.edited_message()
+    async def on_edited(message: Message) -> None:
+        await message.answer(line("edited_message"))
+
+    @router.callback_query(F.data)
+    async def on_tap(query: CallbackQuery, bot: Bot, event_update: Update) -> None:
+        data = query.data or ""
+        message = query.message
+        if not isinstance(message, Message) or message.chat.type != ChatType.PRIVATE:
+            await query.answer()
+            return
+        kind, _, rest = data.partition("|")
+        if kind == "a" and "|" in rest:
+            question_id, _, value = rest.partition("|")
+            incoming = Incoming(choice=(question_id, value))
+        elif kind == "c" and rest:
+            incoming = Incoming(command=rest)
+        else:
+            await query.answer()
+            return
+
+        async def acknowledge() -> None:
+            # A tap too old to acknowledge raises; the reply still goes out.
+            with contextlib.suppress(TelegramBadRequest):
+                await query.answer()
+            await remove_keyboard(bot, message.chat.id, message.message_id)
+
+        await turn(
+            bot,
+            message.chat.id,
+            query.from_user.id,
+            incoming,
+            event_update,
+            before_send=acknowledge,
+        )
+
+    @router.callback_query()
+    async def on_empty_tap(query: CallbackQuery) -> None:
+        await query.answer()
+
+    @router.error()
+    async def on_error(event: ErrorEvent, bot: Bot) -> None:
+        if is_transient(event.exception):
+            # Nothing was saved; the webhook answers 503 so Telegram delivers it again.
+            raise RetryLater from event.exception
+        log.error("update %s failed: %s", event.update.update_id, type(event.exception).__name__)
+        chat = _chat_of(event.update)
+        if chat is None:
+            return
+        try:
+            await bot.send_message(chat_id=chat, text=line("error"))
+        except Exception as exc:
+            log.warning("could not tell the person about the error: %s", type(exc).__name__)
+
+    return router
+
+
+def _chat_of(update: Update) -> int | None:
+    if update.message is not None:
+        return update.message.chat.id
+    if update.callback_query is not None and isinstance(update.callback_query.message, Message):
+        return update.callback_query.message.chat.id
+    return None

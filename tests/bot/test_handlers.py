@@ -1,0 +1,272 @@
+"""In-process handler tests: real aiogram Dispatcher and router, a recording session, storage
+on a SQLite file."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiogram import Bot
+from aiogram.types import Update
+
+from bot import BotDeps, build_dispatcher
+from conversations.db import upgrade
+from conversations.storage import Storage
+from tests.bot.recording import BOT_ID, RecordingSession
+
+USER = 777001
+CHAT = 777001
+_ids = itertools.count(1000)
+
+
+class Harness:
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.session = RecordingSession()
+        self.bot = Bot(token=f"{BOT_ID}:TEST", session=self.session)
+        self.dp = build_dispatcher(BotDeps(storage, "test-secret"))
+
+    async def feed(self, update: dict[str, Any]) -> None:
+        await self.dp.feed_update(
+            self.bot, Update.model_validate(update, context={"bot": self.bot})
+        )
+
+    async def text(
+        self, text: str, *, chat_type: str = "private", update_id: int | None = None
+    ) -> None:
+        await self.feed(message_update(text, chat_type=chat_type, update_id=update_id))
+
+    async def tap(self, data: str, message_id: int = 1) -> None:
+        await self.feed(
+            {
+                "update_id": next(_ids),
+                "callback_query": {
+                    "id": str(next(_ids)),
+                    "from": {"id": USER, "is_bot": False, "first_name": "Pat"},
+                    "chat_instance": "1",
+                    "data": data,
+                    "message": {
+                        "message_id": message_id,
+                        "date": int(time.time()),
+                        "chat": {"id": CHAT, "type": "private"},
+                        "text": "question",
+                    },
+                },
+            }
+        )
+
+    def texts(self) -> list[str]:
+        return [str(p["text"]) for p in self.session.sent()]
+
+
+def message_update(
+    text: str | None, *, chat_type: str = "private", update_id: int | None = None, **extra: Any
+) -> dict[str, Any]:
+    message: dict[str, Any] = {
+        "message_id": next(_ids),
+        "date": int(time.time()),
+        "chat": {"id": CHAT if chat_type == "private" else -100123, "type": chat_type},
+        "from": {"id": USER, "is_bot": False, "first_name": "Pat"},
+        **extra,
+    }
+    if text is not None:
+        message["text"] = text
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+    return {"update_id": update_id if update_id is not None else next(_ids), "message": message}
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    upgrade(url)
+    storage = Storage(url)
+    h = Harness(storage)
+    try:
+        yield h
+    finally:
+        await h.bot.session.close()
+        await storage.close()
+
+
+async def test_start_greets_and_asks_the_first_question_with_buttons(harness: Harness) -> None:
+    await harness.text("/start")
+    sent = harness.session.sent()
+    assert "Mega Backdoor Roth" in sent[0]["text"]
+    assert "tax year" in sent[-1]["text"]
+    buttons = [b for row in sent[-1]["reply_markup"]["inline_keyboard"] for b in row]
+    assert [b["callback_data"] for b in buttons] == [
+        "a|tax_year|2026",
+        "a|tax_year|2025",
+        "a|tax_year|2024",
+    ]
+    assert all(len(b["callback_data"].encode()) <= 64 for b in buttons)
+    assert sent[-1].get("parse_mode", "HTML") == "HTML"
+
+
+async def test_a_tap_is_answered_its_keyboard_removed_and_the_next_question_asked(
+    harness: Harness,
+) -> None:
+    await harness.text("/start")
+    harness.session.clear()
+    await harness.tap("a|tax_year|2026", message_id=55)
+    assert harness.session.named("AnswerCallbackQuery")
+    removed = harness.session.named("EditMessageReplyMarkup")
+    assert any(r["message_id"] == 55 for r in removed)
+    assert "31 December 2026" in harness.texts()[-1]
+
+
+async def test_a_tap_on_an_old_keyboard_says_the_question_moved_on(harness: Harness) -> None:
+    await harness.text("/start")
+    await harness.text("2026")
+    harness.session.clear()
+    await harness.tap("a|tax_year|2025")
+    texts = harness.texts()
+    assert any("moved on" in t for t in texts)
+    assert "How old" in texts[-1]
+    assert harness.session.named("AnswerCallbackQuery")
+
+
+async def test_typed_answer_replaces_the_previous_keyboard(harness: Harness) -> None:
+    await harness.text("/start")
+    first_prompt = harness.session.sent()[-1]
+    harness.session.clear()
+    await harness.text("2026")
+    edits = harness.session.named("EditMessageReplyMarkup")
+    assert edits, "the answered question's buttons are taken off"
+    assert "reply_markup" not in edits[0] or edits[0]["reply_markup"] is None
+    assert first_prompt["text"] != harness.texts()[-1]
+
+
+async def test_the_same_update_twice_is_handled_once(harness: Harness) -> None:
+    await harness.text("/start")
+    await harness.text("2026", update_id=5000)
+    count = len(harness.session.sent())
+    await harness.text("2026", update_id=5000)
+    assert len(harness.session.sent()) == count
+
+
+async def test_wrong_money_gets_a_reason_and_the_question_again(harness: Harness) -> None:
+    for text in ("/start", "2026", "45", "1"):
+        await harness.text(text)
+    harness.session.clear()
+    await harness.text("abc")
+    texts = harness.texts()
+    assert "look like a dollar amount" in texts[0]
+    assert "yearly pay" in texts[-1]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {
+            "sticker": {
+                "file_id": "x",
+                "file_unique_id": "y",
+                "type": "regular",
+                "width": 1,
+                "height": 1,
+                "is_animated": False,
+                "is_video": False,
+            }
+        },
+        {"photo": [{"file_id": "x", "file_unique_id": "y", "width": 1, "height": 1}]},
+        {"voice": {"file_id": "x", "file_unique_id": "y", "duration": 1}},
+    ],
+    ids=["sticker", "photo", "voice"],
+)
+async def test_non_text_messages_get_a_polite_answer(
+    harness: Harness, extra: dict[str, Any]
+) -> None:
+    await harness.text("/start")
+    harness.session.clear()
+    await harness.feed(message_update(None, **extra))
+    texts = harness.texts()
+    assert "text answers" in texts[0]
+    assert "tax year" in texts[-1]
+
+
+async def test_group_chats_are_told_the_bot_works_in_private(harness: Harness) -> None:
+    await harness.text("hello", chat_type="group")
+    assert "private chats" in harness.texts()[0]
+
+
+async def test_edited_messages_ask_for_a_new_message(harness: Harness) -> None:
+    update = message_update("2026")
+    update["edited_message"] = update.pop("message")
+    update["edited_message"]["edit_date"] = int(time.time())
+    await harness.feed(update)
+    assert "new message" in harness.texts()[0]
+
+
+async def test_user_text_is_escaped_in_html(harness: Harness) -> None:
+    await harness.text("/start")
+    harness.session.clear()
+    await harness.text("what is <script>alert(1)</script>?")
+    joined = "\n".join(harness.texts())
+    assert "<script>" not in joined
+
+
+async def test_forget_deletes_everything_after_confirmation(harness: Harness) -> None:
+    for text in ("/start", "2026", "45"):
+        await harness.text(text)
+    await harness.text("/forget")
+    assert "Type yes to confirm" in harness.texts()[-1]
+    await harness.text("yes")
+    assert "deleted" in harness.texts()[-1]
+    harness.session.clear()
+    await harness.text("/start")
+    assert "tax year" in harness.texts()[-1], "a new conversation starts from the first question"
+
+
+async def test_a_blocked_bot_marks_the_conversation_inactive(harness: Harness) -> None:
+    await harness.text("/start")
+    harness.session.fail["SendMessage"] = "blocked"
+    await harness.text("2026")
+    harness.session.clear()
+    await harness.text("/start")
+    assert "tax year" in harness.texts()[-1], "blocked: the old conversation was closed"
+
+
+async def test_whole_conversation_by_taps_and_typing_ends_in_the_result_in_parts(
+    harness: Harness,
+) -> None:
+    for text in (
+        "/start",
+        "2026",
+        "45",
+        "1",
+        "150000",
+        "1",
+        "yes",
+        "yes",
+        "no",
+        "max",
+        "7500",
+        "1",
+        "140000",
+    ):
+        await harness.text(text)
+    texts = harness.texts()
+    assert any("Mega Backdoor Roth works for you" in t for t in texts)
+    assert harness.session.named("SendChatAction"), "a typing action before the result"
+    await harness.text("/math")
+    assert all(len(t) <= 4096 for t in harness.texts())
+
+
+async def test_a_handler_error_is_logged_and_the_person_told_how_to_continue(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.handlers
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(bot.handlers, "handle", broken)
+    await harness.text("/start")
+    assert "send /start to carry on" in harness.texts()[-1]
