@@ -1,0 +1,82 @@
+"""``megaroth chat`` driven by a script: a whole conversation from standard input, and a
+conversation that survives the process ending halfway (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+# A W-2 job with a 401(k) that takes after-tax money and converts it in the plan.
+ANSWERS = [
+    "2026",  # tax year
+    "45",  # age
+    "1",  # a W-2 job
+    "$150,000",  # pay
+    "1",  # 401(k)
+    "yes",  # after-tax contributions
+    "yes",  # in-plan conversion
+    "no",  # no plan cap
+    "max",  # deferrals
+    "7.5k",  # employer money
+    "1",  # single
+    "140000",  # MAGI
+]
+RESULT = "a Mega Backdoor Roth works for you, with $40,000 of after-tax money"
+
+
+def chat(
+    lines: list[str], db_url: str, tmp_path: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "USER_KEY_SECRET": "test-secret",
+        "VAR_DIR": str(tmp_path),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", "chat", *args],
+        input="".join(f"{line}\n" for line in lines),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_printf_drives_a_whole_conversation(db_url: str, tmp_path: Path) -> None:
+    run = chat(ANSWERS, db_url, tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert RESULT in run.stdout
+    assert "education, not tax advice" in run.stdout
+    assert "  1. A W-2 job" in run.stdout, "choices are numbered"
+
+
+def test_bad_input_is_explained_and_nothing_is_lost(db_url: str, tmp_path: Path) -> None:
+    lines = [*ANSWERS[:3], "abc", "-5", "12%", *ANSWERS[3:]]
+    run = chat(lines, db_url, tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "doesn't look like a dollar amount" in run.stdout
+    assert "can't be negative" in run.stdout
+    assert "not a percent" in run.stdout
+    assert RESULT in run.stdout
+
+
+def test_the_conversation_survives_the_process_ending_halfway(db_url: str, tmp_path: Path) -> None:
+    first = chat(ANSWERS[:6], db_url, tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert RESULT not in first.stdout
+    second = chat(ANSWERS[6:], db_url, tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "Welcome back" in second.stdout
+    assert "Question 7 of about" in second.stdout
+    assert RESULT in second.stdout
+
+
+def test_new_starts_over(db_url: str, tmp_path: Path) -> None:
+    chat(ANSWERS[:6], db_url, tmp_path)
+    again = chat(ANSWERS, db_url, tmp_path, "--new")
+    assert "Starting over" in again.stdout
+    assert RESULT in again.stdout
