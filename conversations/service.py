@@ -10,10 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from conversations.flow import Incoming, Reply, State, step
-from conversations.storage import Storage
+from conversations.storage import LockedConversation, Storage
 from engine.result import to_jsonable
 
-__all__ = ["FLAG_CODES", "Turn", "UpdateRef", "flags_for", "handle", "remember", "set_status"]
+__all__ = [
+    "FLAG_CODES",
+    "Turn",
+    "UpdateRef",
+    "flags_for",
+    "handle",
+    "handle_by_id",
+    "remember",
+    "set_status",
+]
 
 # Warning codes an advisor should look at by hand.
 FLAG_CODES: dict[str, str] = {
@@ -77,37 +86,57 @@ async def handle(
     update: UpdateRef | None = None,
     advisor_code: str | None = None,
 ) -> Turn:
-    turn = Turn()
+    """One turn of the person's open conversation on ``channel``."""
     async with storage.locked(channel, user_key, chat_key=chat_key) as record:
-        if update is not None and not await record.claim_update(update.bot_key, update.update_id):
-            turn.duplicate = True
-            return turn
-        if advisor_code and not record.advisor_code:
-            record.advisor_code = advisor_code
-        state = State.from_json(record.state)
-        turn.channel = dict(state.channel)
-        outcome = step(state, incoming)
-        record.state = outcome.state.to_json()
-        for entry in outcome.log:
-            record.log(entry.action, entry.question_id, entry.value)
-        turn.replies = outcome.replies
-        turn.conversation_id = record.id
-        if outcome.result is not None and outcome.scenario is not None:
-            result = outcome.result
-            codes = [w.code for w in result.warnings]
-            await record.record_intake(
-                scenario=outcome.scenario,
-                result=to_jsonable(result.to_dict()),
-                rules_version=result.rules_version,
-                verdict=result.verdict,
-                total=result.mega_backdoor_total,
-                flags=flags_for(codes),
-            )
-            record.status = "completed"
-            turn.completed = True
-        elif outcome.log and record.status == "completed":
-            record.status = "active"
-    if outcome.forget:
+        turn = await _turn(record, incoming, update, advisor_code)
+    if turn.forgot:
         await storage.forget_user(channel, user_key)
-        turn.forgot = True
+    return turn
+
+
+async def handle_by_id(storage: Storage, conversation_id: str, incoming: Incoming) -> Turn:
+    """One turn of a conversation known by its id (web chat, REST API).
+
+    Raises :class:`~conversations.storage.ConversationNotFound` for an unknown id."""
+    async with storage.locked_by_id(conversation_id) as record:
+        turn = await _turn(record, incoming, None, None)
+    if turn.forgot:
+        await storage.delete_conversation(conversation_id)
+    return turn
+
+
+async def _turn(
+    record: LockedConversation,
+    incoming: Incoming,
+    update: UpdateRef | None,
+    advisor_code: str | None,
+) -> Turn:
+    turn = Turn(conversation_id=record.id)
+    if update is not None and not await record.claim_update(update.bot_key, update.update_id):
+        turn.duplicate = True
+        return turn
+    if advisor_code and not record.advisor_code:
+        record.advisor_code = advisor_code
+    state = State.from_json(record.state)
+    turn.channel = dict(state.channel)
+    outcome = step(state, incoming)
+    record.state = outcome.state.to_json()
+    for entry in outcome.log:
+        record.log(entry.action, entry.question_id, entry.value)
+    turn.replies = outcome.replies
+    turn.forgot = outcome.forget
+    if outcome.result is not None and outcome.scenario is not None:
+        result = outcome.result
+        await record.record_intake(
+            scenario=outcome.scenario,
+            result=to_jsonable(result.to_dict()),
+            rules_version=result.rules_version,
+            verdict=result.verdict,
+            total=result.mega_backdoor_total,
+            flags=flags_for([w.code for w in result.warnings]),
+        )
+        record.status = "completed"
+        turn.completed = True
+    elif outcome.log and record.status == "completed":
+        record.status = "active"
     return turn
