@@ -6,10 +6,13 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import AppState, StateDep
+from api.rest import router as rest_router
 from api.settings import Settings, get_settings
 from api.telegram import router as telegram_router
 from bot import BotDeps, bot_commands, build_dispatcher, make_bot
@@ -46,6 +49,21 @@ async def register_webhook(state: AppState) -> bool:
     return True
 
 
+def install_error_handlers(app: FastAPI) -> None:
+    """Errors as JSON a person can read: what is wrong and the field at fault."""
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        message = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
+        return JSONResponse({"detail": message, "field": where or None}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail, "field": None}, status_code=exc.status_code)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -80,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.include_router(telegram_router)
+    app.include_router(rest_router)
+    install_error_handlers(app)
 
     @app.get("/healthz", tags=["health"])
     async def healthz(state: StateDep) -> JSONResponse:

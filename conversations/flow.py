@@ -47,7 +47,9 @@ __all__ = [
     "State",
     "Summary",
     "SummaryItem",
+    "Snapshot",
     "current_result",
+    "snapshot",
     "step",
 ]
 
@@ -350,6 +352,25 @@ def _edit_target(arg: str, answers: Answers) -> Question | None:
         if arg in (item.question_id.lower(), item.label.lower()):
             return by_id(item.question_id)
     return None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Where a conversation stands: the pending question, or the result once all is answered."""
+
+    question: Ask | None
+    summary: Summary
+    result: Result | None
+
+
+def snapshot(state: State) -> Snapshot:
+    q = next_question(state.answers)
+    done = current_result(state.answers) if q is None and state.answers else None
+    return Snapshot(
+        question=_ask(q, state) if q is not None else None,
+        summary=_summary(state.answers),
+        result=done[1] if done else None,
+    )
 
 
 # --- the step function ---------------------------------------------------------------------

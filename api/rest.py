@@ -1,0 +1,261 @@
+"""The REST API: stateless evaluation, and the conversation as JSON for any front end."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, HTTPException, Request, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, model_validator
+
+from api.deps import StateDep
+from conversations.flow import Ask, Incoming, Reply, ResultReply, State, snapshot
+from conversations.render import render
+from conversations.service import Turn, handle_by_id
+from conversations.storage import ConversationNotFound
+from engine import ScenarioError, evaluate, parse_scenario
+from engine.result import Result, to_jsonable
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1")
+
+SCENARIO_EXAMPLE: dict[str, Any] = {
+    "tax_year": 2026,
+    "age": 45,
+    "filing_status": "single",
+    "magi": 180000,
+    "jobs": [
+        {
+            "type": "employee",
+            "compensation": 210000,
+            "plan": {
+                "type": "401k",
+                "after_tax": "yes",
+                "in_plan_conversion": "yes",
+                "in_service_withdrawal": "unknown",
+                "employee_deferrals": 24500,
+                "employer_contributions": 10500,
+            },
+        }
+    ],
+}
+
+
+class ErrorOut(BaseModel):
+    detail: str = Field(examples=["must not be negative"])
+    field: str | None = Field(default=None, examples=["jobs[0].plan.employee_deferrals"])
+
+
+class ChoiceOut(BaseModel):
+    value: str
+    label: str
+
+
+class QuestionOut(BaseModel):
+    id: str = Field(examples=["job0.pay"])
+    text: str
+    kind: str = Field(examples=["money"])
+    choices: list[ChoiceOut]
+    number: int
+    total: int = Field(description="about how many questions in all")
+    example: str = Field(description="what to type, shown with a wrong answer")
+    current: str | None = Field(default=None, description="the earlier answer, when reopened")
+
+
+class MessageOut(BaseModel):
+    kind: str = Field(examples=["notice", "problem", "faq", "summary", "math", "help", "result"])
+    text: str
+    html: str
+
+
+class SummaryItemOut(BaseModel):
+    number: int
+    question_id: str
+    label: str
+    answer: str
+
+
+class ConversationOut(BaseModel):
+    id: str
+    status: str
+    question: QuestionOut | None = Field(description="the pending question; null once finished")
+    messages: list[MessageOut] = Field(description="what this turn said, in order")
+    summary: list[SummaryItemOut]
+    result: dict[str, Any] | None = Field(description="the contract's result once finished")
+
+
+class StartIn(BaseModel):
+    advisor_code: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    consent_share: bool = Field(default=False, description="share the intake with the advisor")
+
+
+class TapIn(BaseModel):
+    question_id: str = Field(max_length=64)
+    value: str = Field(max_length=64)
+
+
+Command = Literal["back", "restart", "summary", "help", "math", "privacy", "forget"]
+
+
+class AnswerIn(BaseModel):
+    """Exactly one of: typed text, a choice for a question, a command, or ``edit``."""
+
+    text: str | None = Field(default=None, max_length=2000, examples=["$65,000"])
+    choice: TapIn | None = None
+    command: Command | None = None
+    edit: int | None = Field(default=None, ge=1, le=99, description="summary number to change")
+
+    @model_validator(mode="after")
+    def one_kind(self) -> AnswerIn:
+        given = [x for x in (self.text, self.choice, self.command, self.edit) if x is not None]
+        if len(given) != 1:
+            raise ValueError("send exactly one of text, choice, command or edit")
+        return self
+
+    def incoming(self) -> Incoming:
+        if self.choice is not None:
+            return Incoming(choice=(self.choice.question_id, self.choice.value))
+        if self.command is not None:
+            return Incoming(command=self.command)
+        if self.edit is not None:
+            return Incoming(command=f"edit:{self.edit}")
+        return Incoming(text=self.text)
+
+
+def _question(ask: Ask | None) -> QuestionOut | None:
+    if ask is None:
+        return None
+    return QuestionOut(
+        id=ask.question_id,
+        text=ask.text,
+        kind=ask.kind,
+        choices=[ChoiceOut(value=v, label=label) for v, label in ask.choices],
+        number=ask.number,
+        total=ask.total,
+        example=ask.example,
+        current=ask.current,
+    )
+
+
+def _messages(replies: list[Reply]) -> list[MessageOut]:
+    shown: list[Reply] = [r for r in replies if not isinstance(r, Ask)]
+    texts = render(shown, "text")
+    pages = render(shown, "web")
+    return [
+        MessageOut(kind=t.kind, text=t.text, html=h.text) for t, h in zip(texts, pages, strict=True)
+    ]
+
+
+def conversation_out(
+    conversation_id: str, status_: str, state: State, turn: Turn | None
+) -> ConversationOut:
+    now = snapshot(state)
+    result: Result | None = now.result
+    if turn is not None:
+        result = next((r.result for r in turn.replies if isinstance(r, ResultReply)), result)
+    return ConversationOut(
+        id=conversation_id,
+        status=status_,
+        question=_question(now.question),
+        messages=_messages(turn.replies) if turn is not None else [],
+        summary=[SummaryItemOut(**vars(item)) for item in now.summary.items],
+        result=None if result is None else to_jsonable(result.to_dict()),
+    )
+
+
+NOT_FOUND = {"model": ErrorOut, "description": "No conversation with that id"}
+
+
+async def _after_turn(app: StateDep, conversation_id: str, turn: Turn) -> ConversationOut:
+    record = await app.storage.load(conversation_id)
+    if record is None:  # deleted by "forget"
+        return ConversationOut(
+            id=conversation_id,
+            status="deleted",
+            question=None,
+            messages=_messages(turn.replies),
+            summary=[],
+            result=None,
+        )
+    return conversation_out(record.id, record.status, State.from_json(record.state), turn)
+
+
+@router.post(
+    "/evaluate",
+    tags=["evaluate"],
+    summary="Evaluate a scenario (stateless, nothing stored)",
+    responses={422: {"model": ErrorOut, "description": "The scenario is invalid"}},
+)
+async def evaluate_scenario(
+    request: Request,
+    scenario: Annotated[dict[str, Any], Body(examples=[SCENARIO_EXAMPLE])],
+) -> JSONResponse:
+    """Scenario JSON in (CONTRACT.md v1), result JSON out; the same as `megaroth evaluate`."""
+    data = json.loads(await request.body(), parse_float=Decimal)
+    try:
+        parsed = parse_scenario(data)
+    except ScenarioError as exc:
+        return JSONResponse({"detail": exc.message, "field": exc.field}, status_code=422)
+    return JSONResponse(to_jsonable(evaluate(parsed).to_dict()))
+
+
+@router.post(
+    "/conversations",
+    tags=["conversations"],
+    status_code=status.HTTP_201_CREATED,
+    summary="Start a conversation; returns the first question",
+)
+async def start_conversation(app: StateDep, body: StartIn | None = None) -> ConversationOut:
+    body = body or StartIn()
+    record = await app.storage.get_or_create(
+        "api", secrets.token_hex(16), advisor_code=body.advisor_code
+    )
+    if body.consent_share and body.advisor_code:
+        async with app.storage.locked_by_id(record.id) as locked:
+            locked.consent_share = True
+    turn = await handle_by_id(app.storage, record.id, Incoming(command="start"))
+    return await _after_turn(app, record.id, turn)
+
+
+@router.post(
+    "/conversations/{conversation_id}/answers",
+    tags=["conversations"],
+    summary="Answer the pending question, or send a command (back, restart, summary, edit…)",
+    responses={404: NOT_FOUND, 422: {"model": ErrorOut}},
+)
+async def answer(app: StateDep, conversation_id: str, body: AnswerIn) -> ConversationOut:
+    try:
+        turn = await handle_by_id(app.storage, conversation_id, body.incoming())
+    except ConversationNotFound as exc:
+        raise HTTPException(404, "no conversation with that id") from exc
+    return await _after_turn(app, conversation_id, turn)
+
+
+@router.get(
+    "/conversations/{conversation_id}",
+    tags=["conversations"],
+    summary="Where a conversation stands: the pending question, the answers, the result",
+    responses={404: NOT_FOUND},
+)
+async def get_conversation(app: StateDep, conversation_id: str) -> ConversationOut:
+    record = await app.storage.load(conversation_id)
+    if record is None:
+        raise HTTPException(404, "no conversation with that id")
+    return conversation_out(record.id, record.status, State.from_json(record.state), None)
+
+
+@router.delete(
+    "/conversations/{conversation_id}",
+    tags=["conversations"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a conversation and everything stored with it",
+    responses={404: NOT_FOUND},
+)
+async def delete_conversation(app: StateDep, conversation_id: str) -> Response:
+    if not await app.storage.delete_conversation(conversation_id):
+        raise HTTPException(404, "no conversation with that id")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,179 @@
+"""The REST API: every endpoint, every error status, and a whole conversation over REST."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from engine import evaluate, parse_scenario
+from engine.result import to_jsonable
+
+SCENARIO: dict[str, Any] = {
+    "tax_year": 2024,
+    "age": 40,
+    "filing_status": "single",
+    "jobs": [
+        {
+            "type": "employee",
+            "compensation": 100000,
+            "plan": {
+                "type": "401k",
+                "after_tax": "yes",
+                "in_plan_conversion": "yes",
+                "in_service_withdrawal": "no",
+                "employee_deferrals": 23000,
+                "employer_contributions": 5000,
+            },
+        }
+    ],
+}
+ANSWERS = ["2026", "45", "1", "$150,000", "1", "yes", "yes", "no", "max", "7.5k", "1", "140000"]
+
+
+def test_evaluate_returns_the_contract_result(client: TestClient) -> None:
+    response = client.post("/v1/evaluate", json=SCENARIO)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["verdict"] == "available"
+    assert body["plans"][0]["after_tax_room"] == 41000
+    assert body == to_jsonable(evaluate(parse_scenario(SCENARIO)).to_dict())
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"age": 300}, "age"),
+        ({"tax_year": 2027}, "tax_year"),
+        ({"surprise": 1}, "surprise"),
+        ({"jobs": []}, "jobs"),
+    ],
+)
+def test_evaluate_refuses_bad_input_naming_the_field(
+    client: TestClient, change: dict[str, Any], field: str
+) -> None:
+    response = client.post("/v1/evaluate", json={**SCENARIO, **change})
+    assert response.status_code == 422
+    assert response.json()["field"] == field
+    assert response.json()["detail"]
+
+
+def test_evaluate_refuses_negative_money(client: TestClient) -> None:
+    scenario = {**SCENARIO, "jobs": [{**SCENARIO["jobs"][0], "compensation": -1}]}
+    response = client.post("/v1/evaluate", json=scenario)
+    assert response.status_code == 422
+    assert response.json() == {"detail": "must not be negative", "field": "jobs[0].compensation"}
+
+
+def test_evaluate_refuses_a_body_that_is_not_an_object(client: TestClient) -> None:
+    response = client.post("/v1/evaluate", json=[1, 2])
+    assert response.status_code == 422
+
+
+def _start(client: TestClient) -> dict[str, Any]:
+    response = client.post("/v1/conversations", json={})
+    assert response.status_code == 201
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_a_whole_conversation_over_rest(client: TestClient) -> None:
+    body = _start(client)
+    cid = body["id"]
+    assert body["question"]["id"] == "tax_year"
+    assert [c["value"] for c in body["question"]["choices"]] == ["2026", "2025", "2024"]
+    for text in ANSWERS:
+        response = client.post(f"/v1/conversations/{cid}/answers", json={"text": text})
+        assert response.status_code == 200
+        body = response.json()
+    assert body["question"] is None
+    assert body["status"] == "completed"
+    result = body["result"]
+    assert result["verdict"] == "available"
+    assert result["mega_backdoor_total"] == 40000
+    assert any(m["kind"] == "result" for m in body["messages"])
+    state = client.get(f"/v1/conversations/{cid}").json()
+    assert state["result"] == result
+    assert len(state["summary"]) == len(ANSWERS)
+
+
+def test_a_tap_and_a_wrong_answer(client: TestClient) -> None:
+    cid = _start(client)["id"]
+    tapped = client.post(
+        f"/v1/conversations/{cid}/answers",
+        json={"choice": {"question_id": "tax_year", "value": "2025"}},
+    ).json()
+    assert tapped["question"]["id"] == "age"
+    wrong = client.post(f"/v1/conversations/{cid}/answers", json={"text": "300"}).json()
+    assert wrong["question"]["id"] == "age"
+    assert wrong["messages"][0]["kind"] == "problem"
+    assert "between 14 and 120" in wrong["messages"][0]["text"]
+    assert wrong["summary"][0]["answer"] == "2025", "nothing answered is lost"
+
+
+def test_back_and_edit(client: TestClient) -> None:
+    cid = _start(client)["id"]
+    for text in ANSWERS[:3]:
+        client.post(f"/v1/conversations/{cid}/answers", json={"text": text})
+    back = client.post(f"/v1/conversations/{cid}/answers", json={"command": "back"}).json()
+    assert back["question"]["id"] == "income"
+    assert back["question"]["current"] == "A W-2 job"
+    client.post(f"/v1/conversations/{cid}/answers", json={"text": "same"})
+    edit = client.post(f"/v1/conversations/{cid}/answers", json={"edit": 2}).json()
+    assert edit["question"]["id"] == "age"
+    after = client.post(f"/v1/conversations/{cid}/answers", json={"text": "61"}).json()
+    assert after["question"]["id"] == "job0.pay", "back to the first unanswered question"
+
+
+def test_answer_body_must_hold_exactly_one_thing(client: TestClient) -> None:
+    cid = _start(client)["id"]
+    response = client.post(
+        f"/v1/conversations/{cid}/answers", json={"text": "1", "command": "back"}
+    )
+    assert response.status_code == 422
+    assert "exactly one" in response.json()["detail"]
+    response = client.post(f"/v1/conversations/{cid}/answers", json={"command": "dance"})
+    assert response.status_code == 422
+    assert response.json()["field"] == "command"
+
+
+def test_unknown_ids_are_404(client: TestClient) -> None:
+    assert client.get("/v1/conversations/nope").status_code == 404
+    assert client.post("/v1/conversations/nope/answers", json={"text": "1"}).status_code == 404
+    assert client.delete("/v1/conversations/nope").status_code == 404
+    assert client.get("/v1/conversations/nope").json()["detail"] == "no conversation with that id"
+
+
+def test_delete_removes_the_conversation(client: TestClient) -> None:
+    cid = _start(client)["id"]
+    assert client.delete(f"/v1/conversations/{cid}").status_code == 204
+    assert client.get(f"/v1/conversations/{cid}").status_code == 404
+
+
+def test_health(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "database": "ok", "telegram": "off"}
+
+
+def test_the_openapi_document_validates_and_has_examples(client: TestClient) -> None:
+    from openapi_spec_validator import validate
+
+    document = client.get("/openapi.json").json()
+    validate(document)
+    paths = document["paths"]
+    for path in (
+        "/v1/evaluate",
+        "/v1/conversations",
+        "/v1/conversations/{conversation_id}/answers",
+    ):
+        assert path in paths
+    assert "examples" in str(paths["/v1/evaluate"]["post"]["requestBody"])
+
+
+def test_money_in_results_is_exact(client: TestClient) -> None:
+    scenario = {**SCENARIO, "jobs": [{**SCENARIO["jobs"][0], "compensation": 65000.55}]}
+    body = client.post("/v1/evaluate", json=scenario).json()
+    assert Decimal(str(body["plans"][0]["compensation"])) == Decimal("65000.55")
