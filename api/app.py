@@ -5,16 +5,19 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import AppState, StateDep
 from api.rest import router as rest_router
 from api.settings import Settings, get_settings
 from api.telegram import router as telegram_router
+from api.web import router as web_router
 from bot import BotDeps, bot_commands, build_dispatcher, make_bot
 from conversations.db import upgrade
 from conversations.storage import Storage, database_url
@@ -99,6 +102,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(telegram_router)
     app.include_router(rest_router)
+    app.include_router(web_router)
+    app.mount(
+        "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
+    )
     install_error_handlers(app)
 
     @app.get("/healthz", tags=["health"])

@@ -199,6 +199,8 @@ class IntakeResultPublic(IntakeResultBase):
     id: str
     created_at: datetime
     advisor_code: str | None = None
+    channel: str | None = None
+    consent_share: bool = False
 
 
 # --- processed update ------------------------------------------------------------------------

@@ -597,13 +597,17 @@ class Storage:
         since: datetime | None = None,
         until: datetime | None = None,
         limit: int | None = None,
+        shared_only: bool = False,
     ) -> list[IntakeResultPublic]:
         """Intakes of conversations with this advisor code, newest first.
 
         ``advisor_code=None`` lists every intake (a single-advisor deployment). ``since`` is
-        inclusive, ``until`` exclusive.
+        inclusive, ``until`` exclusive. ``shared_only`` keeps those whose person consented to
+        share them with the advisor.
         """
         query = _INTAKE_QUERY
+        if shared_only:
+            query = query.where(conversation_t.c.consent_share.is_(True))
         if advisor_code is not None:
             query = query.where(conversation_t.c.advisor_code == advisor_code)
         if verdict is not None:
@@ -779,6 +783,8 @@ _INTAKE_QUERY: Final = select(
     intake_t.c.flags,
     intake_t.c.created_at,
     conversation_t.c.advisor_code,
+    conversation_t.c.channel,
+    conversation_t.c.consent_share,
 ).join_from(intake_t, conversation_t, intake_t.c.conversation_id == conversation_t.c.id)
 
 
