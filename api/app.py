@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.advisor import router as advisor_router
 from api.deps import AppState, StateDep
 from api.rest import router as rest_router
 from api.settings import Settings, get_settings
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(telegram_router)
     app.include_router(rest_router)
     app.include_router(web_router)
+    app.include_router(advisor_router)
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, model_validator
 from api.deps import StateDep
 from conversations.flow import Ask, Incoming, Reply, ResultReply, State, snapshot
 from conversations.render import render
-from conversations.service import Turn, handle_by_id
+from conversations.service import Turn, handle_by_id, link_advisor
 from conversations.storage import ConversationNotFound
 from engine import ScenarioError, evaluate, parse_scenario
 from engine.result import Result, to_jsonable
@@ -211,12 +211,9 @@ async def evaluate_scenario(
 )
 async def start_conversation(app: StateDep, body: StartIn | None = None) -> ConversationOut:
     body = body or StartIn()
-    record = await app.storage.get_or_create(
-        "api", secrets.token_hex(16), advisor_code=body.advisor_code
-    )
-    if body.consent_share and body.advisor_code:
-        async with app.storage.locked_by_id(record.id) as locked:
-            locked.consent_share = True
+    record = await app.storage.get_or_create("api", secrets.token_hex(16))
+    if body.advisor_code:
+        await link_advisor(app.storage, record.id, body.advisor_code, consent=body.consent_share)
     turn = await handle_by_id(app.storage, record.id, Incoming(command="start"))
     return await _after_turn(app, record.id, turn)
 

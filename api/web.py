@@ -17,7 +17,7 @@ from api.deps import AppState, StateDep
 from conversations.flow import Ask, Incoming, Problem, Reply, ResultReply, State, snapshot
 from conversations.questions import job_kinds, job_label
 from conversations.render import render
-from conversations.service import Turn, handle_by_id
+from conversations.service import Turn, handle_by_id, link_advisor
 from conversations.storage import ConversationNotFound
 from conversations.wording import WORDING, line
 from engine import Result
@@ -119,10 +119,9 @@ async def chat_start(
     if not csrf_ok(request, csrf):
         return await _page(request, app, None, status_code=403)
     code = advisor if advisor and advisor.replace("-", "").replace("_", "").isalnum() else None
-    record = await app.storage.get_or_create("web", secrets.token_hex(16), advisor_code=code)
-    if code and consent:
-        async with app.storage.locked_by_id(record.id) as locked:
-            locked.consent_share = True
+    record = await app.storage.get_or_create("web", secrets.token_hex(16))
+    if code:
+        await link_advisor(app.storage, record.id, code, consent=bool(consent))
     turn = await handle_by_id(app.storage, record.id, Incoming(command="start"))
     return await _page(request, app, record.id, turn)
 

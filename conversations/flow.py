@@ -44,10 +44,10 @@ __all__ = [
     "Problem",
     "Reply",
     "ResultReply",
+    "Snapshot",
     "State",
     "Summary",
     "SummaryItem",
-    "Snapshot",
     "current_result",
     "snapshot",
     "step",
@@ -455,7 +455,10 @@ def _command(state: State, command: tuple[str, str], out: Outcome) -> Outcome:
             return _finish(state, out)
         return _resume(state, out)
     if name == "restart":
+        advisor = state.answers.get("advisor")
         state.answers.clear()
+        if advisor:
+            state.answers["advisor"] = advisor  # the advisor link stays; consent is asked again
         state.drafts.clear()
         state.started = True
         out.log[-1] = LogEntry("restart")

@@ -204,7 +204,11 @@ def job_label(answers: Answers, slot: int) -> str:
 
 def _context(answers: Answers, slot: int | None) -> dict[str, Any]:
     year = answers.get("tax_year") or supported_years()[-1]
-    ctx: dict[str, Any] = {"tax_year": year, "prior_year": int(year) - 1}
+    ctx: dict[str, Any] = {
+        "tax_year": year,
+        "prior_year": int(year) - 1,
+        "advisor": answers.get("advisor", ""),
+    }
     if slot is not None:
         ctx["job"] = job_label(answers, slot)
         ctx["Job"] = ctx["job"][0].upper() + ctx["job"][1:]
@@ -447,6 +451,15 @@ def _job_questions(slot: int) -> tuple[Question, ...]:
 
 
 OUTLINE: tuple[Question, ...] = (
+    Question(
+        id="share_advisor",
+        kind="yes_no",
+        short="Share with your advisor",
+        text="You came with the advisor code {advisor}. May I share your answers and result with "
+        "that advisor? (You can still use everything here if you say no.)",
+        fills="advisor.consent",
+        when=lambda a: bool(a.get("advisor")),
+    ),
     Question(
         id="tax_year",
         kind="number",

@@ -20,6 +20,7 @@ __all__ = [
     "flags_for",
     "handle",
     "handle_by_id",
+    "link_advisor",
     "remember",
     "set_status",
 ]
@@ -52,6 +53,20 @@ class Turn:
     conversation_id: str | None = None
     completed: bool = False
     channel: dict[str, object] = field(default_factory=dict)  # the adapter's notes, as before
+
+
+async def link_advisor(
+    storage: Storage, conversation_id: str, advisor_code: str, consent: bool
+) -> None:
+    """Link a new conversation to an advisor, with the person's answer about sharing (given on
+    the start form, so the question is not asked again)."""
+    async with storage.locked_by_id(conversation_id) as record:
+        state = State.from_json(record.state)
+        state.answers["advisor"] = advisor_code
+        state.answers["share_advisor"] = consent
+        record.advisor_code = advisor_code
+        record.consent_share = consent
+        record.state = state.to_json()
 
 
 async def remember(storage: Storage, channel: str, user_key: str, notes: dict[str, object]) -> None:
@@ -115,9 +130,10 @@ async def _turn(
     if update is not None and not await record.claim_update(update.bot_key, update.update_id):
         turn.duplicate = True
         return turn
+    state = State.from_json(record.state)
     if advisor_code and not record.advisor_code:
         record.advisor_code = advisor_code
-    state = State.from_json(record.state)
+        state.answers["advisor"] = advisor_code
     turn.channel = dict(state.channel)
     outcome = step(state, incoming)
     record.state = outcome.state.to_json()
@@ -125,6 +141,7 @@ async def _turn(
         record.log(entry.action, entry.question_id, entry.value)
     turn.replies = outcome.replies
     turn.forgot = outcome.forget
+    record.consent_share = state.answers.get("share_advisor") is True
     if outcome.result is not None and outcome.scenario is not None:
         result = outcome.result
         await record.record_intake(
