@@ -93,7 +93,7 @@ def test_only_shared_intakes_are_listed_with_their_flags(app_client: TestClient)
     assert "Your job: pay" in detail, "every answer"
     assert "$150,000" in detail
     assert "How each figure was worked out" in detail, "the trace"
-    assert '"tax_year": 2026' in detail, "the scenario"
+    assert "tax_year&#34;: 2026" in detail, "the scenario, escaped"
     assert shared not in page, "conversation ids stay internal"
 
 
