@@ -21,7 +21,7 @@ from aiogram.types import BotCommand, CallbackQuery, ErrorEvent, Message, Update
 from bot.sender import remove_keyboard, send_all
 from conversations.flow import Incoming
 from conversations.render import render
-from conversations.service import UpdateRef, handle, remember, set_status
+from conversations.service import UpdateRef, handle, person_lock, remember, set_status
 from conversations.storage import Storage, is_transient, user_key
 from conversations.wording import line
 
@@ -78,6 +78,18 @@ def build_router(deps: BotDeps) -> Router:
         before_send: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         key = user_key(CHANNEL, person, deps.key_secret)
+        async with person_lock(CHANNEL, key):  # replies go out in the order updates came in
+            await _turn_locked(bot, chat_id, key, incoming, update, advisor_code, before_send)
+
+    async def _turn_locked(
+        bot: Bot,
+        chat_id: int,
+        key: str,
+        incoming: Incoming,
+        update: Update,
+        advisor_code: str | None,
+        before_send: Callable[[], Awaitable[None]] | None,
+    ) -> None:
         chat_key = user_key("telegram-chat", chat_id, deps.key_secret)
         ref = UpdateRef(str(bot.id), update.update_id)
         result = await handle(

@@ -7,6 +7,9 @@ intake record, all together: a crash or a redelivery neither loses nor repeats a
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from conversations.flow import Incoming, Reply, State, step
@@ -21,6 +24,7 @@ __all__ = [
     "handle",
     "handle_by_id",
     "link_advisor",
+    "person_lock",
     "remember",
     "set_status",
 ]
@@ -101,12 +105,35 @@ async def handle(
     update: UpdateRef | None = None,
     advisor_code: str | None = None,
 ) -> Turn:
-    """One turn of the person's open conversation on ``channel``."""
+    """One turn of the person's open conversation on ``channel``, inside the database's row
+    lock (which orders turns across worker processes). A channel that must also keep its
+    replies in order holds :func:`person_lock` around the turn and the sending."""
     async with storage.locked(channel, user_key, chat_key=chat_key) as record:
         turn = await _turn(record, incoming, update, advisor_code)
     if turn.forgot:
         await storage.forget_user(channel, user_key)
     return turn
+
+
+_LOCKS: dict[str, tuple[asyncio.Lock, int]] = {}
+
+
+@asynccontextmanager
+async def person_lock(channel: str, user_key: str) -> AsyncIterator[None]:
+    """One person's turns one at a time, first come first served, within this process (the lock
+    exists only while someone holds or waits for it)."""
+    key = f"{channel}:{user_key}"
+    lock, users = _LOCKS.get(key, (asyncio.Lock(), 0))
+    _LOCKS[key] = (lock, users + 1)
+    try:
+        async with lock:
+            yield
+    finally:
+        lock, users = _LOCKS[key]
+        if users <= 1:
+            del _LOCKS[key]
+        else:
+            _LOCKS[key] = (lock, users - 1)
 
 
 async def handle_by_id(storage: Storage, conversation_id: str, incoming: Incoming) -> Turn:
