@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.advisor import router as advisor_router
 from api.deps import AppState, StateDep
 from api.rest import router as rest_router
+from api.security import SecurityHeaders, install_docs
 from api.settings import Settings, get_settings
 from api.telegram import router as telegram_router
 from api.web import router as web_router
@@ -100,7 +101,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Education, not tax advice.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    app.add_middleware(SecurityHeaders)
+    install_docs(app)
     app.include_router(telegram_router)
     app.include_router(rest_router)
     app.include_router(web_router)

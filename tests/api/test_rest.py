@@ -177,3 +177,25 @@ def test_money_in_results_is_exact(client: TestClient) -> None:
     scenario = {**SCENARIO, "jobs": [{**SCENARIO["jobs"][0], "compensation": 65000.55}]}
     body = client.post("/v1/evaluate", json=scenario).json()
     assert Decimal(str(body["plans"][0]["compensation"])) == Decimal("65000.55")
+
+
+def test_security_headers_on_every_response(client: TestClient) -> None:
+    for path in ("/", "/healthz", "/openapi.json", "/docs"):
+        headers = client.get(path).headers
+        csp = headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp
+        assert "script-src 'self'" in csp
+        assert "unsafe-inline" not in csp
+        assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_docs_are_served_by_the_app_itself(client: TestClient) -> None:
+    page = client.get("/docs").text
+    assert "/docs-assets/swagger-ui-bundle.js" in page
+    assert "http" not in page.replace("http-equiv", ""), "nothing from outside the app"
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+
+
+def test_a_request_body_over_the_cap_is_refused(client: TestClient) -> None:
+    response = client.post("/v1/evaluate", content=b"{" + b" " * (1024 * 1024 + 10) + b"}")
+    assert response.status_code == 413
