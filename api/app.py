@@ -15,6 +15,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.advisor import router as advisor_router
 from api.deps import AppState, StateDep
+from api.metrics import MetricsMiddleware
+from api.metrics import router as metrics_router
 from api.rest import router as rest_router
 from api.security import SecurityHeaders, install_docs
 from api.settings import Settings, get_settings
@@ -104,7 +106,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    app.add_middleware(MetricsMiddleware)
     app.add_middleware(SecurityHeaders)
+    app.include_router(metrics_router)
     install_docs(app)
     app.include_router(telegram_router)
     app.include_router(rest_router)

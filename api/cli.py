@@ -96,6 +96,32 @@ def db_upgrade() -> None:
     click.echo("database is up to date")
 
 
+@main.command("purge")
+@click.option("--days", type=int, default=None, help="Override RETENTION_DAYS.")
+def purge_command(days: int | None) -> None:
+    """Delete abandoned conversations older than the retention period (RETENTION_DAYS)."""
+    asyncio.run(_purge(days))
+
+
+async def _purge(days: int | None) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from conversations.db import upgrade
+    from conversations.storage import Storage, database_url
+
+    settings = get_settings()
+    keep = days if days is not None else settings.retention_days
+    url = database_url(settings.database_url)
+    upgrade(url)
+    storage = Storage(url)
+    try:
+        removed = await storage.purge(datetime.now(UTC) - timedelta(days=keep))
+        await storage.prune_updates(datetime.now(UTC) - timedelta(days=keep))
+    finally:
+        await storage.close()
+    click.echo(f"deleted {removed} abandoned conversation(s) older than {keep} days")
+
+
 @main.command("chat")
 @click.option("--new", is_flag=True, help="Start over instead of resuming your last conversation.")
 def chat_command(new: bool) -> None:

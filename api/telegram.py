@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from api.deps import StateDep
+from api.metrics import METRICS
 from bot import RetryLater
 
 __all__ = ["MAX_UPDATE_BYTES", "router"]
@@ -39,6 +40,7 @@ async def telegram_webhook(
     if expected is None or not secrets.compare_digest(
         (secret or "").encode(), expected.get_secret_value().encode()
     ):
+        METRICS.updates.labels("refused").inc()
         return JSONResponse({"detail": "wrong or missing secret token"}, status_code=401)
     body = await request.body()
     if len(body) > MAX_UPDATE_BYTES:
@@ -49,10 +51,13 @@ async def telegram_webhook(
         update = Update.model_validate(data, context={"bot": app.bot})
     except (ValueError, ValidationError, RecursionError):
         log.warning("update refused: not a valid update")
+        METRICS.updates.labels("malformed").inc()
         return _ok()
     try:
         await app.dispatcher.feed_update(app.bot, update)
+        METRICS.updates.labels("handled").inc()
     except RetryLater:
         log.warning("update %s deferred: the database is unavailable", update.update_id)
+        METRICS.updates.labels("deferred").inc()
         return JSONResponse({"detail": "try again later"}, status_code=503)
     return _ok()

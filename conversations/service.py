@@ -8,7 +8,7 @@ intake record, all together: a crash or a redelivery neither loses nor repeats a
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -18,6 +18,7 @@ from engine.result import to_jsonable
 
 __all__ = [
     "FLAG_CODES",
+    "TURN_OBSERVERS",
     "Turn",
     "UpdateRef",
     "flags_for",
@@ -41,6 +42,16 @@ FLAG_CODES: dict[str, str] = {
 }
 
 
+# Called after every turn with (channel, turn): the app counts started and completed
+# conversations here without the conversation knowing about metrics.
+TURN_OBSERVERS: list[Callable[[str, Turn], None]] = []
+
+
+def _observe(channel: str, turn: Turn) -> None:
+    for observer in TURN_OBSERVERS:
+        observer(channel, turn)
+
+
 @dataclass(frozen=True)
 class UpdateRef:
     """A Telegram update: processed once per bot."""
@@ -56,6 +67,7 @@ class Turn:
     forgot: bool = False  # every row about the person was deleted
     conversation_id: str | None = None
     completed: bool = False
+    started: bool = False  # this turn gave the conversation its first answer
     channel: dict[str, object] = field(default_factory=dict)  # the adapter's notes, as before
 
 
@@ -112,6 +124,7 @@ async def handle(
         turn = await _turn(record, incoming, update, advisor_code)
     if turn.forgot:
         await storage.forget_user(channel, user_key)
+    _observe(channel, turn)
     return turn
 
 
@@ -142,8 +155,10 @@ async def handle_by_id(storage: Storage, conversation_id: str, incoming: Incomin
     Raises :class:`~conversations.storage.ConversationNotFound` for an unknown id."""
     async with storage.locked_by_id(conversation_id) as record:
         turn = await _turn(record, incoming, None, None)
+        channel = record.channel
     if turn.forgot:
         await storage.delete_conversation(conversation_id)
+    _observe(channel, turn)
     return turn
 
 
@@ -168,6 +183,10 @@ async def _turn(
         record.log(entry.action, entry.question_id, entry.value)
     turn.replies = outcome.replies
     turn.forgot = outcome.forget
+    turn.started = (
+        any(entry.action == "answer" for entry in outcome.log)
+        and len([k for k in state.answers if k not in ("advisor", "share_advisor")]) == 1
+    )
     record.consent_share = state.answers.get("share_advisor") is True
     if outcome.result is not None and outcome.scenario is not None:
         result = outcome.result

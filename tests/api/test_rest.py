@@ -199,3 +199,15 @@ def test_docs_are_served_by_the_app_itself(client: TestClient) -> None:
 def test_a_request_body_over_the_cap_is_refused(client: TestClient) -> None:
     response = client.post("/v1/evaluate", content=b"{" + b" " * (1024 * 1024 + 10) + b"}")
     assert response.status_code == 413
+
+
+def test_metrics_count_requests_and_conversations_without_personal_data(client: TestClient) -> None:
+    cid = _start(client)["id"]
+    for text in ANSWERS:
+        client.post(f"/v1/conversations/{cid}/answers", json={"text": text})
+    text = client.get("/metrics").text
+    assert "megaroth_http_requests_total" in text
+    assert 'megaroth_conversations_completed_total{channel="api"}' in text
+    assert 'route="/v1/conversations/{conversation_id}/answers"' in text
+    assert cid not in text, "no ids in labels"
+    assert "150000" not in text, "no amounts"
