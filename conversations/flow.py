@@ -18,6 +18,7 @@ from conversations.questions import (
     OUTLINE,
     Answers,
     Question,
+    answered,
     applicable,
     by_id,
     job_kinds,
@@ -257,7 +258,7 @@ def _label(q: Question, answers: Answers) -> str:
 def _summary(answers: Answers) -> Summary:
     items: list[SummaryItem] = []
     for q in applicable(answers):
-        if q.id in answers:
+        if answered(q, answers):
             items.append(
                 SummaryItem(
                     len(items) + 1, q.id, _label(q, answers), q.shown(answers[q.id], answers)
@@ -327,7 +328,7 @@ def _finish(state: State, outcome: Outcome) -> Outcome:
 def _question_for_field(path: str, answers: Answers) -> Question | None:
     wanted = re.sub(r"\.(after_tax_cap|after_tax_cap_percent)$", ".after_tax_cap", path)
     for q in applicable(answers):
-        if q.fills == wanted and q.id in answers:
+        if q.fills == wanted and answered(q, answers):
             return q
     return None
 
@@ -337,7 +338,7 @@ def _previous(answers: Answers) -> Question | None:
     pending = next_question(answers)
     stop = OUTLINE.index(pending) if pending is not None else len(OUTLINE)
     for q in reversed(OUTLINE[:stop]):
-        if q.id in answers and q.when(answers):
+        if answered(q, answers) and q.when(answers):
             return q
     return None
 
@@ -379,9 +380,6 @@ def snapshot(state: State) -> Snapshot:
 def step(state: State, incoming: Incoming) -> Outcome:
     """One turn of the conversation."""
     out = Outcome(state, [])
-    if incoming.unsupported:
-        out.replies.append(Notice("unsupported"))
-        return _resume(state, out)
     if state.confirming_forget:
         state.confirming_forget = False
         if (incoming.text or "").strip().lower() in ("yes", "y", "yes, delete", "delete"):
@@ -389,6 +387,9 @@ def step(state: State, incoming: Incoming) -> Outcome:
             out.replies.append(Notice("forgotten"))
             return out
         out.replies.append(Notice("forget_kept"))
+        return _resume(state, out)
+    if incoming.unsupported:
+        out.replies.append(Notice("unsupported"))
         return _resume(state, out)
     command = command_of(incoming)
     if command is not None:
@@ -410,7 +411,13 @@ def step(state: State, incoming: Incoming) -> Outcome:
             out.replies.append(FaqReply(_faq(raw, state)))
         out.replies.append(Notice("done_hint"))
         return out
-    if raw.lower() in ("same", "keep", "keep it") and q.id in state.drafts:
+    # What the jobs were before this answer (an "income" reopened by back or edit is a draft).
+    before = job_kinds({"income": state.answers.get("income", state.drafts.get("income"))})
+    if (
+        raw.lower() in ("same", "keep", "keep it")
+        and q.id in state.drafts
+        and q.accepts(state.drafts[q.id], state.answers)
+    ):
         value: Any = state.drafts.pop(q.id)
         out.replies.append(Notice("kept"))
     else:
@@ -427,7 +434,22 @@ def step(state: State, incoming: Incoming) -> Outcome:
         state.drafts.pop(q.id, None)
     state.answers[q.id] = to_jsonable(value) if isinstance(value, Decimal) else value
     out.log.append(LogEntry("answer", q.id, state.answers[q.id]))
+    if q.id == "income":
+        _forget_changed_jobs(state, before)
     return _finish(state, out)
+
+
+def _forget_changed_jobs(state: State, before: tuple[str, ...]) -> None:
+    """A job that is now of another kind (a W-2 job where a business was) starts afresh: its
+    old answers describe something else."""
+    after = job_kinds(state.answers)
+    for slot in range(max(len(before), len(after))):
+        old = before[slot] if slot < len(before) else None
+        new = after[slot] if slot < len(after) else None
+        if old != new:
+            for key in [k for k in state.answers if k.startswith(f"job{slot}.")]:
+                state.drafts.pop(key, None)
+                del state.answers[key]
 
 
 def _faq(text: str, state: State) -> faq.FaqAnswer:

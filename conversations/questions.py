@@ -33,6 +33,7 @@ __all__ = [
     "Answers",
     "Choice",
     "Question",
+    "answered",
     "applicable",
     "by_id",
     "job_label",
@@ -87,6 +88,14 @@ class Question:
             return (Choice("yes", "Yes"), Choice("no", "No"))
         return self.choices(answers) if callable(self.choices) else self.choices
 
+    def accepts(self, value: Any, answers: Answers) -> bool:
+        """Whether a stored answer is still a valid answer to this question."""
+        if self.kind in ("choice", "yes_no_unsure"):
+            return value in {c.value for c in self.options(answers)}
+        if self.kind == "yes_no":
+            return isinstance(value, bool)
+        return True
+
     def wording(self, answers: Answers) -> str:
         text = self.text
         if not isinstance(text, str):
@@ -96,6 +105,10 @@ class Question:
     def parse(self, raw: str, answers: Answers) -> Any:
         """The stored (JSON-ready) value for what the person typed or tapped."""
         kind = self.kind
+        if kind == "number" and self.options(answers):
+            chosen = _match_choice(raw, self.options(answers))
+            if chosen is not None:
+                return int(chosen)
         if kind in ("choice", "yes_no", "yes_no_unsure"):
             chosen = _match_choice(raw, self.options(answers))
             if chosen is not None:
@@ -552,18 +565,39 @@ def applicable(answers: Answers) -> list[Question]:
     return [q for q in OUTLINE if q.when(answers)]
 
 
+def answered(q: Question, answers: Answers) -> bool:
+    """Answered with a value the question still accepts (a choice can stop being one when an
+    earlier answer changes, such as a Solo 401(k) once the job is a W-2 job)."""
+    return q.id in answers and q.accepts(answers[q.id], answers)
+
+
 def next_question(answers: Answers) -> Question | None:
     """The first question that applies and is still unanswered; None when all are answered."""
     for q in OUTLINE:
-        if q.id not in answers and q.when(answers):
+        if q.when(answers) and not answered(q, answers):
             return q
     return None
 
 
+def _typical(q: Question, answers: Answers) -> Any:
+    if q.kind == "yes_no":
+        return False
+    if q.kind in ("choice", "yes_no_unsure") or (q.kind == "number" and q.options(answers)):
+        return q.options(answers)[0].value
+    if q.kind == "number":
+        return q.low or 45
+    if q.kind == "cap":
+        return None
+    return "0"
+
+
 def progress(answers: Answers) -> tuple[int, int]:
-    """(this question's number, about how many in all) for "question 4 of about 10"."""
-    relevant = applicable(answers)
-    done = sum(1 for q in relevant if q.id in answers)
-    # Until the person says how they earn, assume the most common path (one W-2 job).
-    typical = 0 if "income" in answers else len(applicable({**answers, "income": "w2"}))
-    return done + 1, max(len(relevant), done + 1, typical)
+    """(this question's number, about how many in all) for "question 4 of about 10": the
+    questions answered so far, plus those a typical path from here would still ask."""
+    done = sum(1 for q in applicable(answers) if answered(q, answers))
+    guess = dict(answers)
+    remaining = 0
+    while (q := next_question(guess)) is not None and remaining < len(OUTLINE):
+        guess[q.id] = _typical(q, guess)
+        remaining += 1
+    return done + 1, max(done + remaining, done + 1)

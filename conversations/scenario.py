@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from conversations.questions import Answers, applicable, job_kinds
+from conversations.questions import Answers, answered, applicable, job_kinds
 
 __all__ = ["build_scenario"]
 
@@ -45,7 +45,7 @@ def _plan(a: dict[str, Any], slot: int, kind: str) -> dict[str, Any] | None:
 
 def build_scenario(answers: Answers) -> dict[str, Any]:
     """The scenario the answers describe, ready for :func:`engine.parse_scenario`."""
-    a = {q.id: answers[q.id] for q in applicable(answers) if q.id in answers}
+    a = {q.id: answers[q.id] for q in applicable(answers) if answered(q, answers)}
     jobs: list[dict[str, Any]] = []
     for slot, kind in enumerate(job_kinds(a)):
         p = f"job{slot}"
