@@ -117,7 +117,8 @@ def _fields(data: Any, path: str, allowed: tuple[str, ...], required: tuple[str,
         raise ScenarioError(where, f"must be an object, not {_kind(data)}")
     for key in data:
         if key not in allowed:
-            name = f"{path}.{key}" if path else str(key)
+            shown = str(key) if str(key).strip() else repr(key)
+            name = f"{path}.{shown}" if path else shown
             raise ScenarioError(name, f"unknown field; the fields here are {', '.join(allowed)}")
     for key in required:
         if key not in data:
