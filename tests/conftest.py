@@ -1,0 +1,73 @@
+"""Suite-wide guard: tests talk only to loopback. Any attempt to resolve or connect to another
+host (the real Telegram above all) fails at once with a clear message."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+_real_getaddrinfo = socket.getaddrinfo
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+
+
+class ReachedOutside(RuntimeError):
+    """A test tried to reach a host that is not on this machine."""
+
+
+def _is_local(host: Any) -> bool:
+    if host is None:
+        return True
+    name = host.decode() if isinstance(host, bytes) else str(host)
+    if name.lower() in LOCAL_NAMES or name == "":
+        return True
+    try:
+        return ipaddress.ip_address(name.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _refuse(host: Any) -> ReachedOutside:
+    return ReachedOutside(f"test tried to reach {host}: tests talk only to loopback")
+
+
+def _guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+    if not _is_local(host):
+        raise _refuse(host)
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+def _address_host(address: Any) -> Any:
+    if isinstance(address, tuple) and address:
+        return address[0]
+    return None  # a Unix socket path
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> Any:
+    if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(_address_host(address)):
+        raise _refuse(_address_host(address))
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: Any) -> Any:
+    if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(_address_host(address)):
+        raise _refuse(_address_host(address))
+    return _real_connect_ex(self, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def only_loopback() -> Iterator[None]:
+    socket.getaddrinfo = _guarded_getaddrinfo  # type: ignore[assignment]
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        socket.getaddrinfo = _real_getaddrinfo
+        socket.socket.connect = _real_connect  # type: ignore[method-assign]
+        socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
