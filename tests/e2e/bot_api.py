@@ -52,6 +52,7 @@ class BotApi:
         self._faults: dict[str, list[_Fault]] = {}
         self._message_ids: dict[Any, itertools.count[int]] = {}
         self._runner: web.AppRunner | None = None
+        self._updates: list[dict[str, Any]] = []
         self.base_url = ""
 
     async def start(self) -> BotApi:
@@ -86,6 +87,10 @@ class BotApi:
     def delay_next(self, method: str, seconds: float, times: int = 1) -> None:
         self._faults.setdefault(method.lower(), []).append(_Fault(200, "", None, times, seconds))
 
+    def push_update(self, update: dict[str, Any]) -> None:
+        """Queue an update for ``getUpdates`` (long polling)."""
+        self._updates.append(update)
+
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method.lower() == method.lower() and c.status == 200]
 
@@ -119,6 +124,9 @@ class BotApi:
                 if fault.retry_after is not None:
                     body["parameters"] = {"retry_after": fault.retry_after}
                 return web.json_response(body, status=fault.status)
+        if method.lower() == "getupdates":
+            call.result = await self._get_updates(params)
+            return web.json_response({"ok": True, "result": call.result})
         call.result = self._result(method.lower(), params, request.match_info["token"])
         return web.json_response({"ok": True, "result": call.result})
 
@@ -149,6 +157,12 @@ class BotApi:
             hooks = self.calls_to("setWebhook")
             url = hooks[-1].params.get("url", "") if hooks else ""
             return {"url": url, "has_custom_certificate": False, "pending_update_count": 0}
-        if method == "getupdates":
-            return []
         return True
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        deadline = time.monotonic() + min(float(params.get("timeout") or 0), 1.0)
+        while not self._updates and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        return list(self._updates)

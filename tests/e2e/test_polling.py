@@ -1,0 +1,51 @@
+"""``megaroth bot``: long polling against the Bot API double, for local use without a URL."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.e2e.bot_api import BotApi
+from tests.e2e.server import ROOT
+from tests.e2e.test_telegram import TOKEN, message
+
+
+async def test_polling_answers_updates_and_registers_the_commands(
+    tmp_path: Path, bot_api: BotApi
+) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'poll.db'}",
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE": bot_api.base_url,
+        "USER_KEY_SECRET": "poll",
+        "VAR_DIR": str(tmp_path),
+    }
+    bot_api.push_update(message("/start"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "bot"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(300):
+            if len(bot_api.calls_to("sendMessage")) >= 2:
+                break
+            await asyncio.sleep(0.1)
+        texts = [str(c.params.get("text")) for c in bot_api.calls_to("sendMessage")]
+        assert any("tax year" in t for t in texts), texts
+        assert bot_api.calls_to("deleteWebhook"), "polling clears any webhook first"
+        assert bot_api.calls_to("setMyCommands")
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
