@@ -16,9 +16,10 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
+from pydantic import BaseModel
 
 from api.deps import AppState, StateDep
 from api.web import csrf_ok, csrf_token, templates
@@ -124,13 +125,20 @@ def _day(value: str | None) -> date | None:
         return None
 
 
-async def _intakes(
-    app: AppState, verdict: str | None, since: str | None, until: str | None
-) -> list[IntakeResultPublic]:
-    start, end = _day(since), _day(until)
+class IntakeFilters(BaseModel):
+    verdict: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+
+Filters = Annotated[IntakeFilters, Query()]
+
+
+async def _intakes(app: AppState, filters: IntakeFilters) -> list[IntakeResultPublic]:
+    start, end = _day(filters.since), _day(filters.until)
     return await app.storage.list_intakes(
         None,
-        verdict=verdict if verdict in VERDICTS else None,
+        verdict=filters.verdict if filters.verdict in VERDICTS else None,
         since=datetime.combine(start, clock.min, UTC) if start else None,
         until=datetime.combine(end + timedelta(days=1), clock.min, UTC) if end else None,
         shared_only=True,
@@ -142,20 +150,14 @@ def _flags(intake: IntakeResultPublic) -> list[str]:
 
 
 @router.get("", response_class=HTMLResponse)
-async def intake_list(
-    request: Request,
-    app: StateDep,
-    verdict: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-) -> Response:
+async def intake_list(request: Request, app: StateDep, filters: Filters) -> Response:
     if not signed_in(request, app):
         return _to_login()
-    rows = await _intakes(app, verdict, since, until)
+    rows = await _intakes(app, filters)
     context = {
         "rows": [(i, _flags(i)) for i in rows],
         "verdicts": VERDICTS,
-        "filters": {"verdict": verdict or "", "since": since or "", "until": until or ""},
+        "filters": {k: v or "" for k, v in filters.model_dump().items()},
         "query": str(request.url.query),
     }
     return _page(request, "list.html", context)
@@ -216,19 +218,13 @@ def _export_row(intake: IntakeResultPublic) -> dict[str, Any]:
 
 
 @router.get("/export.csv")
-async def export_csv(
-    request: Request,
-    app: StateDep,
-    verdict: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-) -> Response:
+async def export_csv(request: Request, app: StateDep, filters: Filters) -> Response:
     if not signed_in(request, app):
         return _to_login()
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
     writer.writeheader()
-    for intake in await _intakes(app, verdict, since, until):
+    for intake in await _intakes(app, filters):
         writer.writerow({k: _csv_safe(v) for k, v in _export_row(intake).items()})
     return Response(
         out.getvalue(),
@@ -245,18 +241,12 @@ def _csv_safe(value: Any) -> Any:
 
 
 @router.get("/export.json")
-async def export_json(
-    request: Request,
-    app: StateDep,
-    verdict: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-) -> Response:
+async def export_json(request: Request, app: StateDep, filters: Filters) -> Response:
     if not signed_in(request, app):
         return _to_login()
     items = [
         {**_export_row(i), "flags": _flags(i), "scenario": i.scenario, "result": i.result}
-        for i in await _intakes(app, verdict, since, until)
+        for i in await _intakes(app, filters)
     ]
     return Response(
         json.dumps({"intakes": items}, indent=2, default=str),
