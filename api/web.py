@@ -52,7 +52,9 @@ def _set_cookies(
     request: Request, response: Response, token: str, conversation: str | None
 ) -> None:
     secure = _secure(request)
-    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure)
+    response.set_cookie(
+        CSRF_COOKIE, token, max_age=ONE_YEAR, httponly=True, samesite="strict", secure=secure
+    )
     if conversation is not None:
         response.set_cookie(
             COOKIE, conversation, max_age=ONE_YEAR, httponly=True, samesite="lax", secure=secure
@@ -70,6 +72,8 @@ async def _page(
 ) -> HTMLResponse:
     token = csrf_token(request)
     context: dict[str, Any] = {"csrf": token, "advisor": advisor, "messages": [], "problem": None}
+    if status_code == 403:
+        context["problem"] = Problem(line("page_expired"), line("send_again"))
     record = await app.storage.load(conversation_id) if conversation_id else None
     if record is None:
         context.update(started=False, question=None, result=None, summary=None)
@@ -143,8 +147,10 @@ async def chat_answer(
         return RedirectResponse("/", status_code=303)
     if command:
         incoming = Incoming(command=command)
-    elif choice is not None and question_id:
-        incoming = Incoming(choice=(question_id, choice))
+    elif question_id:
+        # Typed or tapped, the answer is for the question this page showed: if the
+        # conversation has moved on (an old tab, the browser's Back), it is told so.
+        incoming = Incoming(choice=(question_id, choice if choice is not None else text or ""))
     else:
         incoming = Incoming(text=text or "")
     try:

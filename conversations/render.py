@@ -152,6 +152,10 @@ def _buttons(reply: Reply, channel: Channel) -> tuple[tuple[Button, ...], ...]:
     if not isinstance(reply, Ask) or channel == "text":
         return ()
     rows: list[tuple[Button, ...]] = []
+    if reply.current is not None and reply.choices:
+        rows.append(
+            (Button(line("keep_button", current=reply.current), f"a|{reply.question_id}|same"),)
+        )
     row: list[Button] = []
     for value, label in reply.choices:
         row.append(Button(label, f"a|{reply.question_id}|{value}"))
