@@ -81,6 +81,33 @@ async def login_form(request: Request, app: StateDep) -> Response:
     return _page(request, "login.html", {"error": None, "off": app.settings.advisor_token is None})
 
 
+class LoginThrottle:
+    """At most ``attempts`` failed sign-ins per client address in ``window`` seconds; then a
+    429 with Retry-After until the window has passed (kept in this process)."""
+
+    def __init__(self, attempts: int = 5, window: float = 900.0) -> None:
+        self.attempts = attempts
+        self.window = window
+        self.failures: dict[str, list[float]] = {}
+
+    def retry_after(self, client: str) -> int:
+        now = time.monotonic()
+        recent = [t for t in self.failures.get(client, []) if now - t < self.window]
+        self.failures[client] = recent
+        if len(recent) < self.attempts:
+            return 0
+        return int(self.window - (now - recent[0])) + 1
+
+    def failed(self, client: str) -> None:
+        self.failures.setdefault(client, []).append(time.monotonic())
+
+    def succeeded(self, client: str) -> None:
+        self.failures.pop(client, None)
+
+
+THROTTLE = LoginThrottle()
+
+
 @router.post("/login", response_class=HTMLResponse)
 async def login(
     request: Request,
@@ -88,6 +115,13 @@ async def login(
     token: Annotated[str, Form(max_length=512)] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
+    client = request.client.host if request.client else "unknown"
+    wait = THROTTLE.retry_after(client)
+    if wait:
+        context = {"error": "Too many attempts: try again later.", "off": False}
+        refused = _page(request, "login.html", context, status_code=429)
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     expected = app.settings.advisor_token
     good = (
         expected is not None
@@ -95,8 +129,10 @@ async def login(
         and hmac.compare_digest(token.encode(), expected.get_secret_value().encode())
     )
     if not good or expected is None:
+        THROTTLE.failed(client)
         context = {"error": "That token is not right.", "off": expected is None}
         return _page(request, "login.html", context, status_code=401)
+    THROTTLE.succeeded(client)
     response = RedirectResponse("/advisor", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

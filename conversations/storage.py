@@ -42,6 +42,7 @@ import asyncio
 import copy
 import hashlib
 import hmac
+import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -128,6 +129,12 @@ class ConversationNotFound(LookupError):
 
 class StaleConversation(RuntimeError):
     """The conversation changed under a save (its version moved): nothing was saved."""
+
+
+# The database drivers log statements with their parameters (people's answers) at DEBUG:
+# keep them quieter than that, whatever the app's own log level.
+for _noisy in ("aiosqlite", "sqlalchemy.engine", "asyncpg"):
+    logging.getLogger(_noisy).setLevel(logging.WARNING)
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -323,6 +330,7 @@ class Storage:
             self.engine: AsyncEngine = create_async_engine(
                 self.url,
                 pool_size=pool_size,
+                hide_parameters=True,
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
             )
             _install_sqlite_hooks(self.engine)
@@ -331,6 +339,7 @@ class Storage:
                 self.url,
                 pool_size=pool_size,
                 pool_pre_ping=True,
+                hide_parameters=True,
                 connect_args={
                     "timeout": PG_CONNECT_TIMEOUT_S,
                     "server_settings": {

@@ -128,3 +128,19 @@ def test_telegram_style_consent_question_is_asked_when_an_advisor_code_arrives(
 ) -> None:
     body = app_client.post("/v1/conversations", json={}).json()
     assert body["question"]["id"] == "tax_year", "no advisor, no consent question"
+
+
+def test_sign_in_is_throttled_after_repeated_failures(app_client: TestClient) -> None:
+    from api.advisor import THROTTLE
+
+    THROTTLE.failures.clear()
+    try:
+        codes = [_login(app_client, "wrong") for _ in range(6)]
+        assert codes[:5] == [401] * 5
+        assert codes[5] == 429
+        csrf = _csrf(app_client, "/advisor/login")
+        response = app_client.post("/advisor/login", data={"token": TOKEN, "csrf": csrf})
+        assert response.status_code == 429, "even the right token waits out the window"
+        assert int(response.headers["retry-after"]) > 0
+    finally:
+        THROTTLE.failures.clear()
