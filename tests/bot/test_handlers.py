@@ -270,3 +270,23 @@ async def test_a_handler_error_is_logged_and_the_person_told_how_to_continue(
     monkeypatch.setattr(bot.handlers, "handle", broken)
     await harness.text("/start")
     assert "send /start to carry on" in harness.texts()[-1]
+
+
+async def test_a_deep_link_advisor_code_asks_for_consent_to_share(harness: Harness) -> None:
+    await harness.text("/start ACME1")
+    asked = harness.session.sent()[-1]
+    assert "ACME1" in asked["text"]
+    assert "share your answers" in asked["text"]
+    data = [b["callback_data"] for row in asked["reply_markup"]["inline_keyboard"] for b in row]
+    assert data == ["a|share_advisor|yes", "a|share_advisor|no"]
+    await harness.tap("a|share_advisor|yes")
+    assert "tax year" in harness.texts()[-1]
+    intakes_before = await harness.storage.list_intakes("ACME1", shared_only=True)
+    assert intakes_before == []
+    from conversations.storage import user_key
+
+    record = await harness.storage.get_or_create(
+        "telegram", user_key("telegram", USER, "test-secret")
+    )
+    assert record.advisor_code == "ACME1"
+    assert record.consent_share is True
