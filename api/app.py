@@ -22,7 +22,6 @@ from api.security import SecurityHeaders, install_docs
 from api.settings import Settings, get_settings
 from api.telegram import router as telegram_router
 from api.web import router as web_router
-from bot import BotDeps, bot_commands, build_dispatcher, make_bot
 from conversations.db import upgrade
 from conversations.storage import Storage, database_url
 
@@ -51,6 +50,8 @@ async def register_webhook(state: AppState) -> bool:
             allowed_updates=["message", "edited_message", "callback_query"],
             max_connections=40,
         )
+        from bot import bot_commands
+
         await state.bot.set_my_commands(bot_commands())
         log.info("webhook registered")
     return True
@@ -82,6 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         state = AppState(settings=settings, storage=storage)
         token = settings.telegram_bot_token
         if token is not None:
+            from bot import BotDeps, build_dispatcher, make_bot  # aiogram only when needed
+
             state.bot = make_bot(token.get_secret_value(), settings.telegram_api_base)
             state.dispatcher = build_dispatcher(BotDeps(storage, settings.key_secret()))
             if settings.telegram_webhook_secret is None:

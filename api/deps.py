@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-from aiogram import Bot, Dispatcher
 from fastapi import Depends, Request
 
 from api.settings import Settings
 from conversations.storage import Storage
+
+if TYPE_CHECKING:  # aiogram is imported only when the Telegram channel is on
+    from aiogram import Bot, Dispatcher
 
 __all__ = ["AppState", "StateDep", "get_app_state"]
 

@@ -7,14 +7,12 @@ import logging
 import secrets
 from typing import Annotated, Any
 
-from aiogram.types import Update
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from api.deps import StateDep
 from api.metrics import METRICS
-from bot import RetryLater
 
 __all__ = ["MAX_UPDATE_BYTES", "router"]
 
@@ -42,6 +40,10 @@ async def telegram_webhook(
     ):
         METRICS.updates.labels("refused").inc()
         return JSONResponse({"detail": "wrong or missing secret token"}, status_code=401)
+    from aiogram.types import Update  # loaded with the Telegram channel, not at start-up
+
+    from bot import RetryLater
+
     body = await request.body()
     if len(body) > MAX_UPDATE_BYTES:
         log.warning("update refused: %d bytes", len(body))

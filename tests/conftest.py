@@ -1,14 +1,20 @@
 """Suite-wide guard: tests talk only to loopback. Any attempt to resolve or connect to another
-host (the real Telegram above all) fails at once with a clear message."""
+host (the real Telegram above all) fails at once with a clear message.
+
+Also ``bot_api``: a started Bot API test double (``tests.support.telegram_double``) on
+127.0.0.1; point a Bot at it with ``TelegramAPIServer.from_base(bot_api.base_url)``.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+
+from tests.support.telegram_double import BotApiDouble
 
 _real_getaddrinfo = socket.getaddrinfo
 _real_connect = socket.socket.connect
@@ -27,9 +33,12 @@ def _is_local(host: Any) -> bool:
     if name.lower() in LOCAL_NAMES or name == "":
         return True
     try:
-        return ipaddress.ip_address(name.split("%")[0]).is_loopback
+        address = ipaddress.ip_address(name.split("%")[0])
     except ValueError:
         return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # ::ffff:127.0.0.1
+    return address.is_loopback
 
 
 def _refuse(host: Any) -> ReachedOutside:
@@ -62,12 +71,19 @@ def _guarded_connect_ex(self: socket.socket, address: Any) -> Any:
 
 @pytest.fixture(autouse=True, scope="session")
 def only_loopback() -> Iterator[None]:
-    socket.getaddrinfo = _guarded_getaddrinfo  # type: ignore[assignment]
-    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    socket.getaddrinfo = _guarded_getaddrinfo
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign, assignment]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign, assignment]
     try:
         yield
     finally:
         socket.getaddrinfo = _real_getaddrinfo
         socket.socket.connect = _real_connect  # type: ignore[method-assign]
         socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture
+async def bot_api() -> AsyncIterator[BotApiDouble]:
+    """A started Bot API test double on 127.0.0.1 (``bot_api.base_url``), stopped after."""
+    async with BotApiDouble() as double:
+        yield double

@@ -9,9 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.e2e.bot_api import BotApi
 from tests.e2e.server import ROOT
 from tests.e2e.test_telegram import TOKEN, message
+from tests.support.telegram_double import BotApiDouble as BotApi
 
 
 async def test_polling_answers_updates_and_registers_the_commands(
@@ -35,10 +35,10 @@ async def test_polling_answers_updates_and_registers_the_commands(
     )
     try:
         for _ in range(300):
-            if len(bot_api.calls_to("sendMessage")) >= 2:
+            if len(bot_api.calls_to("sendMessage", status=200)) >= 2:
                 break
             await asyncio.sleep(0.1)
-        texts = [str(c.params.get("text")) for c in bot_api.calls_to("sendMessage")]
+        texts = [str(c.params.get("text")) for c in bot_api.calls_to("sendMessage", status=200)]
         assert any("tax year" in t for t in texts), texts
         assert bot_api.calls_to("deleteWebhook"), "polling clears any webhook first"
         assert bot_api.calls_to("setMyCommands")

@@ -13,8 +13,8 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 
-from tests.e2e.bot_api import BotApi as BotApiDouble
 from tests.e2e.server import Server
+from tests.support.telegram_double import BotApiDouble
 
 TOKEN = "123456:TEST-TOKEN"
 SECRET = "webhook-secret-for-tests"
@@ -77,14 +77,16 @@ class Telegram:
 
     def sent(self, chat: int = CHAT) -> list[dict[str, Any]]:
         return [
-            c.params for c in self.double.calls_to("sendMessage") if c.params.get("chat_id") == chat
+            c.params
+            for c in self.double.calls_to("sendMessage", status=200)
+            if c.params.get("chat_id") == chat
         ]
 
     def texts(self, chat: int = CHAT) -> list[str]:
         return [str(p.get("text", "")) for p in self.sent(chat)]
 
     def last_keyboard(self, chat: int = CHAT) -> tuple[int, list[str]]:
-        for call in reversed(self.double.calls_to("sendMessage")):
+        for call in reversed(self.double.calls_to("sendMessage", status=200)):
             markup = call.params.get("reply_markup")
             if call.params.get("chat_id") == chat and markup:
                 data = [b["callback_data"] for row in markup["inline_keyboard"] for b in row]
@@ -116,7 +118,7 @@ async def telegram(tmp_path: Path, bot_api: BotApiDouble) -> AsyncIterator[Teleg
 
 
 async def test_start_registers_the_webhook_once_with_its_secret(telegram: Telegram) -> None:
-    hooks = telegram.double.calls_to("setWebhook")
+    hooks = telegram.double.calls_to("setWebhook", status=200)
     assert len(hooks) == 1
     assert hooks[0].params["url"] == "https://megaroth.test/telegram/webhook"
     assert hooks[0].params["secret_token"] == SECRET
@@ -195,7 +197,9 @@ async def test_flood_control_then_success(telegram: Telegram) -> None:
     )
     response = await telegram.post(message("/start"))
     assert response.status_code == 200
-    assert len(telegram.texts()) == 2, "the refused message is sent again after retry_after"
+    statuses = [c.status for c in telegram.double.calls_to("sendMessage")]
+    assert statuses == [429, 200, 200], "the refused message is sent again after retry_after"
+    assert len(telegram.texts()) == 2
 
 
 async def test_a_blocked_bot_closes_the_conversation(telegram: Telegram) -> None:
