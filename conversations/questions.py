@@ -25,6 +25,7 @@ from conversations.parsing import (
     parse_yes_no_unsure,
 )
 from engine import figures_for, supported_years
+from engine.money import usd
 from engine.scenario import MAX_AGE, MIN_AGE
 
 __all__ = [
@@ -152,14 +153,10 @@ class Question:
         if self.kind == "cap":
             if "percent" in value:
                 return f"{value['percent']}% of pay"
-            return _usd(Decimal(value["dollars"]))
+            return usd(Decimal(value["dollars"]))
         if self.kind in ("money", "money_or_max", "optional_money"):
-            return "the most allowed" if value == "max" else _usd(Decimal(value))
+            return "the most allowed" if value == "max" else usd(Decimal(value))
         return str(value)
-
-
-def _usd(amount: Decimal) -> str:
-    return f"${amount:,.2f}".replace(".00", "")
 
 
 def _match_choice(raw: str, options: tuple[Choice, ...]) -> str | None:
@@ -217,10 +214,12 @@ def job_label(answers: Answers, slot: int) -> str:
 
 def _context(answers: Answers, slot: int | None) -> dict[str, Any]:
     year = answers.get("tax_year") or supported_years()[-1]
+    threshold = figures_for(int(year)).roth_catch_up_wage_threshold
     ctx: dict[str, Any] = {
         "tax_year": year,
         "prior_year": int(year) - 1,
         "advisor": answers.get("advisor", ""),
+        "roth_catch_up_threshold": "" if threshold is None else usd(threshold),
     }
     if slot is not None:
         ctx["job"] = job_label(answers, slot)
@@ -454,7 +453,8 @@ def _job_questions(slot: int) -> tuple[Question, ...]:
             kind="optional_money",
             short="{Job}: {prior_year} Social Security wages",
             text="What were your {prior_year} Social Security wages from {job} (W-2 box 3)? "
-            "From 2026, catch-up contributions must be Roth above $150,000. Type not sure to skip.",
+            "Catch-up contributions must be Roth above {roth_catch_up_threshold}. Type not sure to "
+            "skip.",
             fills=f"{j}.prior_year_fica_wages",
             example="Type an amount such as 150000, or not sure.",
             when=_catch_up_wage_test(slot),
