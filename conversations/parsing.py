@@ -99,10 +99,12 @@ def parse_money(
     suffix = match["suffix"]
     if suffix:
         amount *= _SUFFIX.get(suffix, Decimal(1000000))
-    if amount != amount.quantize(Decimal("0.01")):
-        raise AnswerError("Amounts go to the cent at most.", example)
+    # The size first: quantizing an amount of more than 26 digits exceeds the decimal context's
+    # precision (InvalidOperation), and such an amount is refused anyway.
     if amount > LARGEST_AMOUNT:
         raise AnswerError("That is more than this tool can work with.", example)
+    if amount != amount.quantize(Decimal("0.01")):
+        raise AnswerError("Amounts go to the cent at most.", example)
     return (
         amount.quantize(Decimal("0.01"))
         if amount != amount.to_integral_value()
@@ -143,6 +145,11 @@ def parse_whole_number(text: str, *, low: int, high: int, what: str, example: st
         raise AnswerError(f"I need {what}.", example)
     if not re.fullmatch(r"-?\d+", raw):
         raise AnswerError(f"That doesn't look like {what}.", example)
+    # More digits than the bounds have is out of range: int() of over 4300 digits raises
+    # ValueError, which is not an answer error.
+    longest = max(len(str(abs(low))), len(str(abs(high))))
+    if len(raw.lstrip("-").lstrip("0")) > longest:
+        raise AnswerError(f"{what.capitalize()} should be between {low} and {high}.", example)
     value = int(raw)
     if not low <= value <= high:
         raise AnswerError(f"{what.capitalize()} should be between {low} and {high}.", example)
