@@ -147,8 +147,10 @@ def _money(value: Any, field: str, *, allow_max: bool = False) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise ScenarioError(field, f"must be {hint}, not {_kind(value)}")
     try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value))
-    except InvalidOperation as exc:  # pragma: no cover - str() of a number is always valid
+        # An int directly: str() of one over 4300 digits raises ValueError. A float through
+        # str(), so 0.1 is 0.1 and not its binary expansion.
+        amount = Decimal(value) if isinstance(value, Decimal | int) else Decimal(str(value))
+    except InvalidOperation as exc:  # pragma: no cover - str() of a float is always valid
         raise ScenarioError(field, f"must be {hint}") from exc
     if not amount.is_finite():
         raise ScenarioError(field, f"must be {hint}, not {value}")
