@@ -15,7 +15,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.advisor import router as advisor_router
 from api.deps import AppState, StateDep
-from api.metrics import MetricsMiddleware
+from api.limits import RateLimiter, RateLimits
+from api.metrics import METRICS, MetricsMiddleware
 from api.metrics import router as metrics_router
 from api.rest import router as rest_router
 from api.security import SecurityHeaders, install_docs
@@ -75,17 +76,23 @@ def install_error_handlers(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
+    per_chat = RateLimiter(settings.rate_limit_conversation_per_minute)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         url = database_url(settings.database_url)
         upgrade(url)
-        storage = Storage(url)
-        state = AppState(settings=settings, storage=storage)
+        storage = Storage(url, max_conversations_per_user=settings.max_conversations_per_user)
+        state = AppState(settings=settings, storage=storage, per_chat=per_chat)
         token = settings.telegram_bot_token
         if token is not None:
             from bot import BotDeps, build_dispatcher, make_bot  # aiogram only when needed
 
-            state.bot = make_bot(token.get_secret_value(), settings.telegram_api_base)
+            state.bot = make_bot(
+                token.get_secret_value(),
+                settings.telegram_api_base,
+                settings.telegram_request_timeout,
+            )
             state.dispatcher = build_dispatcher(BotDeps(storage, settings.key_secret()))
             if settings.telegram_webhook_secret is None:
                 log.warning("TELEGRAM_WEBHOOK_SECRET is not set: the webhook refuses every update")
@@ -108,6 +115,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+    )
+    app.add_middleware(
+        RateLimits,
+        per_address=RateLimiter(settings.rate_limit_address_per_minute),
+        per_conversation=RateLimiter(settings.rate_limit_conversation_per_minute),
+        on_refused=lambda limit: METRICS.rate_limited.labels(limit).inc(),
     )
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(SecurityHeaders)

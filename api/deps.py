@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
+from api.limits import RateLimiter
 from api.settings import Settings
 from conversations.storage import Storage
 
@@ -22,6 +23,11 @@ class AppState:
     storage: Storage
     bot: Bot | None = None
     dispatcher: Dispatcher | None = None
+    per_chat: RateLimiter = field(default_factory=lambda: RateLimiter(0))
+    # At most one "slow down" message a minute to a chat over its limit.
+    slow_down_notices: RateLimiter = field(default_factory=lambda: RateLimiter(1, burst=1))
+    # Requests with a wrong webhook secret, per client address: 10 a minute, then 429s.
+    webhook_refusals: RateLimiter = field(default_factory=lambda: RateLimiter(10))
 
 
 def get_app_state(request: Request) -> AppState:

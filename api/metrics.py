@@ -53,6 +53,12 @@ class Metrics:
             ["channel"],
             registry=self.registry,
         )
+        self.rate_limited = Counter(
+            "megaroth_rate_limited_total",
+            "Requests and updates refused by a rate limit, by limit (address, conversation, chat)",
+            ["limit"],
+            registry=self.registry,
+        )
         self.errors = Counter(
             "megaroth_errors_total", "Handler errors by kind", ["kind"], registry=self.registry
         )

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_base: str = "https://api.telegram.org"
+    telegram_request_timeout: float = Field(
+        default=15.0, gt=0, description="seconds before a Bot API call is given up"
+    )
     public_base_url: str | None = None
     advisor_token: SecretStr | None = None
     user_key_secret: SecretStr | None = Field(
@@ -28,6 +31,15 @@ class Settings(BaseSettings):
         description="Key for the pseudonymous hashes of user ids; a local one is made if unset",
     )
     retention_days: int = 180
+    rate_limit_address_per_minute: int = Field(
+        default=240, ge=0, description="REST and web requests per client address; 0 is off"
+    )
+    rate_limit_conversation_per_minute: int = Field(
+        default=30, ge=0, description="answers per conversation (REST) or chat (Telegram); 0 is off"
+    )
+    max_conversations_per_user: int = Field(
+        default=10, ge=1, description="closed conversations kept per person, newest first"
+    )
     var_dir: Path | None = Field(default=None, description="defaults to the database's folder")
 
     def key_secret(self) -> str:

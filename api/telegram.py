@@ -8,11 +8,13 @@ import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from api.deps import StateDep
+from api.limits import client_address, how_long, too_many
 from api.metrics import METRICS
+from conversations.wording import line
 
 __all__ = ["MAX_UPDATE_BYTES", "router"]
 
@@ -26,19 +28,35 @@ def _ok() -> JSONResponse:
     return JSONResponse({})
 
 
+def _chat_of(update: Any) -> int | None:
+    """The chat an update comes from (a tap's chat is the person's own private chat)."""
+    if update.message is not None:
+        return int(update.message.chat.id)
+    if update.edited_message is not None:
+        return int(update.edited_message.chat.id)
+    if update.callback_query is not None:
+        return int(update.callback_query.from_user.id)
+    return None
+
+
 @router.post("/telegram/webhook", include_in_schema=False)
 async def telegram_webhook(
     request: Request,
     app: StateDep,
     secret: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
-) -> JSONResponse:
+) -> Response:
     expected = app.settings.telegram_webhook_secret
     if app.bot is None or app.dispatcher is None:
         return JSONResponse({"detail": "the Telegram channel is off"}, status_code=404)
+    address = client_address(request.scope)
+    if wait := app.webhook_refusals.blocked(address):
+        METRICS.rate_limited.labels("address").inc()
+        return too_many(wait)
     if expected is None or not secrets.compare_digest(
         (secret or "").encode(), expected.get_secret_value().encode()
     ):
         METRICS.updates.labels("refused").inc()
+        app.webhook_refusals.wait(address)
         return JSONResponse({"detail": "wrong or missing secret token"}, status_code=401)
     from aiogram.types import Update  # loaded with the Telegram channel, not at start-up
 
@@ -55,6 +73,15 @@ async def telegram_webhook(
         log.warning("update refused: not a valid update")
         METRICS.updates.labels("malformed").inc()
         return _ok()
+    chat = _chat_of(update)
+    if chat is not None and (wait := app.per_chat.wait(f"telegram:{chat}")):
+        # Not a 429: Telegram would hold back every chat's updates while retrying this one.
+        METRICS.rate_limited.labels("chat").inc()
+        log.warning("update %s skipped: the chat is over its rate limit", update.update_id)
+        if app.slow_down_notices.wait(f"telegram:{chat}"):
+            return _ok()
+        text = line("too_fast_chat", wait=how_long(wait))
+        return JSONResponse({"method": "sendMessage", "chat_id": chat, "text": text})
     try:
         await app.dispatcher.feed_update(app.bot, update)
         METRICS.updates.labels("handled").inc()

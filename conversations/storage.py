@@ -97,6 +97,9 @@ SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
 PG_CONNECT_TIMEOUT_S: Final = 10
 PG_LOCK_TIMEOUT_MS: Final = 30_000
 READY_TIMEOUT_S: Final = 5.0
+#: Results kept per conversation: each completion (and each edit after it) records one, and
+#: only the newest are kept.
+MAX_INTAKES_PER_CONVERSATION: Final = 20
 _CENT: Final = Decimal("0.01")
 _MAX_TOTAL: Final = Decimal("9999999999.99")  # NUMERIC(12, 2)
 _SQLITE_BEGIN: Final = "megaroth_sqlite_begin"  # execution option read by the "begin" hook
@@ -245,9 +248,19 @@ class LockedConversation(ConversationRecord):
         flags: list[str],
     ) -> str:
         """Store a completed intake for this conversation in this transaction; its id."""
+        conn = self._connection()
         intake_id = await _insert_intake(
-            self._connection(), self.id, scenario, result, rules_version, verdict, total, flags
+            conn, self.id, scenario, result, rules_version, verdict, total, flags
         )
+        older = (
+            select(intake_t.c.id)
+            .where(intake_t.c.conversation_id == self.id)
+            .order_by(intake_t.c.created_at.desc(), intake_t.c.id.desc())
+            .offset(MAX_INTAKES_PER_CONVERSATION)
+        )
+        old_ids = list((await conn.scalars(older)).all())
+        if old_ids:
+            await conn.execute(delete(intake_t).where(intake_t.c.id.in_(old_ids)))
         self._intakes += 1
         return intake_id
 
@@ -316,7 +329,14 @@ class Storage:
     The schema must exist: run :func:`conversations.db.upgrade` first.
     """
 
-    def __init__(self, url: str, *, pool_size: int = 5) -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 5, max_conversations_per_user: int = 10
+    ) -> None:
+        """``max_conversations_per_user``: conversations kept per person and channel, the open
+        one included; starting another deletes the oldest closed ones with their rows."""
+        if max_conversations_per_user < 1:
+            raise ValueError("max_conversations_per_user must be at least 1")
+        self.max_conversations_per_user = max_conversations_per_user
         self.url = async_url(url)
         path = sqlite_path(self.url)
         self.backend = make_url(self.url).get_backend_name()
@@ -430,8 +450,26 @@ class Storage:
                 index_where=text("status <> 'inactive'"),
             )
             if (await conn.execute(stmt)).rowcount == 1:
+                await self._drop_oldest_closed(conn, channel, user_key)
                 return values
         raise RuntimeError("could not create or find the open conversation")  # pragma: no cover
+
+    async def _drop_oldest_closed(self, conn: AsyncConnection, channel: str, user_key: str) -> None:
+        """Keep at most ``max_conversations_per_user`` conversations for the person."""
+        closed = (
+            select(conversation_t.c.id)
+            .where(
+                conversation_t.c.channel == channel,
+                conversation_t.c.user_key == user_key,
+                conversation_t.c.status == "inactive",
+            )
+            .order_by(conversation_t.c.updated_at.desc(), conversation_t.c.id.desc())
+            .offset(self.max_conversations_per_user - 1)
+        )
+        ids = list((await conn.scalars(closed)).all())
+        if ids:
+            await _delete_children(conn, ids)
+            await conn.execute(delete(conversation_t).where(conversation_t.c.id.in_(ids)))
 
     @asynccontextmanager
     async def _locked(
