@@ -14,10 +14,10 @@ from bot.sender import RetryAfterMiddleware
 __all__ = ["build_dispatcher", "make_bot"]
 
 
-def make_bot(token: str, api_base: str) -> Bot:
+def make_bot(token: str, api_base: str, timeout: float = 15.0) -> Bot:
     """A Bot that talks to ``api_base`` (Telegram's own, a local Bot API server, or a double),
-    sends HTML and waits out flood control."""
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+    sends HTML, waits out flood control and gives up on a call after ``timeout`` seconds."""
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base), timeout=timeout)
     session.middleware(RetryAfterMiddleware())
     return Bot(
         token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)

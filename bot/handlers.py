@@ -14,14 +14,20 @@ from dataclasses import dataclass
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatAction, ChatType
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import BotCommand, CallbackQuery, ErrorEvent, Message, Update
 
 from bot.sender import remove_keyboard, send_all
 from conversations.flow import Incoming
 from conversations.render import render
-from conversations.service import UpdateRef, handle, person_lock, remember, set_status
+from conversations.service import UpdateRef, handle, person_lock, sent, set_status
 from conversations.storage import Storage, is_transient, user_key
 from conversations.wording import line
 
@@ -101,7 +107,7 @@ def build_router(deps: BotDeps) -> Router:
             update=ref,
             advisor_code=advisor_code,
         )
-        if result.duplicate:
+        if result.duplicate and not result.resend:
             return
         if before_send is not None:
             await before_send()
@@ -117,12 +123,8 @@ def build_router(deps: BotDeps) -> Router:
             await set_status(deps.storage, CHANNEL, key, "inactive")
             log.info("the person blocked the bot; conversation marked inactive")
             return
-        if (
-            not result.forgot
-            and prompt != previous
-            and (prompt is not None or previous is not None)
-        ):
-            await remember(deps.storage, CHANNEL, key, {"prompt": prompt})
+        if not result.forgot:
+            await sent(deps.storage, CHANNEL, key, {"prompt": prompt})
 
     @router.message(private, CommandStart())
     async def on_start(
@@ -219,6 +221,11 @@ def build_router(deps: BotDeps) -> Router:
         if is_transient(event.exception):
             # Nothing was saved; the webhook answers 503 so Telegram delivers it again.
             raise RetryLater from event.exception
+        if isinstance(event.exception, _BOT_API_DOWN):
+            # The answer is saved but the replies did not go out: the webhook answers 503, and
+            # when Telegram delivers the update again the person gets their current question.
+            log.warning("update %s: the Bot API failed", event.update.update_id)
+            raise RetryLater from event.exception
         log.error("update %s failed: %s", event.update.update_id, type(event.exception).__name__)
         chat = _chat_of(event.update)
         if chat is None:
@@ -229,6 +236,11 @@ def build_router(deps: BotDeps) -> Router:
             log.warning("could not tell the person about the error: %s", type(exc).__name__)
 
     return router
+
+
+# Bot API failures worth another delivery: server errors, timeouts, flood control too long to
+# wait out.
+_BOT_API_DOWN = (TelegramServerError, TelegramNetworkError, TelegramRetryAfter)
 
 
 def _chat_of(update: Update) -> int | None:

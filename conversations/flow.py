@@ -50,6 +50,7 @@ __all__ = [
     "Summary",
     "SummaryItem",
     "current_result",
+    "pending_replies",
     "snapshot",
     "step",
 ]
@@ -455,6 +456,21 @@ def _forget_changed_jobs(state: State, before: tuple[str, ...]) -> None:
 def _faq(text: str, state: State) -> faq.FaqAnswer:
     done = current_result(state.answers) if next_question(state.answers) is None else None
     return faq.answer(text, personal_figures(state.answers, done[1] if done else None))
+
+
+def pending_replies(state: State) -> list[Reply]:
+    """What the person should be looking at now, sent again when the replies of their last turn
+    may never have reached them: the pending question, or the result once all are answered."""
+    q = next_question(state.answers)
+    if q is not None:
+        return [_ask(q, state)]
+    if not state.answers:
+        return []
+    try:
+        done = current_result(state.answers)
+    except ScenarioError:
+        return [Notice("done_hint")]
+    return [ResultReply(done[1], _labels(state.answers))] if done else []
 
 
 def _resume(state: State, out: Outcome) -> Outcome:

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from conversations.flow import Incoming, Reply, State, step
+from conversations.flow import Incoming, Reply, State, pending_replies, step
 from conversations.storage import LockedConversation, Storage
 from engine.result import to_jsonable
 
@@ -27,6 +27,7 @@ __all__ = [
     "link_advisor",
     "person_lock",
     "remember",
+    "sent",
     "set_status",
 ]
 
@@ -41,6 +42,9 @@ FLAG_CODES: dict[str, str] = {
     "excess_deferrals": "excess deferrals",
 }
 
+
+# The update whose replies are not yet confirmed sent, in the conversation's channel notes.
+UNSENT = "unsent_update"
 
 # Called after every turn with (channel, turn): the app counts started and completed
 # conversations here without the conversation knowing about metrics.
@@ -64,6 +68,9 @@ class UpdateRef:
 class Turn:
     replies: list[Reply] = field(default_factory=list)
     duplicate: bool = False  # the update was handled before: nothing done, nothing to send
+    # ... except when its replies were never confirmed sent: then ``replies`` holds what the
+    # person should be looking at now, to send again.
+    resend: bool = False
     forgot: bool = False  # every row about the person was deleted
     conversation_id: str | None = None
     completed: bool = False
@@ -91,6 +98,11 @@ async def remember(storage: Storage, channel: str, user_key: str, notes: dict[st
         state = State.from_json(record.state)
         state.channel.update(notes)
         record.state = state.to_json()
+
+
+async def sent(storage: Storage, channel: str, user_key: str, notes: dict[str, object]) -> None:
+    """The replies of the person's last update are out: keep the adapter's notes with that."""
+    await remember(storage, channel, user_key, {**notes, UNSENT: None})
 
 
 async def set_status(storage: Storage, channel: str, user_key: str, status: str) -> None:
@@ -171,6 +183,11 @@ async def _turn(
     turn = Turn(conversation_id=record.id)
     if update is not None and not await record.claim_update(update.bot_key, update.update_id):
         turn.duplicate = True
+        before = State.from_json(record.state)
+        if before.channel.get(UNSENT) == update.update_id:
+            turn.resend = True
+            turn.replies = pending_replies(before)
+            turn.channel = dict(before.channel)
         return turn
     state = State.from_json(record.state)
     if advisor_code and not record.advisor_code:
@@ -178,6 +195,10 @@ async def _turn(
         state.answers["advisor"] = advisor_code
     turn.channel = dict(state.channel)
     outcome = step(state, incoming)
+    if update is not None:
+        # Cleared by the adapter once the replies are out (see ``sent``); still set when the
+        # same update comes again, it means they may never have reached the person.
+        outcome.state.channel[UNSENT] = update.update_id
     record.state = outcome.state.to_json()
     for entry in outcome.log:
         record.log(entry.action, entry.question_id, entry.value)
