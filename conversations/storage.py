@@ -93,7 +93,7 @@ __all__ = [
     "user_key",
 ]
 
-SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
+SQLITE_BUSY_TIMEOUT_MS: Final = 5_000
 PG_CONNECT_TIMEOUT_S: Final = 10
 PG_LOCK_TIMEOUT_MS: Final = 30_000
 READY_TIMEOUT_S: Final = 5.0
@@ -747,9 +747,11 @@ class Storage:
     # --- health ------------------------------------------------------------------------------
 
     async def ready(self) -> bool:
-        """A cheap ``SELECT 1``: False on any database error or timeout, never raises."""
+        """A cheap ``SELECT 1``: False on any database error or timeout, never raises. On SQLite
+        it runs in a write transaction, so a read-only or locked file is not ready either."""
+        connect = self._write if self.backend == "sqlite" else self._read
         try:
-            async with asyncio.timeout(READY_TIMEOUT_S), self.engine.connect() as conn:
+            async with asyncio.timeout(READY_TIMEOUT_S), connect() as conn:
                 await conn.execute(select(1))
         except Exception:
             return False

@@ -1,0 +1,264 @@
+"""Faults against the real server process: kill -9 in the middle of a crowd of conversations,
+the database taken away and given back, and the Bot API failing. Nothing may be lost or applied
+twice, and whatever Telegram must deliver again gets a 503.
+
+Bounded: tens of people, a couple of minutes at most; loopback only. The figures each test
+reached are printed (``pytest -s``) and recorded in docs/RELIABILITY.md."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from conversations.storage import Storage, conversation_t, intake_t
+from tests.e2e.people import Person, Webhook, crowd, stored_log
+from tests.e2e.server import Server
+from tests.support.tcp_proxy import TcpProxy
+from tests.support.telegram_double import BotApiDouble
+
+pytestmark = pytest.mark.slow
+
+TOKEN = "123456:FAULTS"
+SECRET = "faults-secret"
+KEY = "faults-key"
+
+
+def server_env(database_url: str, bot_api: BotApiDouble, tmp_path: Path) -> dict[str, str]:
+    return {
+        "DATABASE_URL": database_url,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "TELEGRAM_API_BASE": bot_api.base_url,
+        "TELEGRAM_REQUEST_TIMEOUT": "1",
+        "USER_KEY_SECRET": KEY,
+        "VAR_DIR": str(tmp_path),
+    }
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'faults.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+async def reader(database_url: str) -> AsyncIterator[Callable[[], Storage]]:
+    """Opens a Storage on the server's database once the server has made the tables."""
+    opened: list[Storage] = []
+
+    def open_storage() -> Storage:
+        opened.append(Storage(database_url))
+        return opened[-1]
+
+    yield open_storage
+    for storage in opened:
+        await storage.close()
+
+
+async def check_everyone(storage: Storage, people: list[Person]) -> None:
+    """Each person's stored answers are what they sent, in order, each once; each has exactly
+    one completed result."""
+    for person in people:
+        assert await stored_log(storage, KEY, person) == person.expected, person.texts
+    async with storage.engine.connect() as conn:
+        statuses = (await conn.execute(conversation_t.select())).mappings().all()
+        intakes = (await conn.execute(intake_t.select())).mappings().all()
+    assert {row["status"] for row in statuses} == {"completed"}
+    per_conversation: dict[str, int] = {}
+    for row in intakes:
+        per_conversation[row["conversation_id"]] = (
+            per_conversation.get(row["conversation_id"], 0) + 1
+        )
+    assert sorted(per_conversation.values()) == [1] * len(people), "one result each, none twice"
+
+
+async def test_kill_9_in_the_middle_of_a_crowd_loses_and_repeats_nothing(
+    tmp_path: Path,
+    bot_api: BotApiDouble,
+    database_url: str,
+    reader: Callable[[], Storage],
+) -> None:
+    people = crowd(30, first_chat=710_000, seed=7)
+    total = sum(len(p.texts) for p in people)
+    server = Server(server_env(database_url, bot_api, tmp_path), tmp_path / "server.log")
+    await asyncio.to_thread(server.start)
+    webhook = Webhook(server.base_url, SECRET)
+    deadline = time.monotonic() + 180
+    kills = 0
+
+    async def crash_twice() -> None:
+        nonlocal kills
+        for share in (3, 3 / 2):
+            while sum(p.delivered for p in people) < total / share:
+                await asyncio.sleep(0.01)
+            server.kill()
+            kills += 1
+            await asyncio.sleep(0.5)  # Telegram keeps delivering meanwhile: refused
+            await asyncio.to_thread(server.start)
+
+    try:
+        crasher = asyncio.ensure_future(crash_twice())
+        await asyncio.gather(*(webhook.run(p, deadline, duplicate_every=4) for p in people))
+        await crasher
+    finally:
+        await webhook.aclose()
+        await asyncio.to_thread(server.stop)
+    assert kills == 2
+    assert webhook.statuses.get(0, 0) > 0, "some deliveries met a dead server"
+    await check_everyone(reader(), people)
+    for person in people:
+        assert bot_api.sent_texts(person.chat), "everyone got replies"
+    print(
+        f"\nkill -9: {len(people)} people, {total} updates, "
+        f"{sum(p.duplicates for p in people)} duplicates, {kills} kills, "
+        f"{webhook.retried} redeliveries, statuses {webhook.statuses}, losses 0"
+    )
+
+
+async def test_postgresql_unreachable_then_back(
+    tmp_path: Path, bot_api: BotApiDouble, postgres_url: str
+) -> None:
+    url = make_url(postgres_url)
+    async with TcpProxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
+        via_proxy = url.set(port=proxy.port).render_as_string(hide_password=False)
+        await _unreachable_then_back(
+            tmp_path,
+            bot_api,
+            via_proxy,
+            take_away=proxy.cut,
+            give_back=proxy.restore,
+        )
+
+
+async def test_sqlite_locked_then_released(tmp_path: Path, bot_api: BotApiDouble) -> None:
+    """Another process holding the SQLite file's write lock: every write refused, the same
+    failure as a read-only file (which root, as the tests often run, could still write)."""
+    path = tmp_path / "locked.db"
+    holder: list[sqlite3.Connection] = []
+
+    async def take_away() -> None:
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("BEGIN EXCLUSIVE")
+        holder.append(conn)
+
+    async def give_back() -> None:
+        conn = holder.pop()
+        conn.execute("ROLLBACK")
+        conn.close()
+
+    await _unreachable_then_back(
+        tmp_path, bot_api, f"sqlite+aiosqlite:///{path}", take_away=take_away, give_back=give_back
+    )
+
+
+async def _unreachable_then_back(
+    tmp_path: Path,
+    bot_api: BotApiDouble,
+    database_url: str,
+    *,
+    take_away: Callable[[], object],
+    give_back: Callable[[], object],
+) -> None:
+    server = Server(server_env(database_url, bot_api, tmp_path), tmp_path / "server.log")
+    await asyncio.to_thread(server.start)
+    webhook = Webhook(server.base_url, SECRET)
+    person = Person(chat=720_001)
+    deadline = time.monotonic() + 60
+    try:
+        for text in ("/start", "2026"):
+            await webhook.deliver(person, webhook.new_update(person, text), deadline)
+        await take_away()  # type: ignore[misc]
+        update = webhook.new_update(person, "45")
+        refused = await webhook.client.post(
+            "/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        )
+        assert refused.status_code == 503, "Telegram must deliver it again"
+        health = await webhook.client.get("/healthz")
+        assert health.status_code == 503
+        assert health.json()["database"] == "unreachable"
+        sent_while_down = len(bot_api.sent_texts(person.chat))
+        await give_back()  # type: ignore[misc]
+        await webhook.deliver(person, update, deadline)  # Telegram's redelivery
+        assert (await webhook.client.get("/healthz")).status_code == 200
+        await webhook.deliver(person, webhook.new_update(person, "1"), deadline)
+    finally:
+        await webhook.aclose()
+        await asyncio.to_thread(server.stop)
+    texts = bot_api.sent_texts(person.chat)
+    assert "How do you earn" in texts[sent_while_down], "the redelivered answer was taken"
+    storage = Storage(database_url)
+    try:
+        conversations = await _answers(storage)
+    finally:
+        await storage.close()
+    assert conversations == [("tax_year", 2026), ("age", 45), ("income", "w2")], "each once"
+
+
+async def _answers(storage: Storage) -> list[tuple[str | None, object]]:
+    async with storage.engine.connect() as conn:
+        ids = (
+            await conn.scalars(conversation_t.select().with_only_columns(conversation_t.c.id))
+        ).all()
+    assert len(ids) == 1
+    return [
+        (e.question_id, e.value) for e in await storage.answer_log(ids[0]) if e.action == "answer"
+    ]
+
+
+async def test_bot_api_failures_get_the_update_delivered_again_and_the_question_resent(
+    tmp_path: Path, bot_api: BotApiDouble
+) -> None:
+    """A Bot API 500, a timeout and a flood wait too long to sit out: the answer is kept, the
+    webhook answers 503, and Telegram's redelivery sends the current question again."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'botapi.db'}"
+    server = Server(server_env(url, bot_api, tmp_path), tmp_path / "server.log")
+    await asyncio.to_thread(server.start)
+    webhook = Webhook(server.base_url, SECRET)
+    deadline = time.monotonic() + 60
+    faults: dict[str, Callable[[], None]] = {
+        "500": lambda: bot_api.fail_next("sendMessage", status=500),
+        "timeout": lambda: bot_api.delay_next("sendMessage", seconds=2.5),
+        "flood wait of a minute": lambda: bot_api.fail_next(
+            "sendMessage", status=429, retry_after=60
+        ),
+    }
+    try:
+        for n, (name, inject) in enumerate(faults.items()):
+            person = Person(chat=730_000 + n)
+            await webhook.deliver(person, webhook.new_update(person, "/start"), deadline)
+            inject()
+            update = webhook.new_update(person, "2026")
+            first = await webhook.client.post(
+                "/telegram/webhook",
+                json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+            )
+            assert first.status_code == 503, name
+            await webhook.deliver(person, update, deadline)
+            assert "How old" in bot_api.sent_texts(person.chat)[-1], name
+            await webhook.deliver(person, update, deadline)  # once more: nothing more is sent
+            assert sum("How old" in t for t in bot_api.sent_texts(person.chat)) <= 2, name
+        storage = Storage(url)
+        try:
+            async with storage.engine.connect() as conn:
+                ids = (
+                    await conn.scalars(
+                        conversation_t.select().with_only_columns(conversation_t.c.id)
+                    )
+                ).all()
+            for conversation_id in ids:
+                log = await storage.answer_log(conversation_id)
+                assert [e.question_id for e in log if e.action == "answer"] == ["tax_year"]
+        finally:
+            await storage.close()
+    finally:
+        await webhook.aclose()
+        await asyncio.to_thread(server.stop)
