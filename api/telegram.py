@@ -85,8 +85,9 @@ async def telegram_webhook(
     try:
         await app.dispatcher.feed_update(app.bot, update)
         METRICS.updates.labels("handled").inc()
-    except RetryLater:
-        log.warning("update %s deferred: the database is unavailable", update.update_id)
+    except RetryLater as exc:
+        cause = type(exc.__cause__).__name__
+        log.warning("update %s deferred (%s): delivered again later", update.update_id, cause)
         METRICS.updates.labels("deferred").inc()
         return JSONResponse({"detail": "try again later"}, status_code=503)
     return _ok()

@@ -372,6 +372,7 @@ class Storage:
             )
         else:
             raise ValueError(f"unsupported database {self.backend!r}: use SQLite or PostgreSQL")
+        self._write_lock = asyncio.Lock() if self.backend == "sqlite" else None
         # Write transactions: BEGIN IMMEDIATE on SQLite (ignored elsewhere).
         self._writer = self.engine.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
 
@@ -388,7 +389,13 @@ class Storage:
 
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
-        async with self._writer.connect() as conn, conn.begin():
+        if self._write_lock is None:
+            async with self._writer.connect() as conn, conn.begin():
+                yield conn
+            return
+        # SQLite takes one writer at a time; queueing here, first come first served, beats
+        # every task polling the file lock (which starves some of them under load).
+        async with self._write_lock, self._writer.connect() as conn, conn.begin():
             yield conn
 
     @asynccontextmanager

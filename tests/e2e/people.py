@@ -154,13 +154,23 @@ class Webhook:
         deadline: float,
         *,
         duplicate_every: int = 0,
+        race_every: int = 0,
         pause: float = 0.0,
     ) -> None:
         """The person's whole script, in order; every ``duplicate_every``-th update is
-        delivered again once taken (as Telegram does after a lost acknowledgement)."""
+        delivered again once taken (as Telegram does after a lost acknowledgement), every
+        ``race_every``-th is delivered twice at the same time from the start."""
         for n, text in enumerate(person.texts, start=1):
             update = self.new_update(person, text)
-            await self.deliver(person, update, deadline)
+            if race_every and n % race_every == 0:
+                # Delivered twice at once, on two connections (often two workers).
+                await asyncio.gather(
+                    self.deliver(person, update, deadline),
+                    self.deliver(person, update, deadline),
+                )
+                person.duplicates += 1
+            else:
+                await self.deliver(person, update, deadline)
             person.delivered += 1
             if duplicate_every and n % duplicate_every == 0:
                 await self.deliver(person, update, deadline)

@@ -38,6 +38,9 @@ def server_env(database_url: str, bot_api: BotApiDouble, tmp_path: Path) -> dict
         "TELEGRAM_REQUEST_TIMEOUT": "1",
         "USER_KEY_SECRET": KEY,
         "VAR_DIR": str(tmp_path),
+        # The simulated people answer at machine speed, far past a person's typing: the
+        # per-chat limit would skip their updates (by design), so it is off here.
+        "RATE_LIMIT_CONVERSATION_PER_MINUTE": "0",
     }
 
 
