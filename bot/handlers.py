@@ -123,7 +123,10 @@ def build_router(deps: BotDeps) -> Router:
             await set_status(deps.storage, CHANNEL, key, "inactive")
             log.info("the person blocked the bot; conversation marked inactive")
             return
-        if not result.forgot:
+        if not result.forgot and (prompt != previous or result.resend):
+            # One write when the prompt changed anyway; otherwise the update stays marked
+            # unsent, and a redelivery of it (rare: Telegram missed our answer) resends the
+            # current question, which is what the person should see.
             await sent(deps.storage, CHANNEL, key, {"prompt": prompt})
 
     @router.message(private, CommandStart())
