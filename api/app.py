@@ -70,7 +70,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail, "field": None}, status_code=exc.status_code)
+        return JSONResponse(
+            {"detail": exc.detail, "field": None},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),  # Allow on a 405, WWW-Authenticate, ...
+        )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -168,6 +168,7 @@ def conversation_out(
 
 
 NOT_FOUND = {"model": ErrorOut, "description": "No conversation with that id"}
+NOT_JSON = {"model": ErrorOut, "description": "The body is not JSON (or not UTF-8)"}
 
 
 async def _after_turn(app: StateDep, conversation_id: str, turn: Turn) -> ConversationOut:
@@ -188,7 +189,10 @@ async def _after_turn(app: StateDep, conversation_id: str, turn: Turn) -> Conver
     "/evaluate",
     tags=["evaluate"],
     summary="Evaluate a scenario (stateless, nothing stored)",
-    responses={422: {"model": ErrorOut, "description": "The scenario is invalid"}},
+    responses={
+        400: NOT_JSON,
+        422: {"model": ErrorOut, "description": "The scenario is invalid"},
+    },
 )
 async def evaluate_scenario(
     request: Request,
@@ -208,6 +212,7 @@ async def evaluate_scenario(
     tags=["conversations"],
     status_code=status.HTTP_201_CREATED,
     summary="Start a conversation; returns the first question",
+    responses={400: NOT_JSON, 422: {"model": ErrorOut, "description": "The body is invalid"}},
 )
 async def start_conversation(app: StateDep, body: StartIn | None = None) -> ConversationOut:
     body = body or StartIn()
@@ -222,7 +227,7 @@ async def start_conversation(app: StateDep, body: StartIn | None = None) -> Conv
     "/conversations/{conversation_id}/answers",
     tags=["conversations"],
     summary="Answer the pending question, or send a command (back, restart, summary, edit…)",
-    responses={404: NOT_FOUND, 422: {"model": ErrorOut}},
+    responses={404: NOT_FOUND, 400: NOT_JSON, 422: {"model": ErrorOut}},
 )
 async def answer(app: StateDep, conversation_id: str, body: AnswerIn) -> ConversationOut:
     try:

@@ -68,8 +68,10 @@ async def telegram_webhook(
         return _ok()
     try:
         data: Any = json.loads(body)
-        update = Update.model_validate(data, context={"bot": app.bot})
+        update: Update | None = Update.model_validate(data, context={"bot": app.bot})
     except (ValueError, ValidationError, RecursionError):
+        update = None
+    if update is None or not 0 <= update.update_id < 2**63:  # stored as a 64-bit integer
         log.warning("update refused: not a valid update")
         METRICS.updates.labels("malformed").inc()
         return _ok()

@@ -187,7 +187,11 @@ def build_router(deps: BotDeps) -> Router:
     async def on_tap(query: CallbackQuery, bot: Bot, event_update: Update) -> None:
         data = query.data or ""
         message = query.message
-        if not isinstance(message, Message) or message.chat.type != ChatType.PRIVATE:
+        if (
+            not isinstance(message, Message)
+            or message.chat.type != ChatType.PRIVATE
+            or message.chat.id != query.from_user.id  # only the chat's own person may answer
+        ):
             await query.answer()
             return
         kind, _, rest = data.partition("|")

@@ -347,7 +347,7 @@ def _previous(answers: Answers) -> Question | None:
 def _edit_target(arg: str, answers: Answers) -> Question | None:
     items = _summary(answers).items
     arg = arg.strip().lower()
-    if arg.isdigit():
+    if arg.isdecimal() and len(arg) <= 3:
         n = int(arg)
         return by_id(items[n - 1].question_id) if 1 <= n <= len(items) else None
     for item in items:
@@ -487,7 +487,9 @@ def _command(state: State, command: tuple[str, str], out: Outcome) -> Outcome:
     answers = state.answers
     out.log.append(LogEntry("command", None, name))
     if name == "start":
-        out.replies.append(Notice("welcome_back" if answers else "welcome"))
+        # An advisor's link fills in its own keys before the person has answered anything.
+        returning = any(key not in ("advisor", "share_advisor") for key in answers)
+        out.replies.append(Notice("welcome_back" if returning else "welcome"))
         state.started = True
         if next_question(answers) is None and answers:
             return _finish(state, out)

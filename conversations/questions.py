@@ -163,7 +163,8 @@ def _match_choice(raw: str, options: tuple[Choice, ...]) -> str | None:
     text = " ".join(raw.strip().lower().split()).rstrip(".!")
     if not text:
         return None
-    if text.isdigit() and 1 <= int(text) <= len(options):
+    # isdecimal, not isdigit: "²" and "①" are digits int() cannot read.
+    if text.isdecimal() and len(text) <= 3 and 1 <= int(text) <= len(options):
         return options[int(text) - 1].value
     for c in options:
         if text in (c.value.lower(), c.label.lower()):
