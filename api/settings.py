@@ -15,7 +15,12 @@ __all__ = ["Settings", "get_settings"]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        env_ignore_empty=True,  # VAR= in .env or compose means unset, as .env.example shows
+    )
 
     database_url: str | None = Field(default=None, description="SQLite file by default")
     telegram_bot_token: SecretStr | None = None
