@@ -81,7 +81,7 @@ def build_router(deps: BotDeps) -> Router:
         incoming: Incoming,
         update: Update,
         advisor_code: str | None = None,
-        before_send: Callable[[], Awaitable[None]] | None = None,
+        before_send: Callable[[], Awaitable[int | None]] | None = None,
     ) -> None:
         key = user_key(CHANNEL, person, deps.key_secret)
         async with person_lock(CHANNEL, key):  # replies go out in the order updates came in
@@ -94,7 +94,7 @@ def build_router(deps: BotDeps) -> Router:
         incoming: Incoming,
         update: Update,
         advisor_code: str | None,
-        before_send: Callable[[], Awaitable[None]] | None,
+        before_send: Callable[[], Awaitable[int | None]] | None,
     ) -> None:
         chat_key = user_key("telegram-chat", chat_id, deps.key_secret)
         ref = UpdateRef(str(bot.id), update.update_id)
@@ -109,13 +109,13 @@ def build_router(deps: BotDeps) -> Router:
         )
         if result.duplicate and not result.resend:
             return
-        if before_send is not None:
-            await before_send()
+        # ``before_send`` may already have taken the buttons off a message (the one tapped).
+        cleared = await before_send() if before_send is not None else None
         if result.completed:
             await bot.send_chat_action(chat_id=chat_id, action=ChatAction.TYPING)
         messages = render(result.replies, "telegram")
         previous = result.channel.get("prompt")
-        if previous is not None and any(m.kind == "ask" for m in messages):
+        if previous not in (None, cleared) and any(m.kind == "ask" for m in messages):
             await remove_keyboard(bot, chat_id, previous)
         try:
             prompt = await send_all(bot, chat_id, messages)
@@ -204,11 +204,12 @@ def build_router(deps: BotDeps) -> Router:
             await query.answer()
             return
 
-        async def acknowledge() -> None:
+        async def acknowledge() -> int:
             # A tap too old to acknowledge raises; the reply still goes out.
             with contextlib.suppress(TelegramBadRequest):
                 await query.answer()
             await remove_keyboard(bot, message.chat.id, message.message_id)
+            return message.message_id
 
         await turn(
             bot,
