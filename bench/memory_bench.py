@@ -80,27 +80,24 @@ class Memory:
 
 async def _stored(url: str, compact: bool) -> Stored:
     engine = create_async_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    postgres = engine.dialect.name == "postgresql"
     try:
         async with engine.connect() as conn:
-            if compact:  # the space of dead row versions and free pages given back
-                await conn.execute(
-                    text("VACUUM FULL" if engine.dialect.name != "sqlite" else "VACUUM")
-                )
+            if compact:  # dead row versions and free pages given back
+                vacuum = f"VACUUM FULL {', '.join(TABLES)}" if postgres else "VACUUM"
+                await conn.execute(text(vacuum))
             rows = {}
             for table in TABLES:
                 count = await conn.execute(text(f"SELECT count(*) FROM {table}"))
                 rows[table] = int(count.scalar_one())
-            if engine.dialect.name == "postgresql":
-                size = int(
-                    (
-                        await conn.execute(text("SELECT pg_database_size(current_database())"))
-                    ).scalar_one()
-                )
-            else:
-                size = 0
+            size = 0
+            if postgres:  # the tables with their indexes and TOAST, not the catalogs
+                for table in TABLES:
+                    taken = await conn.execute(text(f"SELECT pg_total_relation_size('{table}')"))
+                    size += int(taken.scalar_one())
     finally:
         await engine.dispose()
-    if engine.dialect.name == "sqlite":
+    if not postgres:
         database = make_url(url).database or ""
         size = sum(
             Path(database + suffix).stat().st_size
@@ -111,7 +108,8 @@ async def _stored(url: str, compact: bool) -> Stored:
 
 
 def stored(url: str, compact: bool = False) -> Stored:
-    """The size and row counts of the database at ``url`` (an async SQLAlchemy URL), after
+    """The bytes taken and the row counts of the database at ``url`` (an async SQLAlchemy URL):
+    PostgreSQL, the conversation tables with their indexes; SQLite, the file and its log. After
     ``VACUUM FULL`` (SQLite: ``VACUUM``) when ``compact``."""
     return asyncio.run(_stored(url, compact))
 
