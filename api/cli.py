@@ -180,6 +180,8 @@ def serve_command(host: str, port: int, workers: int) -> None:
     """
     import uvicorn
 
+    from api.http import PROTOCOL
+
     settings = get_settings()
     if settings.telegram_bot_token is None:
         click.echo("TELEGRAM_BOT_TOKEN is not set: the Telegram channel is off.", err=True)
@@ -192,6 +194,7 @@ def serve_command(host: str, port: int, workers: int) -> None:
         log_level="info",
         access_log=False,
         proxy_headers=True,
+        http=PROTOCOL,
     )
 
 

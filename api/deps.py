@@ -30,7 +30,7 @@ class AppState:
     webhook_refusals: RateLimiter = field(default_factory=lambda: RateLimiter(10))
 
 
-def get_app_state(request: Request) -> AppState:
+async def get_app_state(request: Request) -> AppState:  # async: no thread-pool hop
     state: AppState = request.app.state.megaroth
     return state
 

@@ -6,13 +6,6 @@
 
       python -m bench.baselines bare --port 8001 [--workers 2]
 
-- ``bare-nodelay``: the same with TCP_NODELAY set on every connection. With ``--workers`` above
-  1 uvicorn binds the listening socket itself (protocol number 0), and asyncio then leaves
-  Nagle's algorithm on for the connections it accepts: h11 writes a response's head and body
-  separately, and the body can wait for the client's delayed acknowledgement (~40 ms).
-
-      python -m bench.baselines bare-nodelay --port 8001 --workers 2
-
 - ``aiogram``: aiogram's own aiohttp webhook handler (``SimpleRequestHandler`` with
   ``handle_in_background=False``: the work is done before the answer, as ours does) in front of
   the same dispatcher, storage and database as the real app
@@ -26,14 +19,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import socket
 from typing import Any
 
 from fastapi import FastAPI
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
-__all__ = ["NoDelayH11Protocol", "bare_app", "run_aiogram", "run_bare"]
+from api.http import PROTOCOL
+
+__all__ = ["bare_app", "run_aiogram", "run_bare"]
 
 WEBHOOK_PATH = "/telegram/webhook"
 
@@ -52,17 +44,7 @@ def bare_app() -> FastAPI:
     return app
 
 
-class NoDelayH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with TCP_NODELAY on the connection."""
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        sock = transport.get_extra_info("socket")
-        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        super().connection_made(transport)
-
-
-def run_bare(host: str, port: int, workers: int, nodelay: bool = False) -> None:
+def run_bare(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     # The same options as ``megaroth serve`` (api/cli.py).
@@ -75,7 +57,7 @@ def run_bare(host: str, port: int, workers: int, nodelay: bool = False) -> None:
         log_level="info",
         access_log=False,
         proxy_headers=True,
-        http="bench.baselines:NoDelayH11Protocol" if nodelay else "auto",
+        http=PROTOCOL,
     )
 
 
@@ -122,13 +104,13 @@ def run_aiogram(host: str, port: int) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("kind", choices=["bare", "bare-nodelay", "aiogram"])
+    parser.add_argument("kind", choices=["bare", "aiogram"])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--workers", type=int, default=1, help="bare only")
     args = parser.parse_args(argv)
-    if args.kind in ("bare", "bare-nodelay"):
-        run_bare(args.host, args.port, args.workers, nodelay=args.kind == "bare-nodelay")
+    if args.kind == "bare":
+        run_bare(args.host, args.port, args.workers)
     else:
         run_aiogram(args.host, args.port)
 

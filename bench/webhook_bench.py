@@ -74,7 +74,6 @@ SERVER_NAMES = {
     "real": "`megaroth serve`",
     "aiogram": "aiogram aiohttp handler",
     "bare": "bare FastAPI `{}`",
-    "bare-nodelay": "bare FastAPI `{}`, TCP_NODELAY set",
 }
 # Targets (issue #7).
 TARGET_VS_BARE = 0.50
@@ -453,7 +452,6 @@ def run_all(folder: Path, seconds: float, conversations: int, quick: bool) -> Re
     plan = [
         ("bare", "", 1),
         ("bare", "", 2),
-        ("bare-nodelay", "", 2),
         ("real", "sqlite", 1),
         ("real", "sqlite", 2),
         ("aiogram", "sqlite", 1),
@@ -541,11 +539,9 @@ def table(r: Results) -> str:
         f"{max(x.double_cpu_ms for x in r.runs if x.server == 'real'):.1f} ms of CPU per update "
         "of the real server. The server, the double, the load generator and PostgreSQL share "
         "two cores: two runs of the same row can differ by a fifth or more, so read ratios near "
-        "100% as even. The TCP_NODELAY row is the same bare app with Nagle's algorithm off on "
-        "each connection: with `--workers` above 1 uvicorn binds the listening socket itself, "
-        "asyncio then leaves Nagle on for the connections it accepts, and a response's body, "
-        "written after its head, can wait for the client's delayed acknowledgement (about "
-        "40 ms); the 2-process rows of `megaroth serve` run that way too.",
+        "100% as even. Both uvicorn servers set TCP_NODELAY on each connection (`api/http.py`): "
+        "with `--workers` above 1 asyncio would leave Nagle's algorithm on, and each response "
+        "would wait about 40 ms for the client's delayed acknowledgement.",
         "",
         "| ours ÷ | SQLite, 1 process | SQLite, 2 | PostgreSQL, 1 | PostgreSQL, 2 |",
         "|---|---:|---:|---:|---:|",

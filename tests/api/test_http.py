@@ -1,0 +1,48 @@
+"""The HTTP protocol ``megaroth serve`` runs."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+from uvicorn.config import Config
+from uvicorn.server import ServerState
+
+from api.http import NoDelayH11Protocol
+
+
+class Transport:
+    """Just enough of an asyncio transport for ``connection_made``."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {
+            "socket": self.sock,
+            "sockname": self.sock.getsockname(),
+            "peername": self.sock.getpeername(),
+        }.get(name, default)
+
+    def is_closing(self) -> bool:
+        return False
+
+
+def test_connections_get_tcp_nodelay_even_on_a_socket_uvicorn_bound_itself() -> None:
+    # With --workers above 1 uvicorn binds the socket as socket(AF_INET, SOCK_STREAM): protocol
+    # number 0, for which asyncio does not turn Nagle's algorithm off.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        with socket.create_connection(listener.getsockname()) as client:
+            accepted, _ = listener.accept()
+            with accepted:
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+                config = Config(app=lambda scope, receive, send: None)
+                config.load()
+                protocol = NoDelayH11Protocol(
+                    config=config, server_state=ServerState(), app_state={}
+                )
+                protocol.connection_made(Transport(accepted))  # type: ignore[arg-type]
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+                assert client.fileno() > 0
