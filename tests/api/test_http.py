@@ -28,9 +28,10 @@ class Transport:
         return False
 
 
-def test_connections_get_tcp_nodelay_even_on_a_socket_uvicorn_bound_itself() -> None:
-    # With --workers above 1 uvicorn binds the socket as socket(AF_INET, SOCK_STREAM): protocol
-    # number 0, for which asyncio does not turn Nagle's algorithm off.
+async def test_connections_get_tcp_nodelay_even_on_a_socket_uvicorn_bound_itself() -> None:
+    # Async: the protocol takes the running event loop. With --workers above 1 uvicorn binds
+    # the socket as socket(AF_INET, SOCK_STREAM): protocol number 0, for which asyncio does not
+    # turn Nagle's algorithm off.
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen()
