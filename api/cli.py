@@ -178,24 +178,12 @@ def serve_command(host: str, port: int, workers: int) -> None:
     Applies database migrations first. Without TELEGRAM_BOT_TOKEN the Telegram channel is off
     and everything else runs; with it and PUBLIC_BASE_URL the webhook is registered once.
     """
-    import uvicorn
-
-    from api.http import PROTOCOL
+    from api.http import run
 
     settings = get_settings()
     if settings.telegram_bot_token is None:
         click.echo("TELEGRAM_BOT_TOKEN is not set: the Telegram channel is off.", err=True)
-    uvicorn.run(
-        "api.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        access_log=False,
-        proxy_headers=True,
-        http=PROTOCOL,
-    )
+    run("api.app:create_app", host, port, workers)
 
 
 def _bot_settings() -> tuple[str, str]:

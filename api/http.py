@@ -11,12 +11,29 @@ from __future__ import annotations
 import asyncio
 import socket
 
+import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-__all__ = ["PROTOCOL", "NoDelayH11Protocol"]
+__all__ = ["PROTOCOL", "NoDelayH11Protocol", "run"]
 
 #: For ``uvicorn.run(http=...)``.
 PROTOCOL = "api.http:NoDelayH11Protocol"
+
+
+def run(factory: str, host: str, port: int, workers: int) -> None:
+    """Serve the ASGI app made by ``factory`` ("module:function") the way ``megaroth serve``
+    does (the benchmarks serve their baselines through this too)."""
+    uvicorn.run(
+        factory,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        http=PROTOCOL,
+        log_level="info",
+        access_log=False,
+        proxy_headers=True,
+    )
 
 
 class NoDelayH11Protocol(H11Protocol):

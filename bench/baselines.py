@@ -23,7 +23,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from api.http import PROTOCOL
+from api.http import run
 
 __all__ = ["bare_app", "run_aiogram", "run_bare"]
 
@@ -45,20 +45,7 @@ def bare_app() -> FastAPI:
 
 
 def run_bare(host: str, port: int, workers: int) -> None:
-    import uvicorn
-
-    # The same options as ``megaroth serve`` (api/cli.py).
-    uvicorn.run(
-        "bench.baselines:bare_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        access_log=False,
-        proxy_headers=True,
-        http=PROTOCOL,
-    )
+    run("bench.baselines:bare_app", host, port, workers)  # served as ``megaroth serve`` is
 
 
 def run_aiogram(host: str, port: int) -> None:
