@@ -1,7 +1,11 @@
 """The Telegram adapter (aiogram): routers built per Dispatcher, replies sent as HTML."""
 
-from bot.app import build_dispatcher, make_bot
-from bot.handlers import COMMANDS, BotDeps, RetryLater, bot_commands, build_router
+from bot import _aiogram
+
+_aiogram.load()  # before anything below imports aiogram
+
+from bot.app import build_dispatcher, make_bot  # noqa: E402
+from bot.handlers import COMMANDS, BotDeps, RetryLater, bot_commands, build_router  # noqa: E402
 
 __all__ = [
     "COMMANDS",

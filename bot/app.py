@@ -8,6 +8,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 
+from bot._aiogram import warm_up
 from bot.handlers import BotDeps, build_router
 from bot.sender import RetryAfterMiddleware
 
@@ -25,6 +26,7 @@ def make_bot(token: str, api_base: str, timeout: float = 15.0) -> Bot:
 
 
 def build_dispatcher(deps: BotDeps) -> Dispatcher:
+    warm_up()  # the models every update needs, built before the first one arrives
     dispatcher = Dispatcher()
     dispatcher.include_router(build_router(deps))
     return dispatcher
