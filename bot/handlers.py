@@ -127,7 +127,7 @@ def build_router(deps: BotDeps) -> Router:
             # One write when the prompt changed anyway; otherwise the update stays marked
             # unsent, and a redelivery of it (rare: Telegram missed our answer) resends the
             # current question, which is what the person should see.
-            await sent(deps.storage, CHANNEL, key, {"prompt": prompt})
+            await sent(deps.storage, result, {"prompt": prompt})
 
     @router.message(private, CommandStart())
     async def on_start(

@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from conversations.flow import Incoming, Reply, State, pending_replies, step
 from conversations.storage import LockedConversation, Storage
@@ -26,7 +27,6 @@ __all__ = [
     "handle_by_id",
     "link_advisor",
     "person_lock",
-    "remember",
     "sent",
     "set_status",
 ]
@@ -76,6 +76,9 @@ class Turn:
     completed: bool = False
     started: bool = False  # this turn gave the conversation its first answer
     channel: dict[str, object] = field(default_factory=dict)  # the adapter's notes, as before
+    # The conversation as saved by the turn (for :func:`sent`).
+    state: dict[str, Any] | None = None
+    version: int = 0
 
 
 async def link_advisor(
@@ -92,17 +95,17 @@ async def link_advisor(
         record.state = state.to_json()
 
 
-async def remember(storage: Storage, channel: str, user_key: str, notes: dict[str, object]) -> None:
-    """Keep the channel adapter's notes (such as the message id of the last prompt)."""
-    async with storage.locked(channel, user_key) as record:
-        state = State.from_json(record.state)
-        state.channel.update(notes)
-        record.state = state.to_json()
-
-
-async def sent(storage: Storage, channel: str, user_key: str, notes: dict[str, object]) -> None:
-    """The replies of the person's last update are out: keep the adapter's notes with that."""
-    await remember(storage, channel, user_key, {**notes, UNSENT: None})
+async def sent(storage: Storage, turn: Turn, notes: dict[str, object]) -> None:
+    """The turn's replies are out: keep the adapter's notes (such as the message id of the last
+    prompt) with that, in one statement. If another turn has changed the conversation since
+    (the person's next update, handled by another worker), its replies are the newer ones and
+    these notes are dropped."""
+    if turn.conversation_id is None or turn.state is None:
+        return
+    state = State.from_json(turn.state)
+    state.channel.update(notes)
+    state.channel[UNSENT] = None
+    await storage.save_state(turn.conversation_id, turn.version, state.to_json())
 
 
 async def set_status(storage: Storage, channel: str, user_key: str, status: str) -> None:
@@ -134,6 +137,7 @@ async def handle(
     replies in order holds :func:`person_lock` around the turn and the sending."""
     async with storage.locked(channel, user_key, chat_key=chat_key) as record:
         turn = await _turn(record, incoming, update, advisor_code)
+    turn.state, turn.version = record.state, record.version
     if turn.forgot:
         await storage.forget_user(channel, user_key)
     _observe(channel, turn)

@@ -18,11 +18,13 @@ Telegram's redelivery of the same update runs the turn again from the old state.
 
 Locking, per backend:
 
-- PostgreSQL: ``pg_advisory_xact_lock`` on a hash of ``(channel, user_key)`` serializes every
-  worker's transactions for one person (even while their conversation row does not exist yet),
-  then ``SELECT … FOR UPDATE`` locks the row (which is what :meth:`Storage.locked_by_id` takes,
-  so the two serialize too). A partial unique index keeps one open conversation per person, and
-  the insert of a new one is ``ON CONFLICT DO NOTHING``. Other people are not held up.
+- PostgreSQL: ``SELECT … FOR UPDATE`` on the person's open conversation serializes every
+  worker's transactions for one person (it is also what :meth:`Storage.locked_by_id` takes, so
+  the two serialize too). While there is no open conversation to lock — the first message, or
+  after a restart or ``/forget`` — ``pg_advisory_xact_lock`` on a hash of ``(channel,
+  user_key)`` orders creating one (starting a new conversation and ``/forget`` take it too). A
+  partial unique index keeps one open conversation per person, and the insert of a new one is
+  ``ON CONFLICT DO NOTHING``. Other people are not held up.
 - SQLite: write transactions start with ``BEGIN IMMEDIATE``, which takes the database's write
   lock at once: every writer, in this process or another, waits its turn (``busy_timeout``),
   readers carry on (WAL). Simple and correct for the single-process deployment SQLite is for.
@@ -293,25 +295,27 @@ class LockedConversation(ConversationRecord):
         if result.rowcount != 1:
             raise StaleConversation(f"conversation {self.id} changed or vanished during the turn")
         if self._pending:
-            last = await conn.scalar(
-                select(func.coalesce(func.max(answer_log_t.c.seq), 0)).where(
-                    answer_log_t.c.conversation_id == self.id
-                )
+            # One statement: each row numbers itself after the log's last ``seq`` (the rows of
+            # one VALUES list all see the log as it was before the statement).
+            last = (
+                select(func.coalesce(func.max(answer_log_t.c.seq), 0))
+                .where(answer_log_t.c.conversation_id == self.id)
+                .scalar_subquery()
             )
-            start = int(last or 0) + 1
             await conn.execute(
-                insert(answer_log_t),
-                [
-                    {
-                        "conversation_id": self.id,
-                        "seq": start + n,
-                        "action": entry.action,
-                        "question_id": entry.question_id,
-                        "value": entry.value,
-                        "created_at": now,
-                    }
-                    for n, entry in enumerate(self._pending)
-                ],
+                insert(answer_log_t).values(
+                    [
+                        {
+                            "conversation_id": self.id,
+                            "seq": last + (n + 1),
+                            "action": entry.action,
+                            "question_id": entry.question_id,
+                            "value": entry.value,
+                            "created_at": now,
+                        }
+                        for n, entry in enumerate(self._pending)
+                    ]
+                )
             )
         self.version += 1
         self.updated_at = now
@@ -421,7 +425,6 @@ class Storage:
             raise ValueError(f"unknown channel {channel!r}; one of {sorted(CHANNELS)}")
         if not user_key:
             raise ValueError("user_key must not be empty")
-        await self._lock_person(conn, channel, user_key)
         query = (
             select(conversation_t)
             .where(
@@ -431,6 +434,11 @@ class Storage:
             )
             .with_for_update()
         )
+        row = (await conn.execute(query)).mappings().first()
+        if row is not None:
+            return dict(row)  # its row lock orders the person's turns from here on
+        # No open conversation to lock: the person's lock orders creating one.
+        await self._lock_person(conn, channel, user_key)
         for _ in range(3):
             row = (await conn.execute(query)).mappings().first()
             if row is not None:
@@ -578,6 +586,17 @@ class Storage:
             )
             row = await self._open_conversation(conn, channel, user_key, chat_key, advisor_code)
             return ConversationRecord._from_row(row)
+
+    async def save_state(self, conversation_id: str, version: int, state: dict[str, Any]) -> bool:
+        """Replace the state of a conversation still at ``version``, in one statement (no lock to
+        wait for): True if saved, False if it has changed since or is gone."""
+        async with self._write() as conn:
+            result = await conn.execute(
+                update(conversation_t)
+                .where(conversation_t.c.id == conversation_id, conversation_t.c.version == version)
+                .values(state=state, version=version + 1, updated_at=utcnow())
+            )
+            return bool(result.rowcount == 1)
 
     async def load(self, conversation_id: str) -> ConversationRecord | None:
         async with self._read() as conn:

@@ -413,6 +413,22 @@ async def test_locked_and_locked_by_id_serialize(storage: Storage) -> None:
     assert (loaded.state, loaded.version) == ({"n": 3}, 3)
 
 
+async def test_save_state_saves_only_over_the_version_it_was_given(storage: Storage) -> None:
+    async with storage.locked("telegram", "gina") as record:
+        record.state = {"step": "age"}
+    assert record.version == 1
+    assert await storage.save_state(record.id, 1, {"step": "age", "prompt": 7}) is True
+    loaded = await storage.load(record.id)
+    assert loaded is not None
+    assert (loaded.state, loaded.version) == ({"step": "age", "prompt": 7}, 2)
+    # Another turn saved in between: the older notes do not overwrite it.
+    assert await storage.save_state(record.id, 1, {"step": "stale"}) is False
+    assert await storage.save_state("no-such-conversation", 0, {}) is False
+    loaded = await storage.load(record.id)
+    assert loaded is not None
+    assert (loaded.state, loaded.version) == ({"step": "age", "prompt": 7}, 2)
+
+
 async def test_a_redelivered_update_is_handled_once_under_concurrency(storage: Storage) -> None:
     async def deliver() -> bool:
         async with storage.locked("telegram", "alice", chat_key="chat-a") as record:
