@@ -126,7 +126,7 @@ class Tally:
     window_end: float = float("inf")
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
-    not_empty: int = 0  # 2xx answers with a body other than {} (a method, e.g. "slow down")
+    not_empty: int = 0  # 2xx answers carrying a Bot API call (Telegram makes it)
     sent: int = 0
     conversations: int = 0
     last_answer: float = 0.0

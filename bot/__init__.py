@@ -6,6 +6,7 @@ _aiogram.load()  # before anything below imports aiogram
 
 from bot.app import build_dispatcher, make_bot  # noqa: E402
 from bot.handlers import COMMANDS, BotDeps, RetryLater, bot_commands, build_router  # noqa: E402
+from bot.sender import webhook_answer  # noqa: E402
 
 __all__ = [
     "COMMANDS",
@@ -15,4 +16,5 @@ __all__ = [
     "build_dispatcher",
     "build_router",
     "make_bot",
+    "webhook_answer",
 ]

@@ -7,24 +7,24 @@ of the conversation, renders the replies for Telegram and sends them. Routers ar
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatAction, ChatType
 from aiogram.exceptions import (
-    TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
 )
 from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.methods import TelegramMethod
 from aiogram.types import BotCommand, CallbackQuery, ErrorEvent, Message, Update
 
-from bot.sender import remove_keyboard, send_all
+from bot.sender import remove_keyboard, remove_keyboard_call, send_all
 from conversations.flow import Incoming
 from conversations.render import render
 from conversations.service import UpdateRef, handle, person_lock, sent, set_status
@@ -82,10 +82,15 @@ def build_router(deps: BotDeps) -> Router:
         update: Update,
         advisor_code: str | None = None,
         before_send: Callable[[], Awaitable[int | None]] | None = None,
-    ) -> None:
+        answer_with: TelegramMethod[Any] | None = None,
+    ) -> TelegramMethod[Any] | None:
+        """Run the turn and send its replies; the call for Telegram to make itself, in the
+        webhook's answer (``answer_with``, else taking the buttons off the last question)."""
         key = user_key(CHANNEL, person, deps.key_secret)
         async with person_lock(CHANNEL, key):  # replies go out in the order updates came in
-            await _turn_locked(bot, chat_id, key, incoming, update, advisor_code, before_send)
+            return await _turn_locked(
+                bot, chat_id, key, incoming, update, advisor_code, before_send, answer_with
+            )
 
     async def _turn_locked(
         bot: Bot,
@@ -95,7 +100,8 @@ def build_router(deps: BotDeps) -> Router:
         update: Update,
         advisor_code: str | None,
         before_send: Callable[[], Awaitable[int | None]] | None,
-    ) -> None:
+        answer_with: TelegramMethod[Any] | None,
+    ) -> TelegramMethod[Any] | None:
         chat_key = user_key("telegram-chat", chat_id, deps.key_secret)
         ref = UpdateRef(str(bot.id), update.update_id)
         result = await handle(
@@ -108,34 +114,39 @@ def build_router(deps: BotDeps) -> Router:
             advisor_code=advisor_code,
         )
         if result.duplicate and not result.resend:
-            return
+            return answer_with
         # ``before_send`` may already have taken the buttons off a message (the one tapped).
         cleared = await before_send() if before_send is not None else None
         if result.completed:
             await bot.send_chat_action(chat_id=chat_id, action=ChatAction.TYPING)
         messages = render(result.replies, "telegram")
         previous = result.channel.get("prompt")
+        answer = answer_with
         if previous not in (None, cleared) and any(m.kind == "ask" for m in messages):
-            await remove_keyboard(bot, chat_id, previous)
+            if answer is None:  # Telegram takes the buttons off once it has our answer
+                answer = remove_keyboard_call(chat_id, previous)
+            else:
+                await remove_keyboard(bot, chat_id, previous)
         try:
             prompt = await send_all(bot, chat_id, messages)
         except TelegramForbiddenError:
             await set_status(deps.storage, CHANNEL, key, "inactive")
             log.info("the person blocked the bot; conversation marked inactive")
-            return
+            return None
         if not result.forgot and (prompt != previous or result.resend):
             # One write when the prompt changed anyway; otherwise the update stays marked
             # unsent, and a redelivery of it (rare: Telegram missed our answer) resends the
             # current question, which is what the person should see.
             await sent(deps.storage, result, {"prompt": prompt})
+        return answer
 
     @router.message(private, CommandStart())
     async def on_start(
         message: Message, command: CommandObject, bot: Bot, event_update: Update
-    ) -> None:
+    ) -> TelegramMethod[Any] | None:
         if message.from_user is None:
-            return
-        await turn(
+            return None
+        return await turn(
             bot,
             message.chat.id,
             message.from_user.id,
@@ -147,10 +158,10 @@ def build_router(deps: BotDeps) -> Router:
     @router.message(private, Command(*[c for c in COMMANDS if c != "start"]))
     async def on_command(
         message: Message, command: CommandObject, bot: Bot, event_update: Update
-    ) -> None:
+    ) -> TelegramMethod[Any] | None:
         if message.from_user is None:
-            return
-        await turn(
+            return None
+        return await turn(
             bot,
             message.chat.id,
             message.from_user.id,
@@ -159,41 +170,48 @@ def build_router(deps: BotDeps) -> Router:
         )
 
     @router.message(private, F.text)
-    async def on_text(message: Message, bot: Bot, event_update: Update) -> None:
+    async def on_text(
+        message: Message, bot: Bot, event_update: Update
+    ) -> TelegramMethod[Any] | None:
         assert message.from_user is not None
         assert message.text is not None
-        await turn(
+        return await turn(
             bot, message.chat.id, message.from_user.id, Incoming(text=message.text), event_update
         )
 
     @router.message(private)
-    async def on_other(message: Message, bot: Bot, event_update: Update) -> None:
+    async def on_other(
+        message: Message, bot: Bot, event_update: Update
+    ) -> TelegramMethod[Any] | None:
         if message.from_user is None:
-            return
+            return None
         kind = str(message.content_type)
-        await turn(
+        return await turn(
             bot, message.chat.id, message.from_user.id, Incoming(unsupported=kind), event_update
         )
 
     @router.message()
-    async def on_group(message: Message) -> None:
-        await message.answer(line("group_chat"))
+    async def on_group(message: Message) -> TelegramMethod[Any]:
+        return message.answer(line("group_chat"))
 
     @router.edited_message()
-    async def on_edited(message: Message) -> None:
-        await message.answer(line("edited_message"))
+    async def on_edited(message: Message) -> TelegramMethod[Any]:
+        return message.answer(line("edited_message"))
 
     @router.callback_query(F.data)
-    async def on_tap(query: CallbackQuery, bot: Bot, event_update: Update) -> None:
+    async def on_tap(
+        query: CallbackQuery, bot: Bot, event_update: Update
+    ) -> TelegramMethod[Any] | None:
         data = query.data or ""
         message = query.message
+        # Every tap is acknowledged (the button's spinner stops), in the webhook's answer.
+        acknowledge = query.answer()
         if (
             not isinstance(message, Message)
             or message.chat.type != ChatType.PRIVATE
             or message.chat.id != query.from_user.id  # only the chat's own person may answer
         ):
-            await query.answer()
-            return
+            return acknowledge
         kind, _, rest = data.partition("|")
         if kind == "a" and "|" in rest:
             question_id, _, value = rest.partition("|")
@@ -201,28 +219,25 @@ def build_router(deps: BotDeps) -> Router:
         elif kind == "c" and rest:
             incoming = Incoming(command=rest)
         else:
-            await query.answer()
-            return
+            return acknowledge
 
-        async def acknowledge() -> int:
-            # A tap too old to acknowledge raises; the reply still goes out.
-            with contextlib.suppress(TelegramBadRequest):
-                await query.answer()
+        async def take_buttons_off() -> int:
             await remove_keyboard(bot, message.chat.id, message.message_id)
             return message.message_id
 
-        await turn(
+        return await turn(
             bot,
             message.chat.id,
             query.from_user.id,
             incoming,
             event_update,
-            before_send=acknowledge,
+            before_send=take_buttons_off,
+            answer_with=acknowledge,
         )
 
     @router.callback_query()
-    async def on_empty_tap(query: CallbackQuery) -> None:
-        await query.answer()
+    async def on_empty_tap(query: CallbackQuery) -> TelegramMethod[Any]:
+        return query.answer()
 
     @router.error()
     async def on_error(event: ErrorEvent, bot: Bot) -> None:

@@ -11,13 +11,20 @@ from typing import Any
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
-from aiogram.methods import TelegramMethod
+from aiogram.methods import EditMessageReplyMarkup, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from conversations.render import OutMessage
 
-__all__ = ["RetryAfterMiddleware", "keyboard", "remove_keyboard", "send_all"]
+__all__ = [
+    "RetryAfterMiddleware",
+    "keyboard",
+    "remove_keyboard",
+    "remove_keyboard_call",
+    "send_all",
+    "webhook_answer",
+]
 
 log = logging.getLogger("megaroth.bot")
 
@@ -61,14 +68,34 @@ def keyboard(message: OutMessage) -> InlineKeyboardMarkup | None:
     )
 
 
+def remove_keyboard_call(chat_id: int, message_id: Any) -> EditMessageReplyMarkup | None:
+    """The call that takes the buttons off an answered question (None without a message id)."""
+    if not isinstance(message_id, int):
+        return None
+    return EditMessageReplyMarkup(chat_id=chat_id, message_id=message_id, reply_markup=None)
+
+
 async def remove_keyboard(bot: Bot, chat_id: int, message_id: Any) -> None:
     """Take the buttons off an answered question; a message already changed is fine."""
-    if not isinstance(message_id, int):
+    call = remove_keyboard_call(chat_id, message_id)
+    if call is None:
         return
     with contextlib.suppress(TelegramBadRequest):
-        await bot.edit_message_reply_markup(
-            chat_id=chat_id, message_id=message_id, reply_markup=None
-        )
+        await bot(call)
+
+
+def webhook_answer(bot: Bot, result: object) -> dict[str, Any] | None:
+    """A Bot API call a handler returned, as the webhook's answer to Telegram, which then makes
+    the call itself: one request fewer, for calls whose answer the bot does not need (their
+    failures go unreported). None when the handler returned no call."""
+    if not isinstance(result, TelegramMethod):
+        return None
+    answer: dict[str, Any] = {"method": result.__api_method__}
+    for key, value in result.model_dump(warnings=False).items():
+        prepared = bot.session.prepare_value(value, bot=bot, files={}, _dumps_json=False)
+        if prepared is not None:
+            answer[key] = prepared
+    return answer
 
 
 async def send_all(bot: Bot, chat_id: int, messages: list[OutMessage]) -> int | None:

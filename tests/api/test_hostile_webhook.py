@@ -55,10 +55,10 @@ class ThreadedDouble:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
-    def __enter__(self) -> BotApiDouble:
+    def __enter__(self) -> ThreadedDouble:
         self.thread.start()
         asyncio.run_coroutine_threadsafe(self.api.start(), self.loop).result(10)
-        return self.api
+        return self
 
     def __exit__(self, *exc: object) -> None:
         asyncio.run_coroutine_threadsafe(self.api.stop(), self.loop).result(10)
@@ -68,9 +68,12 @@ class ThreadedDouble:
 
 
 class Webhook:
-    def __init__(self, client: TestClient, api: BotApiDouble, db: Path) -> None:
+    def __init__(
+        self, client: TestClient, api: BotApiDouble, loop: asyncio.AbstractEventLoop, db: Path
+    ) -> None:
         self.client = client
         self.api = api
+        self.loop = loop  # the double's
         self.db = db
         self.prompt = 0  # the message id of A's pending question
 
@@ -79,7 +82,14 @@ class Webhook:
         if secret is not None:
             raw = secret.encode() if isinstance(secret, str) else secret
             sent.append((b"x-telegram-bot-api-secret-token", raw))
-        return self.client.post("/telegram/webhook", content=body, headers=sent)
+        response = self.client.post("/telegram/webhook", content=body, headers=sent)
+        if response.status_code == 200:
+            # As Telegram does: a Bot API call in the answer is made.
+            done = asyncio.run_coroutine_threadsafe(
+                self.api.carry_out(TOKEN, response.content), self.loop
+            )
+            done.result(10)
+        return response
 
     def update(self, update: Any) -> Any:
         return self.post(json.dumps(update).encode())
@@ -148,7 +158,8 @@ def tap(data: str, *, chat: int = A, by: int | None = None, message_id: int = 1)
 
 @pytest.fixture
 def webhook(tmp_path: Path) -> Iterator[Webhook]:
-    with ThreadedDouble() as api:
+    with ThreadedDouble() as double:
+        api = double.api
         settings = make_settings(
             tmp_path,
             telegram_bot_token=TOKEN,
@@ -157,7 +168,7 @@ def webhook(tmp_path: Path) -> Iterator[Webhook]:
             **NO_LIMITS,
         )
         with TestClient(create_app(settings)) as client:
-            hook = Webhook(client, api, tmp_path / "app.db")
+            hook = Webhook(client, api, double.loop, tmp_path / "app.db")
             assert hook.update(message("/start")).status_code == 200
             assert hook.update(message("2026")).status_code == 200
             assert hook.state_of(A)["answers"]["tax_year"] == 2026  # type: ignore[index]

@@ -193,7 +193,10 @@ async def test_a_chat_over_its_limit_is_told_once_and_telegram_gets_200(
     telegram_app: httpx.AsyncClient, bot_api: BotApiDouble
 ) -> None:
     for text in ["/start", "2026", "45"]:
-        assert (await _post(telegram_app, _message(text))).json() == {}
+        answered = await _post(telegram_app, _message(text))
+        assert answered.status_code == 200
+        await bot_api.carry_out("123456:LIMITS", answered.json())
+        assert answered.json().get("method") != "sendMessage"
     sent_before = len(bot_api.sent_texts(7001))
     flood = await _post(telegram_app, _message("single"))
     assert flood.status_code == 200, "a 429 would make Telegram hold back every chat"

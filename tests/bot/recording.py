@@ -23,6 +23,7 @@ BOT_ID = 424242
 class Recorded:
     method: str
     params: dict[str, Any]
+    result: Any = None  # what the call returned (a Message for a message sent or edited)
 
 
 class RecordingSession(BaseSession):
@@ -44,7 +45,8 @@ class RecordingSession(BaseSession):
             prepared = self.prepare_value(value, bot=bot, files={}, _dumps_json=False)
             if prepared is not None:
                 params[key] = prepared
-        self.calls.append(Recorded(name, params))
+        recorded = Recorded(name, params)
+        self.calls.append(recorded)
         failure = self.fail.pop(name, None)
         if failure == "blocked":
             raise TelegramForbiddenError(method, "Forbidden: bot was blocked by the user")
@@ -69,7 +71,8 @@ class RecordingSession(BaseSession):
         if result is True:
             return True  # type: ignore[return-value]
         adapter: TypeAdapter[TelegramType] = TypeAdapter(method.__returning__)
-        return adapter.validate_python(result, context={"bot": bot})
+        recorded.result = adapter.validate_python(result, context={"bot": bot})
+        return recorded.result
 
     async def stream_content(
         self,

@@ -11,6 +11,12 @@ from typing import Any
 
 import pytest
 from aiogram import Bot
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageReplyMarkup,
+    SendMessage,
+    TelegramMethod,
+)
 from aiogram.types import Update
 
 from bot import BotDeps, build_dispatcher
@@ -29,11 +35,16 @@ class Harness:
         self.session = RecordingSession()
         self.bot = Bot(token=f"{BOT_ID}:TEST", session=self.session)
         self.dp = build_dispatcher(BotDeps(storage, "test-secret"))
+        self.answered: TelegramMethod[Any] | None = None  # the call in the webhook's answer
 
     async def feed(self, update: dict[str, Any]) -> None:
-        await self.dp.feed_update(
+        result = await self.dp.feed_update(
             self.bot, Update.model_validate(update, context={"bot": self.bot})
         )
+        self.answered = result if isinstance(result, TelegramMethod) else None
+        if self.answered is not None:
+            # What Telegram does with a call in the webhook's answer: it makes the call.
+            await self.bot(self.answered)
 
     async def text(
         self, text: str, *, chat_type: str = "private", update_id: int | None = None
@@ -119,6 +130,36 @@ async def test_a_tap_is_answered_its_keyboard_removed_and_the_next_question_aske
     removed = harness.session.named("EditMessageReplyMarkup")
     assert any(r["message_id"] == 55 for r in removed)
     assert "31 December 2026" in harness.texts()[-1]
+
+
+async def test_calls_whose_answer_is_not_needed_ride_on_the_webhook_answer(
+    harness: Harness,
+) -> None:
+    await harness.text("/start")
+    asked = harness.session.sent()[-1]
+    assert asked["reply_markup"] is not None
+    prompt = harness.session.calls[-1].result.message_id
+    # A tap: the acknowledgement goes back in the webhook's answer; the new question is sent
+    # by the bot, because its message id is kept.
+    harness.session.clear()
+    await harness.tap("a|tax_year|2026", message_id=prompt)
+    assert isinstance(harness.answered, AnswerCallbackQuery)
+    assert [c.method for c in harness.session.calls] == [
+        "EditMessageReplyMarkup",
+        "SendMessage",
+        "AnswerCallbackQuery",  # made by "Telegram", after the handler's answer
+    ]
+    # A typed answer to a question with buttons: taking them off rides on the answer.
+    await harness.text("/restart")
+    prompt = [c for c in harness.session.calls if c.method == "SendMessage"][-1].result.message_id
+    harness.session.clear()
+    await harness.text("2026")
+    assert isinstance(harness.answered, EditMessageReplyMarkup)
+    assert (harness.answered.message_id, harness.answered.reply_markup) == (prompt, None)
+    assert "How old" in harness.texts()[-1]
+    # A message that is not an answer to a question (a group chat): the reply rides on it.
+    await harness.text("hello", chat_type="group")
+    assert isinstance(harness.answered, SendMessage)
 
 
 async def test_a_tap_on_an_old_keyboard_says_the_question_moved_on(harness: Harness) -> None:

@@ -17,6 +17,7 @@ import asyncio
 import json
 import random
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,9 +101,19 @@ def _canon(value: Any) -> str:
 class Webhook:
     """Posts updates to a server's webhook the way Telegram does (see the module's text)."""
 
-    def __init__(self, base_url: str, secret: str, *, first_update_id: int = 1) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        secret: str,
+        *,
+        first_update_id: int = 1,
+        carry_out: Callable[[bytes], Awaitable[object]] | None = None,
+    ) -> None:
         self.base_url = base_url
         self.secret = secret
+        # Makes the Bot API call a webhook answer names, as Telegram does (the double's
+        # ``carry_out``); None to drop such calls.
+        self.carry_out = carry_out
         self._next_id = first_update_id
         self.client = httpx.AsyncClient(
             base_url=base_url, timeout=httpx.Timeout(30.0, connect=2.0), limits=_LIMITS
@@ -142,6 +153,8 @@ class Webhook:
             self.statuses[status] = self.statuses.get(status, 0) + 1
             if 200 <= status < 300:
                 person.latencies.append(time.perf_counter() - started)
+                if self.carry_out is not None:
+                    await self.carry_out(response.content)
                 return
             if time.monotonic() > deadline:
                 raise TimeoutError(f"update {update['update_id']} not taken: last status {status}")

@@ -11,6 +11,7 @@ import asyncio
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -93,7 +94,7 @@ async def test_kill_9_in_the_middle_of_a_crowd_loses_and_repeats_nothing(
     total = sum(len(p.texts) for p in people)
     server = Server(server_env(database_url, bot_api, tmp_path), tmp_path / "server.log")
     await asyncio.to_thread(server.start)
-    webhook = Webhook(server.base_url, SECRET)
+    webhook = Webhook(server.base_url, SECRET, carry_out=partial(bot_api.carry_out, TOKEN))
     deadline = time.monotonic() + 180
     kills = 0
 
@@ -172,7 +173,7 @@ async def _unreachable_then_back(
 ) -> None:
     server = Server(server_env(database_url, bot_api, tmp_path), tmp_path / "server.log")
     await asyncio.to_thread(server.start)
-    webhook = Webhook(server.base_url, SECRET)
+    webhook = Webhook(server.base_url, SECRET, carry_out=partial(bot_api.carry_out, TOKEN))
     person = Person(chat=720_001)
     deadline = time.monotonic() + 60
     try:
@@ -224,7 +225,7 @@ async def test_bot_api_failures_get_the_update_delivered_again_and_the_question_
     url = f"sqlite+aiosqlite:///{tmp_path / 'botapi.db'}"
     server = Server(server_env(url, bot_api, tmp_path), tmp_path / "server.log")
     await asyncio.to_thread(server.start)
-    webhook = Webhook(server.base_url, SECRET)
+    webhook = Webhook(server.base_url, SECRET, carry_out=partial(bot_api.carry_out, TOKEN))
     deadline = time.monotonic() + 60
     faults: dict[str, Callable[[], None]] = {
         "500": lambda: bot_api.fail_next("sendMessage", status=500),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ import pytest
 from conversations.storage import Storage
 from tests.e2e.people import Person, Webhook, crowd
 from tests.e2e.server import Server
-from tests.e2e.test_faults import SECRET, check_everyone, server_env
+from tests.e2e.test_faults import SECRET, TOKEN, check_everyone, server_env
 from tests.support.telegram_double import BotApiDouble
 
 pytestmark = pytest.mark.slow
@@ -26,12 +27,13 @@ pytestmark = pytest.mark.slow
 
 async def run_crowd(
     server: Server,
+    bot_api: BotApiDouble,
     people: list[Person],
     *,
     duplicate_every: int = 0,
     race_every: int = 0,
 ) -> Webhook:
-    webhook = Webhook(server.base_url, SECRET)
+    webhook = Webhook(server.base_url, SECRET, carry_out=partial(bot_api.carry_out, TOKEN))
     deadline = time.monotonic() + 240
     try:
         await asyncio.gather(
@@ -64,7 +66,7 @@ async def test_a_crowd_on_sqlite_keeps_every_answer_in_order(
     people = crowd(120, first_chat=800_000, seed=11)
     started = time.monotonic()
     try:
-        webhook = await run_crowd(server, people, duplicate_every=5)
+        webhook = await run_crowd(server, bot_api, people, duplicate_every=5)
     finally:
         await asyncio.to_thread(server.stop)
     report("sqlite, 1 worker", people, webhook, time.monotonic() - started)
@@ -88,7 +90,7 @@ async def test_two_workers_on_postgresql_keep_order_and_take_each_update_once(
     people = crowd(120, first_chat=900_000, seed=13)
     started = time.monotonic()
     try:
-        webhook = await run_crowd(server, people, duplicate_every=7, race_every=3)
+        webhook = await run_crowd(server, bot_api, people, duplicate_every=7, race_every=3)
     finally:
         await asyncio.to_thread(server.stop)
     report("postgresql, 2 workers", people, webhook, time.monotonic() - started)

@@ -438,9 +438,30 @@ class BotApiDouble:
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         token = request.match_info["token"]
-        key = _method_key(method)
         params = await self._read_params(request)
-        call = Call(method, token, params, time.monotonic(), content_type=request.content_type)
+        _, response = await self._call(method, token, params, request.content_type)
+        return response
+
+    async def carry_out(self, token: str, answer: Any) -> Call | None:
+        """Do what Telegram does with a webhook's answer (the JSON body, parsed or not) that
+        names a Bot API method: make that call, as the bot with ``token``. The call is recorded
+        like any other (``content_type`` "webhook-answer"); None when the answer names none."""
+        if isinstance(answer, bytes | str):
+            try:
+                answer = json.loads(answer)
+            except ValueError:
+                return None
+        if not isinstance(answer, dict) or not isinstance(answer.get("method"), str):
+            return None
+        params = {k: v for k, v in answer.items() if k != "method"}
+        call, _ = await self._call(str(answer["method"]), token, params, "webhook-answer")
+        return call
+
+    async def _call(
+        self, method: str, token: str, params: dict[str, Any], content_type: str
+    ) -> tuple[Call, web.Response]:
+        key = _method_key(method)
+        call = Call(method, token, params, time.monotonic(), content_type=content_type)
         self.calls.append(call)
 
         delay = _take(self._delays, key)
@@ -472,7 +493,7 @@ class BotApiDouble:
         if self.on_call is not None:
             self.on_call(call)
         await self._notify()
-        return response
+        return call, response
 
     async def _answer(self, key: str, token: str, params: dict[str, Any]) -> Any:
         prefix = token.split(":", 1)[0]

@@ -356,3 +356,22 @@ async def test_the_module_runs_standalone_and_prints_its_base_url() -> None:
     finally:
         process.terminate()
         await asyncio.wait_for(process.wait(), 10)
+
+
+async def test_a_call_in_a_webhook_answer_is_carried_out_as_telegram_would(
+    bot: Bot, bot_api: BotApiDouble
+) -> None:
+    sent = await bot.send_message(chat_id=CHAT, text="Pick", reply_markup=keyboard("a", "b"))
+    answer = {"method": "editMessageReplyMarkup", "chat_id": CHAT, "message_id": sent.message_id}
+    call = await bot_api.carry_out(TOKEN, answer)
+    assert call is not None
+    assert (call.method, call.status, call.content_type) == (
+        "editMessageReplyMarkup",
+        200,
+        "webhook-answer",
+    )
+    assert "reply_markup" not in (bot_api.message(CHAT, sent.message_id) or {})
+    # Answers that name no method are no call.
+    assert await bot_api.carry_out(TOKEN, b"{}") is None
+    assert await bot_api.carry_out(TOKEN, b"not json") is None
+    assert len(bot_api.calls) == 2
