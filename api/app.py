@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -104,9 +105,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         else:
             log.info("no TELEGRAM_BOT_TOKEN: the Telegram channel is off")
         app.state.megaroth = state
+        # What start-up built (modules, models, templates) lives as long as the app: moved out
+        # of the garbage collector's sight, its passes stay short. Without this, the first full
+        # pass under load stalled every request for a few hundred ms (docs/PERFORMANCE.md).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()
             if state.bot is not None:
                 await state.bot.session.close()
             await storage.close()

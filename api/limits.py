@@ -2,9 +2,10 @@
 REST API, and per chat on the Telegram webhook.
 
 Each limit is a token bucket per key: ``per_minute`` requests a minute on average, in bursts of
-up to ``per_minute``. Buckets live in the worker process (a few hundred bytes each, at most
-``max_keys`` of them, least recently used dropped first), so with N workers a client can get up
-to N times the limit: the limits stop floods, they are not quotas.
+up to ``per_minute``. Buckets live in the worker process (a few hundred bytes each, for the keys
+seen in about the last minute: a bucket full again is forgotten; at most ``max_keys`` of them,
+least recently used dropped first), so with N workers a client can get up to N times the limit:
+the limits stop floods, they are not quotas.
 
 A request over the limit gets a 429 with ``Retry-After`` (seconds) and a sentence saying how long
 to wait. The Telegram webhook is the exception: Telegram would hold back every chat's updates
@@ -67,7 +68,20 @@ class RateLimiter:
             waited = (1.0 - tokens) / self.rate
         while len(self._buckets) > self.max_keys:
             self._buckets.popitem(last=False)
+        self._drop_full(now)
         return waited
+
+    def _drop_full(self, now: float) -> None:
+        """Forget the least recently seen keys whose buckets have filled up again: a full bucket
+        and no bucket are the same, so only the keys seen within about a minute are kept."""
+        for _ in range(2):  # a little on every call keeps up with the keys coming in
+            oldest = next(iter(self._buckets.items()), None)
+            if oldest is None:
+                return
+            key, (tokens, then) = oldest
+            if tokens + (now - then) * self.rate < self.burst:
+                return
+            del self._buckets[key]
 
     def blocked(self, key: str) -> float:
         """The seconds until ``key`` has a token (0 when it has one now), taking nothing."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
 
@@ -113,15 +113,28 @@ _SAMPLE_UPDATES: tuple[dict[str, Any], ...] = (
 )
 
 
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The model classes an annotation names (``Message``, ``list[Update]``, ``Message | bool``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [model for arg in get_args(annotation) for model in _models_in(arg)]
+
+
+# The ``Response[...]`` classes built by :func:`warm_up`, kept alive: each would otherwise be
+# garbage-collected between two calls and built again (milliseconds) for the next one.
+_ANSWERS: list[type[BaseModel]] = []
+
+
 def warm_up() -> None:
     """Build the models of an incoming update and of the Bot API calls the bot makes, so the
     first person does not wait for them."""
     from aiogram import methods
     from aiogram.methods.base import Response
-    from aiogram.types import Update
+    from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
     for sample in _SAMPLE_UPDATES:
         Update.model_validate(sample)
+    InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="-", callback_data="-")]])
     for method in (
         methods.SendMessage,
         methods.EditMessageReplyMarkup,
@@ -133,7 +146,11 @@ def warm_up() -> None:
         methods.SetMyCommands,
     ):
         method.model_rebuild()
-        # The Bot API's answer to the method is read as ``Response[<what it returns>]``.
-        Response[method.__returning__].model_validate(  # type: ignore[name-defined]
-            {"ok": False, "error_code": 400, "description": "-"}
-        )
+        # The Bot API's answer to the method is read as ``Response[<what it returns>]``, a
+        # class made again whenever the last one has been garbage-collected: with what it
+        # returns built once here, that costs little.
+        for model in _models_in(method.__returning__):
+            model.model_rebuild()
+        answer = Response[method.__returning__]  # type: ignore[name-defined]
+        answer.model_validate({"ok": False, "error_code": 400, "description": "-"})
+        _ANSWERS.append(answer)  # pydantic keeps such classes only while someone else does

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 
 from bot._aiogram import warm_up
 from bot.handlers import BotDeps, build_router
 from bot.sender import RetryAfterMiddleware
 
-__all__ = ["build_dispatcher", "make_bot"]
+__all__ = ["NoStateStorage", "build_dispatcher", "make_bot"]
 
 
 def make_bot(token: str, api_base: str, timeout: float = 15.0) -> Bot:
@@ -25,8 +29,28 @@ def make_bot(token: str, api_base: str, timeout: float = 15.0) -> Bot:
     )
 
 
+class NoStateStorage(BaseStorage):
+    """aiogram's per-chat state storage, keeping nothing: the conversation's state lives in the
+    database. (aiogram's default, in memory, keeps a record for every chat it has ever seen.)"""
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        return None
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        return None
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        return None
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        return {}
+
+    async def close(self) -> None:
+        return None
+
+
 def build_dispatcher(deps: BotDeps) -> Dispatcher:
     warm_up()  # the models every update needs, built before the first one arrives
-    dispatcher = Dispatcher()
+    dispatcher = Dispatcher(storage=NoStateStorage())
     dispatcher.include_router(build_router(deps))
     return dispatcher

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+import bot  # noqa: F401  (first: aiogram loads as in the app, its models built on first use)
 from tests.support.telegram_double import BotApiDouble
 
 _real_getaddrinfo = socket.getaddrinfo

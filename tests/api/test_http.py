@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import socket
+from pathlib import Path
 from typing import Any
 
+from fastapi.testclient import TestClient
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
+from api.app import create_app
 from api.http import NoDelayH11Protocol
+from tests.api.conftest import make_settings
 
 
 class Transport:
@@ -47,3 +52,13 @@ async def test_connections_get_tcp_nodelay_even_on_a_socket_uvicorn_bound_itself
                 protocol.connection_made(Transport(accepted))  # type: ignore[arg-type]
                 assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
                 assert client.fileno() > 0
+
+
+def test_what_start_up_built_is_kept_out_of_the_garbage_collectors_passes(
+    tmp_path: Path,
+) -> None:
+    assert gc.get_freeze_count() == 0
+    with TestClient(create_app(make_settings(tmp_path))) as client:
+        assert client.get("/healthz").status_code == 200
+        assert gc.get_freeze_count() > 10_000  # modules, models, templates
+    assert gc.get_freeze_count() == 0, "handed back when the app stops"

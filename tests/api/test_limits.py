@@ -84,6 +84,28 @@ def test_buckets_are_bounded_least_recently_used_first() -> None:
     assert limiter.blocked("client-0") == 0.0, "the oldest bucket was dropped"
 
 
+def test_keys_whose_buckets_have_filled_up_again_are_forgotten() -> None:
+    clock = Clock()
+    limiter = RateLimiter(60, burst=2, clock=clock)
+    for n in range(50):
+        limiter.wait(f"chat-{n}")
+    assert len(limiter) == 50
+    clock.now += 0.5  # half a token back each: not full yet
+    limiter.wait("chat-new")
+    assert len(limiter) == 51
+    clock.now += 0.5  # full again: the same as never seen
+    for n in range(30):
+        limiter.wait(f"later-{n}")
+    assert len(limiter) < 51 + 30 - 50 + 5, "the idle keys went as new ones came"
+    assert limiter.blocked("chat-0") == 0.0
+    # A key still short of tokens is kept, so its limit holds.
+    assert [limiter.wait("flood") for _ in range(2)] == [0.0, 0.0]
+    assert limiter.wait("flood") > 0
+    for n in range(100):
+        limiter.wait(f"passer-{n}")
+    assert limiter.wait("flood") > 0
+
+
 # --- REST and web ----------------------------------------------------------------------------
 
 

@@ -13,8 +13,7 @@ from aiogram import Bot
 from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.methods import TelegramMethod
-from aiogram.methods.base import TelegramType
-from pydantic import TypeAdapter
+from aiogram.methods.base import Response, TelegramType
 
 BOT_ID = 424242
 
@@ -70,9 +69,12 @@ class RecordingSession(BaseSession):
             }
         if result is True:
             return True  # type: ignore[return-value]
-        adapter: TypeAdapter[TelegramType] = TypeAdapter(method.__returning__)
-        recorded.result = adapter.validate_python(result, context={"bot": bot})
-        return recorded.result
+        # Read as aiogram's own session reads the Bot API's answer.
+        answer = Response[method.__returning__].model_validate(  # type: ignore[name-defined]
+            {"ok": True, "result": result}, context={"bot": bot}
+        )
+        recorded.result = answer.result
+        return answer.result  # type: ignore[no-any-return]
 
     async def stream_content(
         self,

@@ -20,6 +20,7 @@ from aiogram.methods import (
 from aiogram.types import Update
 
 from bot import BotDeps, build_dispatcher
+from bot.app import NoStateStorage
 from conversations.db import upgrade
 from conversations.storage import Storage
 from tests.bot.recording import BOT_ID, RecordingSession
@@ -331,3 +332,16 @@ async def test_a_deep_link_advisor_code_asks_for_consent_to_share(harness: Harne
     )
     assert record.advisor_code == "ACME1"
     assert record.consent_share is True
+
+
+async def test_the_dispatcher_keeps_nothing_per_chat_in_memory(harness: Harness) -> None:
+    # aiogram's default state storage would keep a record for every chat ever seen; the state
+    # is in the database instead.
+    for n in range(3):
+        update = message_update("/start")
+        update["message"]["chat"]["id"] = update["message"]["from"]["id"] = 900_000 + n
+        await harness.feed(update)
+    storage = harness.dp.fsm.storage
+    assert isinstance(storage, NoStateStorage)
+    assert vars(storage) == {}
+    assert len(harness.texts()) >= 3
