@@ -288,8 +288,16 @@ _CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
         ("api/telegram.py",),
     ),
     (
-        "HTTP server (uvicorn, h11, Starlette/FastAPI, the app's middleware and metrics)",
-        ("/uvicorn/", "/h11/", "/starlette/", "/fastapi/", "/api/", "prometheus_client"),
+        "HTTP server (uvicorn, httptools, Starlette/FastAPI, the app's middleware and metrics)",
+        (
+            "/uvicorn/",
+            "/httptools/",
+            "/h11/",
+            "/starlette/",
+            "/fastapi/",
+            "/api/",
+            "prometheus_client",
+        ),
     ),
 ]
 _FALLBACK = "event loop and other (asyncio scheduling, logging, ...)"
@@ -507,8 +515,9 @@ def table(r: Results) -> str:
         f"{platform.python_version()}, in {r.total_s / 60:.1f} minutes (load average "
         f"{r.load_before:.1f} before it started). The server, the Bot API "
         "test double and the load generator are separate processes on loopback and share "
-        "the cores. uvicorn runs on asyncio's own loop with h11 (uvloop and httptools are not "
-        "installed).",
+        "the cores. uvicorn runs on uvloop with httptools, as `megaroth serve` does "
+        "(`api/http.py`), for the bare FastAPI app too; aiogram's handler runs as aiogram sets "
+        "it up (`web.run_app`, asyncio's own loop).",
         "Command: `python -m bench.webhook_bench --write docs/PERFORMANCE.md`.",
         "",
         f"**What is sent.** {PEOPLE} people at once, each going through the question flow in "
@@ -712,9 +721,9 @@ def table(r: Results) -> str:
                 for d in ("sqlite", "postgresql")
             )
             + ". Both run the same dispatcher, storage and Bot API calls; what differs is the "
-            "HTTP server, uvicorn + h11 + Starlette and the app's middleware (metrics, security "
-            f"headers, rate limits) against aiohttp's, {http_ms:.1f} ms per update in the "
-            "profile, and the rest is within the noise between runs"
+            "HTTP server, uvicorn + httptools + Starlette and the app's middleware (metrics, "
+            f"security headers, rate limits) against aiohttp's, {http_ms:.1f} ms per update in "
+            "the profile, and the rest is within the noise between runs"
         )
         + ").",
         f"- p99 < {TARGET_P99_MS:.0f} ms at {TARGET_RATE:.0f} updates/s on PostgreSQL: "
