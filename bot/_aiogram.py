@@ -130,8 +130,11 @@ def warm_up() -> None:
     first person does not wait for them."""
     from aiogram import methods
     from aiogram.methods.base import Response
-    from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Update
+    from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
+    # Message first: the update and the answers below reuse its schema instead of each
+    # building their own copy of it.
+    Message.model_rebuild()
     for sample in _SAMPLE_UPDATES:
         Update.model_validate(sample)
     InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="-", callback_data="-")]])
