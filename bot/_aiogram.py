@@ -25,6 +25,7 @@ __all__ = ["load", "warm_up"]
 log = logging.getLogger("megaroth.bot")
 
 _model_rebuild = BaseModel.__dict__["model_rebuild"]
+_recorded: dict[str, dict[str, Any]] = {}  # the namespace aiogram's import loop passes
 
 
 def _record_namespace(
@@ -43,7 +44,9 @@ def _record_namespace(
             _parent_namespace_depth=_parent_namespace_depth + 1,
             _types_namespace=_types_namespace,
         )
-    cls.__pydantic_parent_namespace__ = dict(_types_namespace)
+    # One namespace for all of them (aiogram passes the same dict each time): not a copy each.
+    cls.__pydantic_parent_namespace__ = _types_namespace
+    _recorded["namespace"] = _types_namespace
     return None
 
 
@@ -61,13 +64,7 @@ def load() -> None:
         import aiogram.types
     finally:
         BaseModel.model_rebuild = _model_rebuild  # type: ignore[method-assign]
-    namespace: dict[str, Any] | None = None
-    for name in aiogram.types.__all__:
-        found = getattr(aiogram.types, name)
-        if isinstance(found, type) and issubclass(found, BaseModel):
-            namespace = found.__pydantic_parent_namespace__
-            if namespace is not None:
-                break
+    namespace = _recorded.pop("namespace", None)
     if namespace is None:  # pragma: no cover - aiogram completed its models itself
         return
     # The methods, and the answer each gets (``Response[<what it returns>]``, made when first

@@ -287,12 +287,7 @@ class LockedConversation(ConversationRecord):
             raise ValueError(f"unknown status {self.status!r}; one of {sorted(STATUSES)}")
         now = utcnow()
         values = self._snapshot()
-        result = await conn.execute(
-            update(conversation_t)
-            .where(conversation_t.c.id == self.id, conversation_t.c.version == self.version)
-            .values(**values, version=conversation_t.c.version + 1, updated_at=now)
-        )
-        if result.rowcount != 1:
+        if not await _update_at_version(conn, self.id, self.version, values, now):
             raise StaleConversation(f"conversation {self.id} changed or vanished during the turn")
         if self._pending:
             # One statement: each row numbers itself after the log's last ``seq`` (the rows of
@@ -591,12 +586,7 @@ class Storage:
         """Replace the state of a conversation still at ``version``, in one statement (no lock to
         wait for): True if saved, False if it has changed since or is gone."""
         async with self._write() as conn:
-            result = await conn.execute(
-                update(conversation_t)
-                .where(conversation_t.c.id == conversation_id, conversation_t.c.version == version)
-                .values(state=state, version=version + 1, updated_at=utcnow())
-            )
-            return bool(result.rowcount == 1)
+            return await _update_at_version(conn, conversation_id, version, {"state": state})
 
     async def load(self, conversation_id: str) -> ConversationRecord | None:
         async with self._read() as conn:
@@ -791,6 +781,23 @@ def _plain(record: ConversationRecord) -> ConversationRecord:
     return ConversationRecord(
         **{name: copy.deepcopy(getattr(record, name)) for name in _RECORD_COLUMNS}
     )
+
+
+async def _update_at_version(
+    conn: AsyncConnection,
+    conversation_id: str,
+    version: int,
+    values: dict[str, Any],
+    now: datetime | None = None,
+) -> bool:
+    """Save ``values`` on a conversation still at ``version`` (which moves on by one): False if
+    it has changed since or is gone."""
+    result = await conn.execute(
+        update(conversation_t)
+        .where(conversation_t.c.id == conversation_id, conversation_t.c.version == version)
+        .values(**values, version=version + 1, updated_at=now or utcnow())
+    )
+    return bool(result.rowcount == 1)
 
 
 def _insert(backend: str, table: Table) -> postgresql.Insert | sqlite.Insert:
