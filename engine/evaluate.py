@@ -8,13 +8,14 @@ from decimal import Decimal
 from engine.compute import Computation, PlanFigures, compute
 from engine.explain import explain
 from engine.figures import YearFigures, figures_for, supported_years
-from engine.money import ZERO, floor_cents, non_negative
+from engine.money import ZERO
 from engine.result import (
     PlanResult,
     Result,
     RothIraResult,
     RothMaximizingAlternative,
     SoloOption,
+    Split,
 )
 from engine.rules.roth_ira import (
     ira_contribution_limit,
@@ -22,7 +23,7 @@ from engine.rules.roth_ira import (
     roth_ira_direct_contribution,
 )
 from engine.rules.routes import MEGA_ROUTES
-from engine.scenario import MAX, Plan, Scenario
+from engine.scenario import MAX, Max, Plan, Scenario
 
 __all__ = ["RULES_REVISION", "evaluate", "rules_version"]
 
@@ -38,27 +39,36 @@ def evaluate(scenario: Scenario) -> Result:
     """Every figure, the verdict, warnings, next steps and trace for one scenario."""
     fig = figures_for(scenario.tax_year)
     c = compute(scenario, fig)
-    available = any(p.route in MEGA_ROUTES and p.after_tax_room > 0 for p in c.plans)
-    option = None if available else solo_401k_option(scenario, fig)
-    alternative = roth_maximizing_alternative(scenario, fig, c, option)
+    best = roth_max_computation(scenario, fig, c)
+    available = any(p.route in MEGA_ROUTES and p.after_tax_room > 0 for p in best.plans)
+    option = None if available else solo_401k_option(scenario, fig, c)
+    alternative = roth_maximizing_alternative(c, best, option)
     roth_ira = roth_ira_figures(scenario, fig, c)
-    verdict = decide_verdict(c, option)
+    verdict = decide_verdict(best, option)
+    most_deduction = owner_split_computation(scenario, fig, c, MAX)
+    by_plan = {(p.job, p.plan.type): p for p in best.plans}
+    by_plan_deduction = {(p.job, p.plan.type): p for p in most_deduction.plans}
     return Result(
         tax_year=scenario.tax_year,
         rules_version=rules_version(),
         verdict=verdict,
         deferral_limit=c.deferral_limit,
         catch_up_limit=c.catch_up_limit,
-        plans=tuple(_plan_result(p) for p in c.plans),
+        catch_up_457b_limit=c.catch_up_457b_limit,
+        plans=tuple(
+            _plan_result(p, by_plan[(p.job, p.plan.type)], by_plan_deduction[(p.job, p.plan.type)])
+            for p in c.plans
+        ),
         mega_backdoor_total=c.mega_backdoor_total,
+        mega_backdoor_max=max(best.mega_backdoor_total, c.mega_backdoor_total),
         roth_ira=roth_ira,
         solo_401k_option=option,
         roth_maximizing_alternative=alternative,
-        explain=lambda: explain(c, verdict, roth_ira, option, alternative),
+        explain=lambda: explain(c, verdict, roth_ira, option, alternative, best),
     )
 
 
-def _plan_result(p: PlanFigures) -> PlanResult:
+def _plan_result(p: PlanFigures, best: PlanFigures, deduction: PlanFigures) -> PlanResult:
     return PlanResult(
         job=p.job,
         job_type=p.job_type,
@@ -71,12 +81,16 @@ def _plan_result(p: PlanFigures) -> PlanResult:
         route=p.route,
         compensation=p.compensation,
         binding_limit=p.binding_limit,
+        roth_max=Split(best.employer, best.after_tax_room) if p.owner else None,
+        deduction_max=Split(deduction.employer, deduction.after_tax_room) if p.owner else None,
     )
 
 
 def decide_verdict(c: Computation, option: SoloOption | None) -> str:
-    """The first that holds: a working route with room; unknown features that could give room;
-    a Solo 401(k) the person could set up; room that reaches Roth only at separation; nothing."""
+    """The first that holds, judged on what the plans can take (the owner's employer
+    contribution chosen for Roth): a working route with room; unknown features that could give
+    room; a Solo 401(k) the person could set up; room that reaches Roth only at separation;
+    nothing."""
     if any(p.route in MEGA_ROUTES and p.after_tax_room > 0 for p in c.plans):
         return "available"
     if any(p.route == "unknown" and p.after_tax_room > 0 for p in c.plans):
@@ -88,128 +102,157 @@ def decide_verdict(c: Computation, option: SoloOption | None) -> str:
     return "unavailable"
 
 
-def _with_plan(scenario: Scenario, job: int, plan: Plan) -> Scenario:
+def _with_plans(scenario: Scenario, plans: dict[int, Plan]) -> Scenario:
     jobs = list(scenario.jobs)
-    jobs[job] = dataclasses.replace(jobs[job], plan=plan)
+    for job, plan in plans.items():
+        jobs[job] = dataclasses.replace(jobs[job], plan=plan)
     return dataclasses.replace(scenario, jobs=tuple(jobs))
 
 
-def _solo_candidates(scenario: Scenario) -> list[int]:
-    """Businesses with no employees but a spouse whose plan lacks a working route (or that have
-    no plan yet): a Solo 401(k) with a custom document could carry a Mega Backdoor Roth."""
+def roth_max_computation(scenario: Scenario, fig: YearFigures, c: Computation) -> Computation:
+    """The figures when the person's own businesses choose their employer contributions for
+    Roth: no employer (profit-sharing) contribution in a business whose §415(c) limit is shared
+    with a plan that takes after-tax money, since every employer dollar there is a dollar less
+    of after-tax room (twice over for a sole proprietor, §401(c)(2)). W-2 employers' money stays
+    as entered. Returns ``c`` itself when no choice would change."""
+    return owner_split_computation(scenario, fig, c, ZERO)
+
+
+def owner_split_computation(
+    scenario: Scenario, fig: YearFigures, c: Computation, employer: Decimal | Max
+) -> Computation:
+    """The figures with ``employer`` as the employer contribution of every plan of the person's
+    own businesses that shares its §415(c) limit with after-tax money: ``ZERO`` for the most
+    Roth, ``MAX`` for the largest deduction now. ``c`` itself when nothing would change."""
+    after_tax_groups = {p.group for p in c.plans if p.route in MEGA_ROUTES or p.route == "unknown"}
+    changed: dict[int, Plan] = {}
+    for p in c.plans:
+        if (
+            p.owner
+            and p.group in after_tax_groups
+            and p.plan is scenario.jobs[p.job].plan
+            and p.plan.type != "simple_ira"
+            and p.plan.employer_contributions != employer
+        ):
+            changed[p.job] = dataclasses.replace(p.plan, employer_contributions=employer)
+    if not changed:
+        return c
+    return compute(_with_plans(scenario, changed), fig)
+
+
+def _solo_candidates(scenario: Scenario, c: Computation) -> list[int]:
+    """Businesses that could carry a Mega Backdoor Roth in a Solo 401(k) with a custom
+    document: no plan yet, a SEP-IRA, or a Solo 401(k) without a working route. Not where the
+    business's controlled group has employees (§410(b) coverage is tested across the group),
+    nor beside a SIMPLE IRA this year (the exclusive-plan rule, §408(p)(2)(D))."""
     found = []
     for i, job in enumerate(scenario.jobs):
-        if not job.is_business or job.has_employees:
+        if not job.is_business or c.group_has_employees(i):
             continue
         plan = job.plan
-        if plan is None or (plan.type == "solo_401k" and plan.in_plan_conversion != "yes"):
+        if plan is not None and plan.type == "simple_ira":
+            continue
+        if any(
+            other.plan is not None
+            and other.plan.type == "simple_ira"
+            and c.group_of[k] == c.group_of[i]
+            for k, other in enumerate(scenario.jobs)
+        ):
+            continue
+        if (
+            plan is None
+            or plan.type == "sep_ira"
+            or (plan.type == "solo_401k" and plan.in_plan_conversion != "yes")
+        ):
             found.append(i)
     return found
 
 
-def _solo_plan(current: Plan | None) -> Plan:
+def _solo_plan(current: Plan | None, employer: Decimal | Max) -> Plan:
     """A Solo 401(k) with after-tax contributions and in-plan Roth conversion, keeping the
-    amounts and balances of the person's current plan (or the most that fits)."""
-    if current is None:
+    deferrals and balances of the person's current Solo 401(k) (or the most that fits)."""
+    if current is None or current.type != "solo_401k":
         return Plan(
             type="solo_401k",
             after_tax="yes",
             in_plan_conversion="yes",
             in_service_withdrawal="no",
             employee_deferrals=MAX,
-            employer_contributions=MAX,
+            employer_contributions=employer,
         )
     return dataclasses.replace(
         current,
-        type="solo_401k",
         after_tax="yes",
         in_plan_conversion="yes",
         after_tax_cap=None,
         after_tax_cap_percent=None,
+        employer_contributions=employer,
     )
 
 
-def solo_401k_option(scenario: Scenario, fig: YearFigures) -> SoloOption | None:
+def solo_401k_option(scenario: Scenario, fig: YearFigures, c: Computation) -> SoloOption | None:
     """What a Solo 401(k) with after-tax contributions and in-plan Roth conversion would allow
-    for the business where it gives the most after-tax room (amounts the person gave are kept;
-    otherwise the most that fits)."""
+    for the business where it puts the most into Roth: the after-tax room with no employer
+    contribution, and beside it the largest employer contribution and what it would leave."""
     best: SoloOption | None = None
-    for job in _solo_candidates(scenario):
-        plan = _solo_plan(scenario.jobs[job].plan)
-        c = compute(_with_plan(scenario, job, plan), fig)
-        p = next(q for q in c.plans if q.job == job)
-        if p.after_tax_room > 0 and (best is None or p.after_tax_room > best.after_tax_room):
-            best = SoloOption(
-                job=job,
-                employee_deferrals=p.deferrals,
-                max_employer_contribution=p.max_employer_contribution or ZERO,
-                after_tax_room=p.after_tax_room,
-                annual_additions_limit=p.annual_additions_limit,
-            )
+    for job in _solo_candidates(scenario, c):
+        current = scenario.jobs[job].plan
+        roth = compute(_with_plans(scenario, {job: _solo_plan(current, ZERO)}), fig)
+        p = next(q for q in roth.plans if q.job == job)
+        if p.after_tax_room <= 0 or (best is not None and p.after_tax_room <= best.after_tax_room):
+            continue
+        deduction = compute(_with_plans(scenario, {job: _solo_plan(current, MAX)}), fig)
+        q = next(q for q in deduction.plans if q.job == job)
+        best = SoloOption(
+            job=job,
+            employee_deferrals=p.deferrals,
+            max_employer_contribution=q.max_employer_contribution or ZERO,
+            after_tax_room=p.after_tax_room,
+            annual_additions_limit=p.annual_additions_limit,
+            after_tax_room_with_max_employer=q.after_tax_room,
+        )
     return best
 
 
 def roth_maximizing_alternative(
-    scenario: Scenario, fig: YearFigures, c: Computation, option: SoloOption | None
+    c: Computation, best: Computation, option: SoloOption | None
 ) -> RothMaximizingAlternative | None:
-    """For a self-employed owner whose earned income is below the §415(c) dollar limit: with no
-    employer contribution the whole limit can be Roth deferral plus after-tax money. Returns the
-    figures and how many more dollars reach Roth, when that is more."""
-    for p in c.plans:
-        if p.job_type == "self_employed" and p.route in MEGA_ROUTES and p.employer > 0:
-            return _without_employer(scenario, fig, c, p.job, p.plan, p.deferrals, p.after_tax_room)
-    if (
-        option is not None
-        and scenario.jobs[option.job].type == "self_employed"
-        and option.max_employer_contribution > 0
-    ):
-        plan = _solo_plan(scenario.jobs[option.job].plan)
-        return _without_employer(
-            scenario, fig, c, option.job, plan, option.employee_deferrals, option.after_tax_room
-        )
+    """Where the person's own employer contribution crowds out after-tax money that would reach
+    Roth: the split with the most Roth money, and how many more dollars it moves."""
+    by_plan = {(p.job, p.plan.type): p for p in best.plans}
+    for p in sorted(c.plans, key=lambda q: q.order):
+        if not p.owner or p.route not in MEGA_ROUTES:
+            continue
+        b = by_plan[(p.job, p.plan.type)]
+        difference = best.mega_backdoor_total - c.mega_backdoor_total
+        if b.after_tax_room > p.after_tax_room and difference > 0:
+            return RothMaximizingAlternative(
+                job=p.job,
+                employee_deferrals=b.deferrals,
+                employer_contributions=b.employer,
+                after_tax_room=b.after_tax_room,
+                roth_total=b.deferrals + b.after_tax_room,
+                difference=difference,
+            )
+    if option is not None and option.max_employer_contribution > 0:
+        difference = option.after_tax_room - option.after_tax_room_with_max_employer
+        if difference > 0:
+            return RothMaximizingAlternative(
+                job=option.job,
+                employee_deferrals=option.employee_deferrals,
+                employer_contributions=ZERO,
+                after_tax_room=option.after_tax_room,
+                roth_total=option.employee_deferrals + option.after_tax_room,
+                difference=difference,
+            )
     return None
-
-
-def _without_employer(
-    scenario: Scenario,
-    fig: YearFigures,
-    c: Computation,
-    job: int,
-    plan: Plan,
-    deferrals: Decimal,
-    after_tax_room: Decimal,
-) -> RothMaximizingAlternative | None:
-    nese = c.pay[job]
-    if nese >= fig.annual_additions_limit:
-        return None
-    shares_limit = any(job in members for members in c.groups)
-    if shares_limit or plan.after_tax_cap is not None or plan.after_tax_cap_percent is not None:
-        # The plan's caps or a shared limit: work the whole scenario out again.
-        alt = compute(
-            _with_plan(scenario, job, dataclasses.replace(plan, employer_contributions=ZERO)), fig
-        )
-        room = next(q for q in alt.plans if q.job == job).after_tax_room
-    else:
-        # Alone under its own limit: with E = 0, §415(c) less deferrals, within NESE less deferrals.
-        room = floor_cents(non_negative(min(fig.annual_additions_limit, nese) - deferrals))
-    difference = room - after_tax_room
-    if difference <= 0:
-        return None
-    return RothMaximizingAlternative(
-        job=job,
-        employee_deferrals=deferrals,
-        employer_contributions=ZERO,
-        after_tax_room=room,
-        roth_total=deferrals + room,
-        difference=difference,
-    )
 
 
 def roth_ira_figures(scenario: Scenario, fig: YearFigures, c: Computation) -> RothIraResult:
     limit = ira_contribution_limit(scenario.age, c.earned_income, fig)
     if scenario.magi is None:
         return RothIraResult(contribution_limit=limit, direct_allowed=None, backdoor=None)
-    phase_out = phase_out_range(scenario.filing_status, fig)
+    phase_out = phase_out_range(scenario.filing_status, fig, lived_apart=scenario.lived_apart)
     direct = roth_ira_direct_contribution(limit, scenario.magi, phase_out, fig)
     return RothIraResult(
         contribution_limit=limit,

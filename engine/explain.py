@@ -7,6 +7,7 @@ which sentences apply to this person and fills in their figures.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Protocol
 
@@ -19,7 +20,7 @@ from engine.result import (
     TraceEntry,
     Warning,
 )
-from engine.rules.roth_ira import phase_out_range
+from engine.rules.roth_ira import phase_out_figure, phase_out_range
 from engine.rules.routes import MEGA_ROUTES, is_402g_plan
 from engine.scenario import MAX
 from engine.text import Message, say, section
@@ -46,10 +47,13 @@ def explain(
     roth_ira: RothIraResult,
     option: SoloOption | None,
     alternative: RothMaximizingAlternative | None,
+    best: Computation,
 ) -> tuple[tuple[Warning, ...], tuple[Message, ...], tuple[TraceEntry, ...]]:
-    trace = _trace(c, roth_ira, option, alternative)
+    """``c`` holds the figures as entered; ``best`` the same with the owner's employer
+    contributions chosen for Roth (``c`` itself when there is no such choice)."""
+    trace = _trace(c, roth_ira, option, alternative, best)
     warnings = _warnings(c, verdict, roth_ira, option)
-    steps = _next_steps(c, verdict, roth_ira, option, alternative, warnings)
+    steps = _next_steps(c, verdict, roth_ira, option, alternative, warnings, best)
     return warnings, steps, trace
 
 
@@ -61,6 +65,7 @@ def _trace(
     roth_ira: RothIraResult,
     option: SoloOption | None,
     alternative: RothMaximizingAlternative | None,
+    best: Computation,
 ) -> tuple[TraceEntry, ...]:
     fig = c.fig
     s = c.scenario
@@ -136,6 +141,13 @@ def _trace(
         c.mega_backdoor_total,
         "IRS Notice 2014-54; IRC §402A(c)(4)",
     )
+    if best.mega_backdoor_total > c.mega_backdoor_total:
+        add(
+            "IRC §415(c)(1); §404(a)",
+            "mega_max",
+            best.mega_backdoor_total,
+            fig.source("annual_additions_limit"),
+        )
     if option is not None:
         add(
             "Solo 401(k) option",
@@ -145,6 +157,7 @@ def _trace(
             job=job_label(c, option.job).capitalize(),
             deferrals=option.employee_deferrals,
             employer=option.max_employer_contribution,
+            with_max=option.after_tax_room_with_max_employer,
         )
     if alternative is not None:
         add(
@@ -205,8 +218,11 @@ def _trace_plan(c: Computation, p: PlanFigures, add: _Add) -> None:
     deferral_source = fig.source(
         "elective_deferral_limit" if is_402g_plan(p.plan) else "section_457b_limit"
     )
+    deferral_rule = "IRC §402(g)" if is_402g_plan(p.plan) else "IRC §457(e)(15)"
+    if p.plan.type == "simple_ira":
+        deferral_rule = "IRC §408(p)(2)(E); §402(g)"
     if asked == MAX:
-        add("IRC §402(g)", "deferrals_max", p.deferrals, deferral_source, job=job, plan=plan)
+        add(deferral_rule, "deferrals_max", p.deferrals, deferral_source, job=job, plan=plan)
     else:
         cut = (
             ""
@@ -214,7 +230,7 @@ def _trace_plan(c: Computation, p: PlanFigures, add: _Add) -> None:
             else say("trace", f"deferrals_cut_{p.deferrals_cut_by}", asked=asked)
         )
         add(
-            "IRC §402(g)",
+            deferral_rule,
             "deferrals_given",
             p.deferrals,
             deferral_source,
@@ -338,16 +354,14 @@ def _trace_roth_ira(c: Computation, roth_ira: RothIraResult, add: _Add) -> None:
     if magi is None or roth_ira.direct_allowed is None:
         add("IRC §408A(c)(3)", "roth_ira_not_asked", None, "IRC §408A(c)(3)")
         return
-    phase = phase_out_range(s.filing_status, fig)
-    name = {
-        "married_joint": "roth_ira_phaseout_joint",
-        "married_separate": "roth_ira_phaseout_married_separate",
-    }.get(s.filing_status, "roth_ira_phaseout_single")
+    phase = phase_out_range(s.filing_status, fig, lived_apart=s.lived_apart)
+    name = phase_out_figure(s.filing_status, lived_apart=s.lived_apart)
+    status = "married_separate_apart" if s.lived_apart else s.filing_status
     params: dict[str, object] = {
         "magi": magi,
         "start": phase.start,
         "end": phase.end,
-        "status": section("phase_out_status")[s.filing_status],
+        "status": section("phase_out_status")[status],
     }
     source = f"{fig.source(name)}; {fig.source('roth_ira_reduced_limit_rounding')}"
     limit = roth_ira.contribution_limit
@@ -372,6 +386,14 @@ def _trace_roth_ira(c: Computation, roth_ira: RothIraResult, add: _Add) -> None:
 # --- warnings ------------------------------------------------------------------------------
 
 
+def _and(items: Iterable[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    names = list(items)
+    if len(names) < 3:
+        return " and ".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def _percent(part: Decimal, whole: Decimal) -> str:
     return f"{(part * 100 / whole):.0f}" if whole > 0 else "0"
 
@@ -386,9 +408,10 @@ def _warnings(
     def warn(code: str, key: str | None = None, **params: object) -> None:
         out.append(Warning(code, say("warnings", key or code, **params)))
 
-    by_job = {p.job: p for p in c.plans}
+    by_job = {p.job: p for p in c.plans if not p.plan.is_457b}
+    by_job_457b = {p.job: p for p in c.plans if p.plan.is_457b}
     for job_index, kind in c.excess:
-        p = by_job[job_index]
+        p = (by_job_457b if kind == "457b" else by_job)[job_index]
         if kind == "employer":
             warn(
                 "excess_contributions",
@@ -401,9 +424,16 @@ def _warnings(
         warn(
             "excess_deferrals",
             what=f"The deferrals to the {_plan_name(p)} at {job_label(c, job_index)} are",
-            why=say("warnings", f"excess_deferrals_{kind}", limit=limit),
+            why=say(
+                "warnings", f"excess_deferrals_{kind}", limit=limit, simple_limit=p.deferral_cap
+            ),
             applied=p.deferrals,
         )
+    tested = [
+        p
+        for p in c.plans
+        if p.takes_after_tax and (s.jobs[p.job].type == "employee" or c.group_has_employees(p.job))
+    ]
     for p in c.plans:
         job = s.jobs[p.job]
         label = job_label(c, p.job)
@@ -415,10 +445,15 @@ def _warnings(
                 job=label,
                 missing=section("features_missing")[missing],
             )
-        if p.plan.type == "solo_401k" and job.has_employees:
+        if p.plan.type == "solo_401k" and c.group_has_employees(p.job):
             warn("solo_401k_not_allowed", job_name=label.capitalize())
-        if p.takes_after_tax and (job.type == "employee" or job.has_employees):
-            warn("acp_testing", plan=_plan_name(p), job=label, hce=fig.hce_threshold)
+        if tested and p is tested[0]:
+            warn(
+                "acp_testing",
+                plans=_and(f"the {_plan_name(q)} at {job_label(c, q.job)}" for q in tested),
+                hce=fig.hce_threshold_lookback,
+                look_back_year=s.tax_year - 1,
+            )
         if p.route == "in_service_rollover":
             pretax, after_tax = p.plan.pretax_balance, p.plan.after_tax_balance
             if pretax is None or pretax > 0:
@@ -432,6 +467,18 @@ def _warnings(
                         percent=_percent(pretax, pretax + after_tax),
                     )
                 warn("pro_rata_in_service", plan=_plan_name(p), share=share)
+    for i, job in enumerate(s.jobs):
+        if (
+            job.is_business
+            and not job.has_employees
+            and c.group_has_employees(i)
+            and (job.plan is None or job.plan.type == "solo_401k")
+        ):
+            warn("solo_401k_group_employees", job=job_label(c, i))
+        if job.plan is not None and job.plan.type == "simple_ira" and job.is_business:
+            warn("simple_ira_exclusive", job=job_label(c, i), year=s.tax_year)
+    if s.age >= fig.rmd_age:
+        warn("rmd_first", age=s.age, rmd_age=fig.rmd_age)
     solo_doc = option is not None and verdict == "available_with_solo_401k"
     solo_doc = solo_doc or any(
         p.plan.type == "solo_401k"
@@ -506,7 +553,11 @@ def _warnings(
         warn("earnings_taxable", earnings=text)
     if verdict in ("available", "partial", "available_with_solo_401k") or roth_ira.backdoor:
         warn("five_year_rule")
-    if roth_ira.backdoor and s.pretax_ira_balance > 0 and roth_ira.contribution_limit > 0:
+    if (
+        roth_ira.backdoor is not False
+        and s.pretax_ira_balance > 0
+        and roth_ira.contribution_limit > 0
+    ):
         conversion = roth_ira.contribution_limit - (roth_ira.direct_allowed or ZERO)
         total = s.pretax_ira_balance + conversion
         warn(
@@ -528,6 +579,7 @@ def _next_steps(
     option: SoloOption | None,
     alternative: RothMaximizingAlternative | None,
     warnings: tuple[Warning, ...],
+    best: Computation,
 ) -> tuple[Message, ...]:
     fig = c.fig
     s = c.scenario
@@ -541,25 +593,39 @@ def _next_steps(
     for p in c.plans:
         if p.route == "unknown":
             step("ask_plan", plan=_plan_name(p), job=job_label(c, p.job), room=p.after_tax_room)
-    if roth_ira.backdoor and s.pretax_ira_balance > 0:
+    if roth_ira.backdoor is not False and s.pretax_ira_balance > 0:
         step("roll_ira_first", balance=s.pretax_ira_balance)
     if codes["excess_deferrals"]:
         step("fix_excess", limit=c.deferral_limit)
     if option is not None and verdict == "available_with_solo_401k":
         plan = s.jobs[option.job].plan
-        key = "open_solo_401k" if plan is None else "amend_solo_401k"
+        if plan is not None and plan.type == "solo_401k":
+            key = "amend_solo_401k"
+        elif s.jobs[option.job].type == "self_employed":
+            key = "open_solo_401k_self_employed"
+        else:
+            key = "open_solo_401k_s_corp"
         step(key, job=job_label(c, option.job), year=year, room=option.after_tax_room)
     moving = [p for p in c.plans if p.route in MEGA_ROUTES and p.after_tax_room > 0]
-    for p in moving:
+    # An owner's plan whose entered employer contribution fills the room still gets its steps:
+    # the Mega Backdoor is there, the person chose the deduction instead.
+    capacity = {(q.job, q.plan.type) for q in best.plans if q.after_tax_room > 0}
+    working = [
+        p
+        for p in c.plans
+        if p.route in MEGA_ROUTES and (p.after_tax_room > 0 or (p.job, p.plan.type) in capacity)
+    ]
+    for p in working:
         label = job_label(c, p.job)
-        step(
-            "confirm_plan",
-            plan=_plan_name(p),
-            job=label,
-            room=p.after_tax_room,
-            year=year,
-            route=section("route_names")[p.route],
-        )
+        if p.after_tax_room > 0:
+            step(
+                "confirm_plan",
+                plan=_plan_name(p),
+                job=label,
+                room=p.after_tax_room,
+                year=year,
+                route=section("route_names")[p.route],
+            )
         catch_up = (
             say("next_steps", "set_deferrals_catch_up", catch_up=c.catch_up_limit)
             if c.catch_up_limit > 0
@@ -576,7 +642,15 @@ def _next_steps(
             )
         if p.worksheet is not None and p.employer > 0:
             step("set_employer", job=label, employer=p.employer)
-        step("elect_after_tax", plan=_plan_name(p), job=label, room=p.after_tax_room)
+        if p.after_tax_room <= 0:
+            continue
+        step(
+            "elect_after_tax_deposit" if p.job_type == "self_employed" else "elect_after_tax",
+            plan=_plan_name(p),
+            job=label,
+            room=p.after_tax_room,
+            year=year,
+        )
         step("convert_in_plan" if p.route == "in_plan_conversion" else "roll_in_service")
     for p in c.plans:
         if p.route == "at_separation" and p.after_tax_room > 0:

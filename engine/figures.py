@@ -147,7 +147,19 @@ def supported_years() -> tuple[int, ...]:
     yearly = [q for q in _QUANTITIES.values() if q.kind == "yearly"]
     years = set.intersection(*({e.year for e in q.entries} for q in yearly))
     standing = [q for q in _QUANTITIES.values() if q.kind == "standing"]
-    return tuple(sorted(y for y in years if all(q.at(y) is not None for q in standing)))
+    return tuple(
+        sorted(
+            y
+            for y in years
+            if all(q.at(y) is not None for q in standing)
+            and all(_QUANTITIES[name].at(y - 1) is not None for name in _LOOK_BACK.values())
+        )
+    )
+
+
+# Figures read for the year before the tax year: who is highly compensated in a year is decided
+# on the previous year's pay against the previous year's threshold (IRC §414(q)(1)(B)).
+_LOOK_BACK = {"hce_threshold_lookback": "hce_threshold"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +191,13 @@ class YearFigures:
     form_5500ez_threshold: Decimal
     roth_ira_reduced_limit_rounding: Decimal
     roth_ira_reduced_limit_floor: Decimal
+    simple_deferral_limit: Decimal
+    simple_deferral_limit_small_employer: Decimal
+    simple_catch_up_50: Decimal
+    simple_catch_up_50_small_employer: Decimal
+    simple_catch_up_60_63: Decimal | None
+    rmd_age: Decimal
+    hce_threshold_lookback: Decimal
 
     def source(self, name: str) -> str:
         """``reference — source`` for a figure, as the trace cites it."""
@@ -188,7 +207,7 @@ class YearFigures:
         return f"{fig.reference}; {fig.source}"
 
 
-_NULLABLE = {"catch_up_60_63", "roth_catch_up_wage_threshold"}
+_NULLABLE = {"catch_up_60_63", "roth_catch_up_wage_threshold", "simple_catch_up_60_63"}
 
 
 @cache
@@ -200,6 +219,13 @@ def figures_for(year: int) -> YearFigures:
     figures: dict[str, Figure] = {}
     for name, q in _QUANTITIES.items():
         entry = q.at(year)
+        assert entry is not None  # guaranteed by supported_years()
+        figures[name] = Figure(
+            name, q.description, q.reference, entry.value, entry.source, entry.year
+        )
+    for name, quantity in _LOOK_BACK.items():
+        q = _QUANTITIES[quantity]
+        entry = q.at(year - 1)
         assert entry is not None  # guaranteed by supported_years()
         figures[name] = Figure(
             name, q.description, q.reference, entry.value, entry.source, entry.year

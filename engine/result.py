@@ -11,15 +11,26 @@ from typing import Any
 from engine.text import Message, render
 
 __all__ = [
+    "CONTRACT_VERSION",
     "PlanResult",
     "Result",
     "RothIraResult",
     "RothMaximizingAlternative",
     "SoloOption",
+    "Split",
     "TraceEntry",
     "Warning",
     "to_jsonable",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """How an owner's plan splits the §415(c) room between the business's employer
+    (profit-sharing) contribution and the owner's after-tax money."""
+
+    employer_contributions: Decimal
+    after_tax_room: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +46,10 @@ class PlanResult:
     route: str
     compensation: Decimal
     binding_limit: str
+    # Owners' plans: the split that puts the most into Roth (None for a W-2 employer's plan).
+    roth_max: Split | None = None
+    # Owners' plans: the split with the largest employer contribution (the most deduction now).
+    deduction_max: Split | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +83,16 @@ class TraceEntry:
 
 @dataclass(frozen=True, slots=True)
 class SoloOption:
+    """A Solo 401(k) with after-tax contributions and in-plan conversion the person could open
+    (or amend to): ``after_tax_room`` with the employer contribution chosen for Roth (none),
+    ``after_tax_room_with_max_employer`` beside the largest employer contribution."""
+
     job: int
     employee_deferrals: Decimal
     max_employer_contribution: Decimal
     after_tax_room: Decimal
     annual_additions_limit: Decimal
+    after_tax_room_with_max_employer: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +106,14 @@ class RothMaximizingAlternative:
 
 
 def _dataclass_dict(obj: Any) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in obj.__dataclass_fields__}
+    out = {}
+    for name in obj.__dataclass_fields__:
+        value = getattr(obj, name)
+        out[name] = _dataclass_dict(value) if hasattr(value, "__dataclass_fields__") else value
+    return out
+
+
+CONTRACT_VERSION = "1.1"
 
 
 Explanation = tuple[tuple[Warning, ...], tuple[Message, ...], tuple[TraceEntry, ...]]
@@ -103,8 +130,10 @@ class Result:
     __slots__ = (
         "_explain",
         "_explanation",
+        "catch_up_457b_limit",
         "catch_up_limit",
         "deferral_limit",
+        "mega_backdoor_max",
         "mega_backdoor_total",
         "plans",
         "roth_ira",
@@ -123,8 +152,10 @@ class Result:
         verdict: str,
         deferral_limit: Decimal,
         catch_up_limit: Decimal,
+        catch_up_457b_limit: Decimal,
         plans: tuple[PlanResult, ...],
         mega_backdoor_total: Decimal,
+        mega_backdoor_max: Decimal,
         roth_ira: RothIraResult,
         solo_401k_option: SoloOption | None,
         roth_maximizing_alternative: RothMaximizingAlternative | None,
@@ -135,8 +166,10 @@ class Result:
         self.verdict = verdict
         self.deferral_limit = deferral_limit
         self.catch_up_limit = catch_up_limit
+        self.catch_up_457b_limit = catch_up_457b_limit
         self.plans = plans
         self.mega_backdoor_total = mega_backdoor_total
+        self.mega_backdoor_max = mega_backdoor_max
         self.roth_ira = roth_ira
         self.solo_401k_option = solo_401k_option
         self.roth_maximizing_alternative = roth_maximizing_alternative
@@ -168,13 +201,16 @@ class Result:
     def to_dict(self) -> dict[str, Any]:
         """The contract's result as plain data; money stays ``Decimal`` (at most two places)."""
         return {
+            "contract_version": CONTRACT_VERSION,
             "tax_year": self.tax_year,
             "rules_version": self.rules_version,
             "verdict": self.verdict,
             "deferral_limit": self.deferral_limit,
             "catch_up_limit": self.catch_up_limit,
+            "catch_up_457b_limit": self.catch_up_457b_limit,
             "plans": [_dataclass_dict(p) for p in self.plans],
             "mega_backdoor_total": self.mega_backdoor_total,
+            "mega_backdoor_max": self.mega_backdoor_max,
             "roth_ira": _dataclass_dict(self.roth_ira),
             "warnings": [{"code": w.code, "message": w.message} for w in self.warnings],
             "next_steps": [render(m) for m in self.next_steps],

@@ -24,6 +24,7 @@ __all__ = [
     "MAX_JOBS",
     "MIN_AGE",
     "PLAN_TYPES",
+    "SECTION_457B_TYPES",
     "Job",
     "Plan",
     "Scenario",
@@ -32,9 +33,15 @@ __all__ = [
 ]
 
 Feature = Literal["yes", "no", "unknown"]
-FilingStatus = Literal["single", "married_joint", "married_separate", "head_of_household"]
+FilingStatus = Literal[
+    "single",
+    "married_joint",
+    "married_separate",
+    "head_of_household",
+    "qualifying_surviving_spouse",
+]
 JobType = Literal["employee", "self_employed", "s_corp_owner"]
-PlanType = Literal["401k", "403b", "457b", "solo_401k"]
+PlanType = Literal["401k", "403b", "457b", "457b_tax_exempt", "solo_401k", "sep_ira", "simple_ira"]
 Max = Literal["max"]
 
 MAX: Max = "max"
@@ -44,14 +51,26 @@ FILING_STATUSES: tuple[FilingStatus, ...] = (
     "married_joint",
     "married_separate",
     "head_of_household",
+    "qualifying_surviving_spouse",
 )
 JOB_TYPES: tuple[JobType, ...] = ("employee", "self_employed", "s_corp_owner")
-PLAN_TYPES: tuple[PlanType, ...] = ("401k", "403b", "457b", "solo_401k")
+PLAN_TYPES: tuple[PlanType, ...] = (
+    "401k",
+    "403b",
+    "457b",
+    "457b_tax_exempt",
+    "solo_401k",
+    "sep_ira",
+    "simple_ira",
+)
+SECTION_457B_TYPES: tuple[PlanType, ...] = ("457b", "457b_tax_exempt")
 PLAN_TYPES_FOR_JOB: dict[str, tuple[str, ...]] = {
-    "employee": ("401k", "403b", "457b"),
-    "self_employed": ("solo_401k", "401k"),
-    "s_corp_owner": ("solo_401k", "401k"),
+    "employee": ("401k", "403b", "457b", "457b_tax_exempt", "sep_ira", "simple_ira"),
+    "self_employed": ("solo_401k", "401k", "sep_ira", "simple_ira"),
+    "s_corp_owner": ("solo_401k", "401k", "sep_ira", "simple_ira"),
 }
+# Plans whose document carries no elective deferrals (a SEP is employer money only).
+NO_DEFERRAL_TYPES: tuple[PlanType, ...] = ("sep_ira",)
 MIN_AGE = 14
 MAX_AGE = 120
 MAX_JOBS = 4
@@ -80,6 +99,11 @@ class Plan:
     pretax_balance: Decimal | None = None
     after_tax_balance: Decimal | None = None
     after_tax_earnings: Decimal | None = None
+    roth_deferral_percent: Decimal | None = None  # None: all pre-tax (the usual default)
+
+    @property
+    def is_457b(self) -> bool:
+        return self.type in SECTION_457B_TYPES
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,11 +115,23 @@ class Job:
     prior_year_fica_wages: Decimal | None = None
     has_employees: bool = False
     related_to: int | None = None
+    ownership_percent: Decimal = Decimal(100)
+    plan_457b: Plan | None = None  # a 457(b) the same employer offers beside its 401(k)/403(b)
 
     @property
     def is_business(self) -> bool:
         """The person owns this business (sole proprietor, partner or S-corp owner)."""
         return self.type != "employee"
+
+    @property
+    def controlled(self) -> bool:
+        """A business the person controls: more than 50% owned (IRC §414(b)/(c) as modified by
+        §415(h); Treas. Reg. §1.415(f)-1(f)(2))."""
+        return self.is_business and self.ownership_percent > 50
+
+    @property
+    def plans(self) -> tuple[Plan, ...]:
+        return tuple(p for p in (self.plan, self.plan_457b) if p is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +142,7 @@ class Scenario:
     jobs: tuple[Job, ...]
     magi: Decimal | None = None
     pretax_ira_balance: Decimal = Decimal(0)
+    lived_apart: bool = False  # married filing separately, apart from the spouse all year
 
 
 # --- field parsers -------------------------------------------------------------------------
@@ -210,6 +247,7 @@ _PLAN_FIELDS = (
     "pretax_balance",
     "after_tax_balance",
     "after_tax_earnings",
+    "roth_deferral_percent",
 )
 _JOB_FIELDS = (
     "type",
@@ -218,46 +256,81 @@ _JOB_FIELDS = (
     "prior_year_fica_wages",
     "has_employees",
     "related_to",
+    "ownership_percent",
     "plan",
+    "plan_457b",
 )
-_SCENARIO_FIELDS = ("tax_year", "age", "filing_status", "magi", "pretax_ira_balance", "jobs")
+_SCENARIO_FIELDS = (
+    "tax_year",
+    "age",
+    "filing_status",
+    "lived_apart",
+    "magi",
+    "pretax_ira_balance",
+    "jobs",
+)
 
 
-def _parse_plan(data: Any, path: str, job_type: str) -> Plan:
-    _fields(data, path, _PLAN_FIELDS, ("type", "employee_deferrals", "employer_contributions"))
-    plan_type = _choice(data["type"], f"{path}.type", PLAN_TYPES)
+def _percent(data: Mapping[str, Any], key: str, path: str) -> Decimal | None:
+    value = _optional_money(data, key, path)
+    if value is not None and value > 100:
+        raise ScenarioError(f"{path}.{key}", "must be a percent from 0 to 100")
+    return value
+
+
+def _parse_plan(data: Any, path: str, job_type: str, types: tuple[str, ...] | None = None) -> Plan:
+    _fields(data, path, _PLAN_FIELDS, ("type",))
+    plan_type = _choice(data["type"], f"{path}.type", types or PLAN_TYPES)
     fitting = PLAN_TYPES_FOR_JOB[job_type]
     if plan_type not in fitting:
         raise ScenarioError(
             f"{path}.type",
             f"a {plan_type} plan does not go with a {job_type} job; use {' or '.join(fitting)}",
         )
+    if plan_type in NO_DEFERRAL_TYPES:
+        deferrals: Decimal | Max = _money(
+            data.get("employee_deferrals", 0), f"{path}.employee_deferrals"
+        )
+        if deferrals != 0:
+            raise ScenarioError(
+                f"{path}.employee_deferrals",
+                "must be 0: a SEP-IRA takes employer contributions only",
+            )
+    else:
+        if "employee_deferrals" not in data:
+            raise ScenarioError(f"{path}.employee_deferrals", "is required")
+        deferrals = _money_or_max(
+            data["employee_deferrals"], f"{path}.employee_deferrals", max_allowed=True
+        )
+    if "employer_contributions" not in data:
+        raise ScenarioError(f"{path}.employer_contributions", "is required")
     features = {}
     for key in ("after_tax", "in_plan_conversion", "in_service_withdrawal"):
         features[key] = _choice(data.get(key, "unknown"), f"{path}.{key}", FEATURE_VALUES)
-    percent = _optional_money(data, "after_tax_cap_percent", path)
-    if percent is not None and percent > 100:
-        raise ScenarioError(f"{path}.after_tax_cap_percent", "must be a percent from 0 to 100")
-    employer_max = job_type != "employee"
+    if job_type == "employee":
+        why = " for an employer you do not own (give the match you expect)"
+    elif plan_type == "simple_ira":
+        why = " for a SIMPLE IRA (give the match or the 2% contribution)"
+    else:
+        why = ""
     return Plan(
         type=plan_type,
         after_tax=features["after_tax"],
         in_plan_conversion=features["in_plan_conversion"],
         in_service_withdrawal=features["in_service_withdrawal"],
-        employee_deferrals=_money_or_max(
-            data["employee_deferrals"], f"{path}.employee_deferrals", max_allowed=True
-        ),
+        employee_deferrals=deferrals,
         employer_contributions=_money_or_max(
             data["employer_contributions"],
             f"{path}.employer_contributions",
-            max_allowed=employer_max,
-            why=" for an employer you do not own (give the match you expect)",
+            max_allowed=not why,
+            why=why,
         ),
         after_tax_cap=_optional_money(data, "after_tax_cap", path),
-        after_tax_cap_percent=percent,
+        after_tax_cap_percent=_percent(data, "after_tax_cap_percent", path),
         pretax_balance=_optional_money(data, "pretax_balance", path),
         after_tax_balance=_optional_money(data, "after_tax_balance", path),
         after_tax_earnings=_optional_money(data, "after_tax_earnings", path),
+        roth_deferral_percent=_percent(data, "roth_deferral_percent", path),
     )
 
 
@@ -300,15 +373,34 @@ def _parse_job(data: Any, path: str, count: int, index: int) -> Job:
             )
         if related_to == index:
             raise ScenarioError(f"{path}.related_to", "must point to another job, not this one")
+    ownership = _percent(data, "ownership_percent", path)
+    if ownership is not None and job_type == "employee":
+        raise ScenarioError(
+            f"{path}.ownership_percent",
+            "does not apply to an employee job (a W-2 job at an employer you do not own)",
+        )
     plan_data = data.get("plan")
+    plan = None if plan_data is None else _parse_plan(plan_data, f"{path}.plan", job_type)
+    extra_data = data.get("plan_457b")
+    plan_457b = None
+    if extra_data is not None:
+        where = f"{path}.plan_457b"
+        plan_457b = _parse_plan(extra_data, where, job_type, SECTION_457B_TYPES)
+        if plan is None or plan.is_457b or plan.type not in ("401k", "403b"):
+            raise ScenarioError(
+                where,
+                "goes beside a 401(k) or 403(b) in plan; put a 457(b) alone in plan instead",
+            )
     return Job(
         type=job_type,
-        plan=None if plan_data is None else _parse_plan(plan_data, f"{path}.plan", job_type),
+        plan=plan,
         compensation=compensation,
         net_profit=net_profit,
         prior_year_fica_wages=_optional_money(data, "prior_year_fica_wages", path),
         has_employees=has_employees,
         related_to=related_to,
+        ownership_percent=Decimal(100) if ownership is None else ownership,
+        plan_457b=plan_457b,
     )
 
 
@@ -333,6 +425,11 @@ def parse_scenario(data: Any) -> Scenario:
         _parse_job(item, f"jobs[{i}]", len(jobs_data), i) for i, item in enumerate(jobs_data)
     )
     pretax_ira = _optional_money(data, "pretax_ira_balance", "")
+    lived_apart = data.get("lived_apart", False)
+    if not isinstance(lived_apart, bool):
+        raise ScenarioError("lived_apart", f"must be true or false, not {_kind(lived_apart)}")
+    if lived_apart and status != "married_separate":
+        raise ScenarioError("lived_apart", "applies only with filing_status married_separate")
     return Scenario(
         tax_year=year,
         age=age,
@@ -340,6 +437,7 @@ def parse_scenario(data: Any) -> Scenario:
         jobs=jobs,
         magi=_optional_money(data, "magi", ""),
         pretax_ira_balance=Decimal(0) if pretax_ira is None else pretax_ira,
+        lived_apart=lived_apart,
     )
 
 

@@ -7,7 +7,12 @@ from decimal import Decimal
 from engine.figures import PhaseOut, YearFigures
 from engine.money import ZERO, round_up_to
 
-__all__ = ["ira_contribution_limit", "phase_out_range", "roth_ira_direct_contribution"]
+__all__ = [
+    "ira_contribution_limit",
+    "phase_out_figure",
+    "phase_out_range",
+    "roth_ira_direct_contribution",
+]
 
 
 def ira_contribution_limit(age: int, earned_income: Decimal, fig: YearFigures) -> Decimal:
@@ -16,14 +21,23 @@ def ira_contribution_limit(age: int, earned_income: Decimal, fig: YearFigures) -
     return min(limit, earned_income)
 
 
-def phase_out_range(filing_status: str, fig: YearFigures) -> PhaseOut:
-    """§408A(c)(3): joint filers have their own range; married filing separately (having lived
-    together) phases out from $0 to $10,000; single and head of household share one."""
-    if filing_status == "married_joint":
-        return fig.roth_ira_phaseout_joint
-    if filing_status == "married_separate":
-        return fig.roth_ira_phaseout_married_separate
-    return fig.roth_ira_phaseout_single
+def phase_out_range(filing_status: str, fig: YearFigures, *, lived_apart: bool = False) -> PhaseOut:
+    """§408A(c)(3): joint filers (and a qualifying surviving spouse) have their own range;
+    married filing separately phases out from $0 to $10,000, unless the spouses lived apart all
+    year, who are treated as unmarried (§408A(c)(3)(D), §219(g)(4)); single and head of
+    household share one."""
+    value = getattr(fig, phase_out_figure(filing_status, lived_apart=lived_apart))
+    assert isinstance(value, PhaseOut)
+    return value
+
+
+def phase_out_figure(filing_status: str, *, lived_apart: bool = False) -> str:
+    """The name of the data file that holds this filing status's phase-out range."""
+    if filing_status in ("married_joint", "qualifying_surviving_spouse"):
+        return "roth_ira_phaseout_joint"
+    if filing_status == "married_separate" and not lived_apart:
+        return "roth_ira_phaseout_married_separate"
+    return "roth_ira_phaseout_single"
 
 
 def roth_ira_direct_contribution(

@@ -21,7 +21,9 @@ def test_supported_years_are_2024_to_2026() -> None:
 @pytest.mark.parametrize("year", [2024, 2025, 2026])
 def test_every_year_has_every_figure_with_a_source(year: int) -> None:
     fig = figures_for(year)
-    assert set(fig.figures) == set(all_figure_names())
+    # Plus the look-back figures: the HCE threshold of the year before (IRC §414(q)(1)(B)).
+    assert set(fig.figures) == set(all_figure_names()) | {"hce_threshold_lookback"}
+    assert fig.figures["hce_threshold_lookback"].effective_year == year - 1
     for name, figure in fig.figures.items():
         assert figure.source.strip(), f"{name} {year} has no source"
         assert figure.reference.strip(), f"{name} has no legal reference"
@@ -96,3 +98,9 @@ def test_phase_out_ranges_are_ordered() -> None:
         ):
             assert isinstance(rng, PhaseOut)
             assert rng.end > rng.start
+
+
+@pytest.mark.parametrize(("year", "look_back"), [(2024, 150000), (2025, 155000), (2026, 160000)])
+def test_hce_is_decided_on_the_year_before(year: int, look_back: int) -> None:
+    """A 2026 HCE earned more than $160,000 in 2025; a 2024 HCE more than $150,000 in 2023."""
+    assert figures_for(year).hce_threshold_lookback == look_back
