@@ -24,7 +24,7 @@ from conversations.parsing import (
     parse_yes_no,
     parse_yes_no_unsure,
 )
-from engine import figures_for, supported_years
+from engine import figures_for, phase_out_range, supported_years
 from engine.money import usd
 from engine.scenario import MAX_AGE, MIN_AGE
 
@@ -66,6 +66,7 @@ def _always(answers: Answers) -> bool:
 class Choice:
     value: str
     label: str
+    aliases: tuple[str, ...] = ()  # other words people type for it, lower case
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,7 @@ def _match_choice(raw: str, options: tuple[Choice, ...]) -> str | None:
     if text.isdecimal() and len(text) <= 3 and 1 <= int(text) <= len(options):
         return options[int(text) - 1].value
     for c in options:
-        if text in (c.value.lower(), c.label.lower()):
+        if text in (c.value.lower(), c.label.lower(), *c.aliases):
             return c.value
     starts = [c for c in options if c.label.lower().startswith(text) and len(text) >= 3]
     return starts[0].value if len(starts) == 1 else None
@@ -241,8 +242,12 @@ def _is_kind(slot: int, *kinds: str) -> Callable[[Answers], bool]:
     return lambda a: job_kind(a, slot) in kinds
 
 
+# Plans that never take after-tax money: no questions about after-tax features for them.
+_NO_AFTER_TAX_PLANS = (None, "457b", "457b_tax_exempt", "sep_ira", "simple_ira")
+
+
 def _takes_after_tax_question(slot: int) -> Callable[[Answers], bool]:
-    return lambda a: _plan(a, slot) not in (None, "457b")
+    return lambda a: _plan(a, slot) not in _NO_AFTER_TAX_PLANS
 
 
 def _after_tax_possible(slot: int) -> Callable[[Answers], bool]:
@@ -278,7 +283,8 @@ def _catch_up_wage_test(slot: int) -> Callable[[Answers], bool]:
             return False
         return job_kind(a, slot) in ("employee", "s_corp_owner") and _plan(a, slot) not in (
             None,
-            "457b",
+            "457b_tax_exempt",
+            "sep_ira",
         )
 
     return applies
@@ -291,14 +297,22 @@ def _plan_choices(slot: int) -> Callable[[Answers], tuple[Choice, ...]]:
             return (
                 Choice("401k", "401(k)"),
                 Choice("403b", "403(b)"),
-                Choice("457b", "457(b)"),
+                Choice("457b", "457(b) of a government employer"),
+                Choice("457b_tax_exempt", "457(b) of a non-profit"),
                 Choice("none", "No plan"),
             )
         if a.get(f"job{slot}.has_employees"):
-            return (Choice("401k", "401(k) covering employees"), Choice("none", "No plan yet"))
+            return (
+                Choice("401k", "401(k) covering employees"),
+                Choice("sep_ira", "SEP-IRA"),
+                Choice("simple_ira", "SIMPLE IRA"),
+                Choice("none", "No plan yet"),
+            )
         return (
             Choice("solo_401k", "Solo 401(k)"),
             Choice("401k", "Another 401(k)"),
+            Choice("sep_ira", "SEP-IRA"),
+            Choice("simple_ira", "SIMPLE IRA"),
             Choice("none", "No plan yet"),
         )
 
@@ -310,12 +324,10 @@ def _phase_out_matters(a: Answers) -> bool:
     magi, year, status = a.get("magi"), a.get("tax_year"), a.get("filing_status")
     if magi is None or year is None or status is None:
         return False
-    fig = figures_for(int(year))
-    start = {
-        "married_joint": fig.roth_ira_phaseout_joint.start,
-        "married_separate": fig.roth_ira_phaseout_married_separate.start,
-    }.get(str(status), fig.roth_ira_phaseout_single.start)
-    return Decimal(str(magi)) > start
+    phase = phase_out_range(
+        str(status), figures_for(int(year)), lived_apart=bool(a.get("lived_apart"))
+    )
+    return Decimal(str(magi)) > phase.start
 
 
 # --- the outline ---------------------------------------------------------------------------
@@ -424,7 +436,7 @@ def _job_questions(slot: int) -> tuple[Question, ...]:
             "(not counting catch-up)? Type an amount, or max for as much as the law allows.",
             fills=f"{j}.plan.employee_deferrals",
             example="Type an amount such as 24500, or max.",
-            when=_has_plan(slot),
+            when=lambda a: _has_plan(slot)(a) and _plan(a, slot) != "sep_ira",
             job=slot,
         ),
         Question(
@@ -439,14 +451,42 @@ def _job_questions(slot: int) -> tuple[Question, ...]:
             job=slot,
         ),
         Question(
-            id=f"{p}.owner_employer",
-            kind="money_or_max",
+            id=f"{p}.owner_goal",
+            kind="choice",
             short="{Job}: employer contribution",
-            text="How much employer (profit-sharing) contribution will {job} make to its plan for "
-            "{tax_year}? Type max for the most allowed, an amount, or 0.",
+            text="{Job} can also make an employer (profit-sharing) contribution to its plan for "
+            "{tax_year}. It shares one annual limit with after-tax money, so choose what matters "
+            "more to you: more Roth money later (no employer contribution, leaving the room for "
+            "after-tax money you convert to Roth), a bigger deduction now (the largest employer "
+            "contribution: pre-tax, taxed when you take it out), or an amount you choose.",
             fills=f"{j}.plan.employer_contributions",
-            example="Type max, an amount such as 10000, or 0.",
-            when=_has_plan(slot, "self_employed", "s_corp_owner"),
+            choices=(
+                Choice("roth", "More Roth money later", ("roth", "none")),
+                Choice(
+                    "deduction",
+                    "A bigger deduction now",
+                    ("max", "the most", "most", "maximum", "deduction"),
+                ),
+                Choice("amount", "An amount I choose", ("amount",)),
+            ),
+            when=lambda a: (
+                _has_plan(slot, "self_employed", "s_corp_owner")(a)
+                and _plan(a, slot) != "simple_ira"
+            ),
+            job=slot,
+        ),
+        Question(
+            id=f"{p}.owner_employer",
+            kind="money",
+            short="{Job}: employer contribution amount",
+            text="How much employer (profit-sharing) contribution will {job} make to its plan for "
+            "{tax_year}?",
+            fills=f"{j}.plan.employer_contributions",
+            example="Type an amount such as 10000.",
+            when=lambda a: (
+                _has_plan(slot, "self_employed", "s_corp_owner")(a)
+                and (a.get(f"job{slot}.owner_goal") == "amount" or _plan(a, slot) == "simple_ira")
+            ),
             job=slot,
         ),
         Question(
@@ -516,8 +556,8 @@ OUTLINE: tuple[Question, ...] = (
         fills="jobs[1].related_to",
         when=lambda a: (
             a.get("income") == "two_w2"
-            and _plan(a, 0) not in (None, "457b")
-            and _plan(a, 1) not in (None, "457b")
+            and _plan(a, 0) not in (None, "457b", "457b_tax_exempt")
+            and _plan(a, 1) not in (None, "457b", "457b_tax_exempt")
         ),
     ),
     Question(
@@ -531,7 +571,17 @@ OUTLINE: tuple[Question, ...] = (
             Choice("married_joint", "Married filing jointly"),
             Choice("married_separate", "Married filing separately"),
             Choice("head_of_household", "Head of household"),
+            Choice("qualifying_surviving_spouse", "Qualifying surviving spouse"),
         ),
+    ),
+    Question(
+        id="lived_apart",
+        kind="yes_no",
+        short="Lived apart from your spouse all year",
+        text="Did you and your spouse live apart for all of {tax_year}? (If so, the Roth IRA "
+        "income limits for single filers apply to you.)",
+        fills="lived_apart",
+        when=lambda a: a.get("filing_status") == "married_separate",
     ),
     Question(
         id="magi",

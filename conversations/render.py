@@ -94,8 +94,23 @@ def result_view(result: Result, labels: dict[int, str]) -> dict[str, Any]:
             dollar_limit=usd(p.annual_additions_limit),
             compensation=usd(p.compensation),
         )
+        splits = None
+        if p.roth_max is not None and p.deduction_max is not None and p.roth_max != p.deduction_max:
+            splits = [
+                (
+                    line(
+                        f"result_labels.split_{name}",
+                        employer=usd(split.employer_contributions),
+                        after_tax=usd(split.after_tax_room),
+                    ),
+                    split.employer_contributions == p.employer_contributions
+                    and split.after_tax_room == p.after_tax_room,
+                )
+                for name, split in (("roth", p.roth_max), ("deduction", p.deduction_max))
+            ]
         plans.append(
             {
+                "splits": splits,
                 "title": line(
                     "result_labels.plan",
                     plan=plan_names[p.plan_type],
@@ -109,9 +124,13 @@ def result_view(result: Result, labels: dict[int, str]) -> dict[str, Any]:
             }
         )
     option = result.solo_401k_option
+    key = result.verdict
+    if key == "available" and result.mega_backdoor_max > result.mega_backdoor_total:
+        key = "available_by_choice"
     verdict = line(
-        f"verdicts.{result.verdict}",
+        f"verdicts.{key}",
         total=usd(result.mega_backdoor_total),
+        most=usd(result.mega_backdoor_max),
         option=usd(option.after_tax_room) if option else "",
     )
     return {
@@ -140,7 +159,13 @@ def _context(reply: Reply) -> tuple[str, dict[str, Any]]:
         return "result", result_view(reply.result, reply.labels)
     if isinstance(reply, Math):
         r = reply.result
-        return "math", {"trace": r.trace, "result": r}
+        sources: list[str] = []
+        steps = []
+        for t in r.trace:
+            if t.source not in sources:
+                sources.append(t.source)
+            steps.append((t, sources.index(t.source) + 1))
+        return "math", {"steps": steps, "sources": sources, "result": r}
     if isinstance(reply, Help):
         return "help", {}
     if isinstance(reply, FaqReply):

@@ -14,13 +14,18 @@ def _money(value: Any) -> Decimal:
     return Decimal(str(value))
 
 
+# The owner's choice of employer contribution: none for the most Roth money, the largest
+# allowed for the biggest deduction now, or the amount typed.
+_OWNER_GOALS: dict[Any, str] = {"roth": "0", "deduction": "max"}
+
+
 def _plan(a: dict[str, Any], slot: int, kind: str) -> dict[str, Any] | None:
     p = f"job{slot}"
     plan_type = a.get(f"{p}.plan")
     if plan_type in (None, "none"):
         return None
     plan: dict[str, Any] = {"type": plan_type}
-    if plan_type == "457b":
+    if plan_type in ("457b", "457b_tax_exempt", "sep_ira", "simple_ira"):
         plan.update(after_tax="no", in_plan_conversion="no", in_service_withdrawal="no")
     else:
         after_tax = a.get(f"{p}.after_tax", "unknown")
@@ -38,7 +43,10 @@ def _plan(a: dict[str, Any], slot: int, kind: str) -> dict[str, Any] | None:
                 plan["after_tax_cap"] = _money(cap["dollars"])
     deferrals = a.get(f"{p}.deferrals", "0")
     plan["employee_deferrals"] = "max" if deferrals == "max" else _money(deferrals)
-    employer = a.get(f"{p}.employer" if kind == "employee" else f"{p}.owner_employer", "0")
+    if kind == "employee":
+        employer = a.get(f"{p}.employer", "0")
+    else:
+        employer = _OWNER_GOALS.get(a.get(f"{p}.owner_goal"), a.get(f"{p}.owner_employer", "0"))
     plan["employer_contributions"] = "max" if employer == "max" else _money(employer)
     return plan
 
@@ -69,6 +77,8 @@ def build_scenario(answers: Answers) -> dict[str, Any]:
         "filing_status": a.get("filing_status"),
         "jobs": jobs,
     }
+    if a.get("lived_apart") and a.get("filing_status") == "married_separate":
+        scenario["lived_apart"] = True
     if a.get("magi") is not None:
         scenario["magi"] = _money(a["magi"])
     if a.get("ira_balance") is not None:

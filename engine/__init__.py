@@ -5,11 +5,13 @@ Public API::
     parse_scenario(data) -> Scenario      # raises ScenarioError naming the field
     evaluate(scenario) -> Result          # Result.to_dict() / Result.to_json()
     supported_years() -> tuple[int, ...]
+    phase_out_range(filing_status, figures, lived_apart=False) -> PhaseOut
 """
 
 from engine.evaluate import evaluate, rules_version
 from engine.figures import UnsupportedYear, YearFigures, figures_for, supported_years
 from engine.result import Result
+from engine.rules.roth_ira import phase_out_range
 from engine.scenario import Job, Plan, Scenario, ScenarioError, parse_scenario
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "evaluate",
     "figures_for",
     "parse_scenario",
+    "phase_out_range",
     "rules_version",
     "supported_years",
 ]

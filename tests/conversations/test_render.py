@@ -233,9 +233,13 @@ def test_result_renders(name: str, channel: Channel) -> None:
     plain = _plain(text)
     assert DISCLAIMER in plain
     option = result.solo_401k_option
+    by_choice = result.mega_backdoor_max > result.mega_backdoor_total
     verdict = line(
-        f"verdicts.{result.verdict}",
+        "verdicts.available_by_choice"
+        if result.verdict == "available" and by_choice
+        else f"verdicts.{result.verdict}",
         total=usd(result.mega_backdoor_total),
+        most=usd(result.mega_backdoor_max),
         option=usd(option.after_tax_room) if option else "",
     )
     assert plain.strip().startswith(verdict)
@@ -441,10 +445,11 @@ def test_every_notice_renders(key: str, channel: Channel) -> None:
 PATHS: list[dict[str, str]] = [
     {"income": "w2_side", "age": "55", "job0.after_tax": "yes", "job0.conversion": "no"}
     | {"job1.plan": "solo_401k", "job1.after_tax": "yes", "job1.conversion": "yes"}
-    | {"magi": "300000"},
-    {"income": "two_w2", "age": "61", "job1.after_tax": "yes", "job1.conversion": "no"},
+    | {"job1.owner_goal": "amount", "magi": "300000"},
+    {"income": "two_w2", "age": "61", "job1.after_tax": "yes", "job1.conversion": "no"}
+    | {"filing_status": "3"},
     {"income": "scorp", "job0.has_employees": "yes", "job0.after_tax": "unknown"},
-    {"income": "self", "tax_year": "2024"},
+    {"income": "self", "tax_year": "2024", "job0.owner_goal": "amount"},
     {"advisor": "ADV-42", "share_advisor": "yes"},
 ]
 
@@ -594,3 +599,14 @@ def test_what_a_person_types_comes_back_escaped(channel: Channel) -> None:
         assert f"{SCRIPT} {TAG_AND_AMP}" in text
     else:
         _escaped(text)
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_math_states_each_citation_once(name: str, channel: Channel) -> None:
+    """Sources are listed once at the end; each step points to its number."""
+    result = RESULTS[name]
+    plain = _plain(_joined(_render([Math(result)], channel)))
+    _, listed = plain.rsplit(WORDING["math_sources"], 1)
+    lines = [line.strip().split("] ", 1)[-1] for line in listed.splitlines() if line.strip(" :")]
+    assert sorted(lines) == sorted({entry.source for entry in result.trace})
