@@ -22,6 +22,9 @@ from engine.result import Result, to_jsonable
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1")
+# The REST API reads and writes only the conversations it started: another channel's id is
+# not found, exactly like an unknown one.
+CHANNEL = "api"
 
 SCENARIO_EXAMPLE: dict[str, Any] = {
     "tax_year": 2026,
@@ -172,7 +175,7 @@ NOT_JSON = {"model": ErrorOut, "description": "The body is not JSON (or not UTF-
 
 
 async def _after_turn(app: StateDep, conversation_id: str, turn: Turn) -> ConversationOut:
-    record = await app.storage.load(conversation_id)
+    record = await app.storage.load(conversation_id, channel=CHANNEL)
     if record is None:  # deleted by "forget"
         return ConversationOut(
             id=conversation_id,
@@ -216,10 +219,10 @@ async def evaluate_scenario(
 )
 async def start_conversation(app: StateDep, body: StartIn | None = None) -> ConversationOut:
     body = body or StartIn()
-    record = await app.storage.get_or_create("api", secrets.token_hex(16))
+    record = await app.storage.get_or_create(CHANNEL, secrets.token_hex(16))
     if body.advisor_code:
         await link_advisor(app.storage, record.id, body.advisor_code, consent=body.consent_share)
-    turn = await handle_by_id(app.storage, record.id, Incoming(command="start"))
+    turn = await handle_by_id(app.storage, record.id, Incoming(command="start"), channel=CHANNEL)
     return await _after_turn(app, record.id, turn)
 
 
@@ -231,7 +234,7 @@ async def start_conversation(app: StateDep, body: StartIn | None = None) -> Conv
 )
 async def answer(app: StateDep, conversation_id: str, body: AnswerIn) -> ConversationOut:
     try:
-        turn = await handle_by_id(app.storage, conversation_id, body.incoming())
+        turn = await handle_by_id(app.storage, conversation_id, body.incoming(), channel=CHANNEL)
     except ConversationNotFound as exc:
         raise HTTPException(404, "no conversation with that id") from exc
     return await _after_turn(app, conversation_id, turn)
@@ -244,7 +247,7 @@ async def answer(app: StateDep, conversation_id: str, body: AnswerIn) -> Convers
     responses={404: NOT_FOUND},
 )
 async def get_conversation(app: StateDep, conversation_id: str) -> ConversationOut:
-    record = await app.storage.load(conversation_id)
+    record = await app.storage.load(conversation_id, channel=CHANNEL)
     if record is None:
         raise HTTPException(404, "no conversation with that id")
     return conversation_out(record.id, record.status, State.from_json(record.state), None)
@@ -258,6 +261,6 @@ async def get_conversation(app: StateDep, conversation_id: str) -> ConversationO
     responses={404: NOT_FOUND},
 )
 async def delete_conversation(app: StateDep, conversation_id: str) -> Response:
-    if not await app.storage.delete_conversation(conversation_id):
+    if not await app.storage.delete_conversation(conversation_id, channel=CHANNEL):
         raise HTTPException(404, "no conversation with that id")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
