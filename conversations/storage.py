@@ -69,6 +69,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import SQLModel
@@ -85,6 +86,7 @@ from conversations.models import (
 )
 
 __all__ = [
+    "TRANSIENT_ERRORS",
     "ConversationNotFound",
     "ConversationRecord",
     "LockedConversation",
@@ -142,13 +144,23 @@ for _noisy in ("aiosqlite", "sqlalchemy.engine", "asyncpg"):
     logging.getLogger(_noisy).setLevel(logging.WARNING)
 
 
+#: Failures of the database itself: unreachable, read-only, locked too long, no connection free
+#: in the pool, a turn that raced another.
+TRANSIENT_ERRORS: Final = (
+    DBAPIError,
+    OperationalError,
+    PoolTimeout,
+    StaleConversation,
+    OSError,
+    TimeoutError,
+)
+
+
 def is_transient(exc: BaseException) -> bool:
-    """A failure of the database itself (unreachable, read-only, locked too long, a turn that
-    raced another): the same update will succeed later, so the channel should ask for it again
-    (Telegram: answer 503 and it redelivers)."""
-    return isinstance(
-        exc, DBAPIError | OperationalError | StaleConversation | OSError | TimeoutError
-    )
+    """A failure of the database itself (see :data:`TRANSIENT_ERRORS`): the same request will
+    succeed later, so the channel should ask for it again (Telegram: answer 503 and it
+    redelivers; REST and web: 503 with ``Retry-After``)."""
+    return isinstance(exc, TRANSIENT_ERRORS)
 
 
 # --- keys and URLs ---------------------------------------------------------------------------
