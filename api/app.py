@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.advisor import router as advisor_router
 from api.deps import AppState, StateDep
@@ -174,6 +175,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(SecurityHeaders)
+    if proxies := settings.proxies():
+        # Outermost: the rate limits and the cookies' Secure flag see the person's address
+        # and scheme as the proxy reports them, and only from the proxies named.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     app.include_router(metrics_router)
     install_docs(app)
     app.include_router(telegram_router)
