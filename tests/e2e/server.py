@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -40,8 +41,14 @@ class Server:
         command = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1"]
         command += ["--port", str(self.port), "--workers", str(self.workers)]
         with self.log.open("ab") as out:
+            # A session of its own: ``kill`` takes the workers down with the supervisor.
             self.process = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT
+                command,
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -61,13 +68,43 @@ class Server:
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self.process = None
 
     def kill(self) -> None:
-        """kill -9: no shutdown at all."""
+        """kill -9 of the whole server (the supervisor and every worker): no shutdown at all."""
         if self.process is not None:
-            self.process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
             self.process = None
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes' ids (with ``--workers`` above 1; the supervisor restarts a
+        worker that dies)."""
+        if self.process is None:
+            return []
+        return [pid for pid in _children(self.process.pid) if b"spawn_main" in _cmdline(pid)]
+
+    def kill_worker(self) -> int:
+        """kill -9 of one worker: the others keep serving, the supervisor starts another."""
+        pid = self.worker_pids()[0]
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            found += [int(p) for p in task.read_text().split()]
+    return found
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from conversations.storage import Storage, conversation_t, intake_t
-from tests.e2e.people import Person, Webhook, crowd, stored_log
+from tests.e2e.people import Person, Webhook, compare_received, crowd, stored_log
 from tests.e2e.server import Server
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.telegram_double import BotApiDouble
@@ -45,28 +45,6 @@ def server_env(database_url: str, bot_api: BotApiDouble, tmp_path: Path) -> dict
     }
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'faults.db'}"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
-
-
-@pytest.fixture
-async def reader(database_url: str) -> AsyncIterator[Callable[[], Storage]]:
-    """Opens a Storage on the server's database once the server has made the tables."""
-    opened: list[Storage] = []
-
-    def open_storage() -> Storage:
-        opened.append(Storage(database_url))
-        return opened[-1]
-
-    yield open_storage
-    for storage in opened:
-        await storage.close()
-
-
 async def check_everyone(storage: Storage, people: list[Person]) -> None:
     """Each person's stored answers are what they sent, in order, each once; each has exactly
     one completed result."""
@@ -84,46 +62,85 @@ async def check_everyone(storage: Storage, people: list[Person]) -> None:
     assert sorted(per_conversation.values()) == [1] * len(people), "one result each, none twice"
 
 
+@pytest.mark.parametrize(
+    ("backend", "workers", "faults"),
+    [
+        ("postgresql", 2, ("worker", "server")),
+        ("sqlite", 1, ("server", "server")),
+    ],
+    ids=["postgresql-2-workers", "sqlite-1-worker"],
+)
 async def test_kill_9_in_the_middle_of_a_crowd_loses_and_repeats_nothing(
     tmp_path: Path,
     bot_api: BotApiDouble,
-    database_url: str,
-    reader: Callable[[], Storage],
+    request: pytest.FixtureRequest,
+    backend: str,
+    workers: int,
+    faults: tuple[str, str],
 ) -> None:
+    """30 people run fault-free, then the same 30 people (same scripts, other chats) run again
+    while one worker and then the whole server are killed with ``kill -9``: every chat of the
+    second run must receive every message its twin received, in order; repeats are allowed
+    (at least once) and counted, nothing else."""
+    if backend == "sqlite":
+        database_url = f"sqlite+aiosqlite:///{tmp_path / 'faults.db'}"
+    else:
+        database_url = request.getfixturevalue("postgres_url")
+    reference = crowd(30, first_chat=700_000, seed=7)
     people = crowd(30, first_chat=710_000, seed=7)
     total = sum(len(p.texts) for p in people)
-    server = Server(server_env(database_url, bot_api, tmp_path), tmp_path / "server.log")
+    server = Server(
+        server_env(database_url, bot_api, tmp_path), tmp_path / "server.log", workers=workers
+    )
     await asyncio.to_thread(server.start)
     webhook = Webhook(server.base_url, SECRET, carry_out=partial(bot_api.carry_out, TOKEN))
-    deadline = time.monotonic() + 180
-    kills = 0
+    deadline = time.monotonic() + 300
+    kills: list[str] = []
 
-    async def crash_twice() -> None:
-        nonlocal kills
-        for share in (3, 3 / 2):
+    async def crash() -> None:
+        for share, fault in zip((3, 3 / 2), faults, strict=True):
             while sum(p.delivered for p in people) < total / share:
                 await asyncio.sleep(0.01)
-            server.kill()
-            kills += 1
-            await asyncio.sleep(0.5)  # Telegram keeps delivering meanwhile: refused
-            await asyncio.to_thread(server.start)
+            if fault == "worker":
+                server.kill_worker()  # the other worker serves on; a new one is started
+            else:
+                server.kill()
+                await asyncio.sleep(0.5)  # Telegram keeps delivering meanwhile: refused
+                await asyncio.to_thread(server.start)
+            kills.append(fault)
 
     try:
-        crasher = asyncio.ensure_future(crash_twice())
+        await asyncio.gather(*(webhook.run(p, deadline) for p in reference))
+        clean = dict(webhook.statuses)
+        webhook.statuses.clear()
+        crasher = asyncio.ensure_future(crash())
         await asyncio.gather(*(webhook.run(p, deadline, duplicate_every=4) for p in people))
         await crasher
     finally:
         await webhook.aclose()
         await asyncio.to_thread(server.stop)
-    assert kills == 2
-    assert webhook.statuses.get(0, 0) > 0, "some deliveries met a dead server"
-    await check_everyone(reader(), people)
-    for person in people:
-        assert bot_api.sent_texts(person.chat), "everyone got replies"
+    assert set(clean) == {200}, "the reference run met no fault"
+    assert kills == list(faults)
+    assert webhook.statuses.get(0, 0) > 0, "some deliveries met a dead process"
+    storage = Storage(database_url)
+    try:
+        await check_everyone(storage, reference + people)
+    finally:
+        await storage.close()
+    repeated = 0
+    for twin, person in zip(reference, people, strict=True):
+        expected = bot_api.sent_texts(twin.chat)
+        assert expected, "everyone got replies"
+        delivery = compare_received(expected, bot_api.sent_texts(person.chat))
+        assert delivery.lost == [], f"chat {person.chat}: messages lost or out of order"
+        assert delivery.unexpected == [], f"chat {person.chat}: messages a clean run never sent"
+        repeated += len(delivery.repeated)
+    assert "Traceback" not in (tmp_path / "server.log").read_text()
     print(
-        f"\nkill -9: {len(people)} people, {total} updates, "
-        f"{sum(p.duplicates for p in people)} duplicates, {kills} kills, "
-        f"{webhook.retried} redeliveries, statuses {webhook.statuses}, losses 0"
+        f"\nkill -9 ({backend}, {workers} worker(s), {' then '.join(faults)}): "
+        f"{len(people)} people, {total} updates, {sum(p.duplicates for p in people)} delivered"
+        f" twice on purpose, {webhook.retried} redeliveries, statuses {webhook.statuses}; "
+        f"answers lost 0, applied twice 0; messages lost 0, repeated {repeated}"
     )
 
 
