@@ -283,3 +283,41 @@ async def test_bot_api_failures_get_the_update_delivered_again_and_the_question_
     finally:
         await webhook.aclose()
         await asyncio.to_thread(server.stop)
+
+
+async def test_a_turn_whose_replies_did_not_go_out_gets_those_replies_on_redelivery(
+    tmp_path: Path, bot_api: BotApiDouble
+) -> None:
+    """A summary, a help text and an answer to a question, each failing at its first
+    sendMessage: the redelivery sends that turn's own replies (not only the current question),
+    so the chat ends up with every message its fault-free twin got."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'replies.db'}"
+    server = Server(server_env(url, bot_api, tmp_path), tmp_path / "server.log")
+    await asyncio.to_thread(server.start)
+    webhook = Webhook(server.base_url, SECRET, carry_out=partial(bot_api.carry_out, TOKEN))
+    deadline = time.monotonic() + 60
+    script = ["/start", "2026", "summary", "45", "help", "what is the pro-rata rule?", "1"]
+    twin, person = Person(chat=740_000, texts=script), Person(chat=740_001, texts=script)
+    try:
+        await webhook.run(twin, deadline)
+        for text in script:
+            update = webhook.new_update(person, text)
+            if text in ("summary", "help", "what is the pro-rata rule?"):
+                bot_api.fail_next("sendMessage", status=500)
+                first = await webhook.client.post(
+                    "/telegram/webhook",
+                    json=update,
+                    headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+                )
+                assert first.status_code == 503, text
+            await webhook.deliver(person, update, deadline)
+            await webhook.deliver(person, update, deadline)  # once more: nothing more is sent
+    finally:
+        await webhook.aclose()
+        await asyncio.to_thread(server.stop)
+    expected = bot_api.sent_texts(twin.chat)
+    received = bot_api.sent_texts(person.chat)
+    delivery = compare_received(expected, received)
+    assert delivery.lost == []
+    assert delivery.unexpected == []
+    assert received == expected, "the failed send was the first: nothing went out twice"
