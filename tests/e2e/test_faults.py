@@ -8,6 +8,7 @@ reached are printed (``pytest -s``) and recorded in docs/RELIABILITY.md."""
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import time
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from conversations.storage import Storage, conversation_t, intake_t
 from tests.e2e.people import Person, Webhook, compare_received, crowd, stored_log
-from tests.e2e.server import Server
+from tests.e2e.server import KeepAlive, Server
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.telegram_double import BotApiDouble
 
@@ -156,6 +157,7 @@ async def test_postgresql_unreachable_then_back(
             via_proxy,
             take_away=proxy.cut,
             give_back=proxy.restore,
+            rest=True,
         )
 
 
@@ -187,16 +189,37 @@ async def _unreachable_then_back(
     *,
     take_away: Callable[[], object],
     give_back: Callable[[], object],
+    rest: bool = False,
 ) -> None:
     server = Server(server_env(database_url, bot_api, tmp_path), tmp_path / "server.log")
     await asyncio.to_thread(server.start)
     webhook = Webhook(server.base_url, SECRET, carry_out=partial(bot_api.carry_out, TOKEN))
     person = Person(chat=720_001)
     deadline = time.monotonic() + 60
+    keep_alive: KeepAlive | None = None
     try:
         for text in ("/start", "2026"):
             await webhook.deliver(person, webhook.new_update(person, text), deadline)
+        if rest:
+            keep_alive = await KeepAlive.open(server.port)
+            started = await keep_alive.request("POST", "/v1/conversations")
+            assert started.status == 201
+            conversation = json.loads(started.body)["id"]
         await take_away()  # type: ignore[misc]
+        if keep_alive is not None:
+            # The REST API on one kept-alive connection: each a 503 to retry, none a 500.
+            for method, path, body in [
+                ("POST", "/v1/conversations", None),
+                ("GET", f"/v1/conversations/{conversation}", None),
+                ("POST", f"/v1/conversations/{conversation}/answers", {"text": "2026"}),
+                ("DELETE", f"/v1/conversations/{conversation}", None),
+            ]:
+                down = await keep_alive.request(method, path, body)
+                assert down.status == 503, (method, path)
+                assert int(down.headers["retry-after"]) > 0
+                assert down.headers["content-type"] == "application/json"
+                assert down.headers.get("connection") != "close"
+                assert "try again" in json.loads(down.body)["detail"]
         update = webhook.new_update(person, "45")
         refused = await webhook.client.post(
             "/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
@@ -210,9 +233,19 @@ async def _unreachable_then_back(
         await webhook.deliver(person, update, deadline)  # Telegram's redelivery
         assert (await webhook.client.get("/healthz")).status_code == 200
         await webhook.deliver(person, webhook.new_update(person, "1"), deadline)
+        if keep_alive is not None:
+            back = await keep_alive.request("GET", f"/v1/conversations/{conversation}")
+            assert back.status == 200, "the same connection serves on"
+            assert json.loads(back.body)["question"]["id"] == "tax_year", "nothing changed"
     finally:
+        if keep_alive is not None:
+            await keep_alive.close()
         await webhook.aclose()
         await asyncio.to_thread(server.stop)
+    server_log = (tmp_path / "server.log").read_text()
+    assert "Traceback" not in server_log
+    if rest:
+        assert server_log.count("database unavailable") == 4, "one line each"
     texts = bot_api.sent_texts(person.chat)
     assert "How do you earn" in texts[sent_while_down], "the redelivered answer was taken"
     storage = Storage(database_url)
@@ -226,7 +259,11 @@ async def _unreachable_then_back(
 async def _answers(storage: Storage) -> list[tuple[str | None, object]]:
     async with storage.engine.connect() as conn:
         ids = (
-            await conn.scalars(conversation_t.select().with_only_columns(conversation_t.c.id))
+            await conn.scalars(
+                conversation_t.select()
+                .with_only_columns(conversation_t.c.id)
+                .where(conversation_t.c.channel == "telegram")
+            )
         ).all()
     assert len(ids) == 1
     return [
