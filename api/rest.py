@@ -172,6 +172,11 @@ def conversation_out(
 
 NOT_FOUND = {"model": ErrorOut, "description": "No conversation with that id"}
 NOT_JSON = {"model": ErrorOut, "description": "The body is not JSON (or not UTF-8)"}
+UNAVAILABLE: dict[str, Any] = {
+    "model": ErrorOut,
+    "description": "The database is unavailable: nothing was changed; try again later",
+    "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+}
 
 
 async def _after_turn(app: StateDep, conversation_id: str, turn: Turn) -> ConversationOut:
@@ -215,7 +220,11 @@ async def evaluate_scenario(
     tags=["conversations"],
     status_code=status.HTTP_201_CREATED,
     summary="Start a conversation; returns the first question",
-    responses={400: NOT_JSON, 422: {"model": ErrorOut, "description": "The body is invalid"}},
+    responses={
+        400: NOT_JSON,
+        422: {"model": ErrorOut, "description": "The body is invalid"},
+        503: UNAVAILABLE,
+    },
 )
 async def start_conversation(app: StateDep, body: StartIn | None = None) -> ConversationOut:
     body = body or StartIn()
@@ -230,7 +239,7 @@ async def start_conversation(app: StateDep, body: StartIn | None = None) -> Conv
     "/conversations/{conversation_id}/answers",
     tags=["conversations"],
     summary="Answer the pending question, or send a command (back, restart, summary, edit…)",
-    responses={404: NOT_FOUND, 400: NOT_JSON, 422: {"model": ErrorOut}},
+    responses={404: NOT_FOUND, 400: NOT_JSON, 422: {"model": ErrorOut}, 503: UNAVAILABLE},
 )
 async def answer(app: StateDep, conversation_id: str, body: AnswerIn) -> ConversationOut:
     try:
@@ -244,7 +253,7 @@ async def answer(app: StateDep, conversation_id: str, body: AnswerIn) -> Convers
     "/conversations/{conversation_id}",
     tags=["conversations"],
     summary="Where a conversation stands: the pending question, the answers, the result",
-    responses={404: NOT_FOUND},
+    responses={404: NOT_FOUND, 503: UNAVAILABLE},
 )
 async def get_conversation(app: StateDep, conversation_id: str) -> ConversationOut:
     record = await app.storage.load(conversation_id, channel=CHANNEL)
@@ -258,7 +267,7 @@ async def get_conversation(app: StateDep, conversation_id: str) -> ConversationO
     tags=["conversations"],
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a conversation and everything stored with it",
-    responses={404: NOT_FOUND},
+    responses={404: NOT_FOUND, 503: UNAVAILABLE},
 )
 async def delete_conversation(app: StateDep, conversation_id: str) -> Response:
     if not await app.storage.delete_conversation(conversation_id, channel=CHANNEL):

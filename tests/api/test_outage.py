@@ -111,3 +111,13 @@ def test_healthz_still_reports_the_outage_itself(
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"
+
+
+def test_the_openapi_document_names_the_503(
+    outage: tuple[TestClient, Storage, Storage],
+) -> None:
+    client, _, _ = outage
+    paths = client.get("/openapi.json").json()["paths"]
+    for method, path, _ in REST:
+        documented = paths[path.replace("{id}", "{conversation_id}")][method.lower()]
+        assert "Retry-After" in documented["responses"]["503"]["headers"], (method, path)
