@@ -9,7 +9,7 @@ A channel that sends its replies after the commit (Telegram) keeps them in the c
 update they answer. :func:`sent` takes them out once they are out. A redelivery of an update
 whose replies are still in the outbox (the process died, or the Bot API failed, between the
 commit and the last send) gets exactly those replies again, in order, followed by the current
-question when they do not already end with it: at least once, never the wrong ones.
+question when it is not among them: at least once, never the wrong ones.
 """
 
 from __future__ import annotations
@@ -137,12 +137,13 @@ async def sent(storage: Storage, turn: Turn, notes: dict[str, object]) -> None:
 
 def _take_out(state: State, update_id: int | None) -> bool:
     """Take the replies of ``update_id`` out of the outbox; True if they were there."""
-    if state.channel.get(UNSENT) is not None and state.channel.get(UNSENT) == update_id:
-        state.channel[UNSENT] = None
+    found = update_id is not None and state.channel.get(UNSENT) == update_id
+    if found:
+        del state.channel[UNSENT]
     outbox = state.channel.get(OUTBOX) or []
     kept = [entry for entry in outbox if entry.get("update") != update_id]
     if len(kept) == len(outbox):
-        return False
+        return found
     if kept:
         state.channel[OUTBOX] = kept
     else:
