@@ -44,6 +44,7 @@ END = "<!-- faults-bench:end -->"
 TOKEN = "123456:FAULTS-BENCH"
 SECRET = "faults-bench-secret"
 KEY = "faults-bench-key"
+START_TIMEOUT = 300.0  # seconds to a ready /healthz, on a busy machine
 
 
 @dataclass
@@ -84,9 +85,8 @@ async def one_run(n: int, people_count: int, folder: Path, url: str) -> RunResul
     total = sum(len(p.texts) for p in people)
     async with BotApiDouble() as bot_api:
         server = Server(_env(url, bot_api.base_url, folder), folder / f"server-{n}.log", workers=2)
-        await asyncio.to_thread(server.start)
         webhook = Webhook(server.base_url, SECRET, carry_out=partial(bot_api.carry_out, TOKEN))
-        deadline = time.monotonic() + 600
+        deadline = time.monotonic() + 900
 
         async def crash() -> None:
             for share, whole in ((3, False), (3 / 2, True)):
@@ -95,11 +95,12 @@ async def one_run(n: int, people_count: int, folder: Path, url: str) -> RunResul
                 if whole:
                     server.kill()
                     await asyncio.sleep(0.5)
-                    await asyncio.to_thread(server.start)
+                    await asyncio.to_thread(server.start, START_TIMEOUT)
                 else:
                     server.kill_worker()
 
         try:
+            await asyncio.to_thread(server.start, START_TIMEOUT)
             await asyncio.gather(*(webhook.run(p, deadline) for p in reference))
             webhook.retried = 0
             crasher = asyncio.ensure_future(crash())
@@ -188,12 +189,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--people", type=int, default=30)
     parser.add_argument("--write", type=Path, help="update the results table in this Markdown file")
+    parser.add_argument("--logs", type=Path, help="keep the servers' logs in this folder")
     args = parser.parse_args()
     results: list[RunResult] = []
     with tempfile.TemporaryDirectory(prefix="faults-bench-") as tmp:
+        folder = args.logs or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
         for n in range(args.runs):
-            with fresh_database("postgresql", Path(tmp)) as url:
-                result = asyncio.run(one_run(n, args.people, Path(tmp), url))
+            with fresh_database("postgresql", folder) as url:
+                result = asyncio.run(one_run(n, args.people, folder, url))
             print(f"run {n + 1}: {result}", flush=True)
             results.append(result)
     text = table(results)
