@@ -63,6 +63,7 @@ class Server:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
+        self.kill()  # nothing left running in its own session
         raise TimeoutError(f"server not ready in {timeout}s: {self.log.read_text()[-2000:]}")
 
     def stop(self) -> None:
