@@ -10,9 +10,10 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.advisor import router as advisor_router
 from api.deps import AppState, StateDep
@@ -24,8 +25,10 @@ from api.security import SecurityHeaders, install_docs
 from api.settings import Settings, get_settings
 from api.telegram import router as telegram_router
 from api.web import router as web_router
+from api.web import templates
 from conversations.db import upgrade
-from conversations.storage import Storage, database_url
+from conversations.storage import TRANSIENT_ERRORS, Storage, database_url
+from conversations.wording import line
 
 __all__ = ["create_app", "register_webhook", "webhook_url"]
 
@@ -59,8 +62,43 @@ async def register_webhook(state: AppState) -> bool:
     return True
 
 
+#: Seconds a client is asked to wait when the database is unavailable.
+RETRY_AFTER_OUTAGE = 10
+
+
+def outage_response(request: Request, exc: BaseException) -> Response:
+    """A ``503`` with ``Retry-After`` for a request the database could not serve: JSON on the
+    API (and the webhook), the chat's own page elsewhere. One log line, no traceback: the
+    outage is expected, and ``/healthz`` reports it."""
+    route = request.scope.get("route")
+    where = getattr(route, "path", None) or request.url.path
+    log.warning(
+        "database unavailable: %s %s answered 503 (%s)",
+        request.method,
+        where,
+        type(exc).__name__,
+    )
+    METRICS.errors.labels("database_unavailable").inc()
+    headers = {"Retry-After": str(RETRY_AFTER_OUTAGE)}
+    sentence = line("unavailable")
+    path = request.url.path
+    if path.startswith(("/v1/", "/telegram/", "/healthz", "/metrics")):
+        return JSONResponse({"detail": sentence, "field": None}, status_code=503, headers=headers)
+    again = path if request.method == "GET" else "/"
+    return templates.TemplateResponse(
+        request, "unavailable.html", {"again": again}, status_code=503, headers=headers
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Errors as JSON a person can read: what is wrong and the field at fault."""
+    """Errors as JSON a person can read: what is wrong and the field at fault; a database
+    outage as a 503 with ``Retry-After`` (see :func:`outage_response`)."""
+
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        return outage_response(request, exc)
+
+    for kind in TRANSIENT_ERRORS:
+        app.add_exception_handler(kind, unavailable)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -137,6 +175,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(SecurityHeaders)
+    if proxies := settings.proxies():
+        # Outermost: the rate limits and the cookies' Secure flag see the person's address
+        # and scheme as the proxy reports them, and only from the proxies named.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     app.include_router(metrics_router)
     install_docs(app)
     app.include_router(telegram_router)

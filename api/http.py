@@ -40,7 +40,9 @@ def run(factory: str, host: str, port: int, workers: int) -> None:
         loop=LOOP,
         log_level="info",
         access_log=False,
-        proxy_headers=True,
+        # Forwarded headers are the app's business, from the proxies its settings name
+        # (TRUSTED_PROXIES, none by default): uvicorn would trust any client on loopback.
+        proxy_headers=False,
     )
 
 

@@ -120,8 +120,8 @@ def too_many(seconds: float, *, html: bool = False) -> JSONResponse | HTMLRespon
 
 
 def client_address(scope: Scope) -> str:
-    """The client's address as the server sees it (behind a proxy, run uvicorn with
-    ``--proxy-headers`` and ``--forwarded-allow-ips`` so this is the person's, not the proxy's)."""
+    """The client's address as the server sees it: the connection's, or, from a proxy named in
+    ``TRUSTED_PROXIES``, the address the proxy forwarded (set by the app's middleware)."""
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
 

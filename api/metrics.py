@@ -59,6 +59,13 @@ class Metrics:
             ["limit"],
             registry=self.registry,
         )
+        self.replies_resent = Counter(
+            "megaroth_replies_resent_total",
+            "Replies sent again because a redelivered update's replies were not confirmed sent"
+            " (each a possible duplicate for the person), by channel",
+            ["channel"],
+            registry=self.registry,
+        )
         self.errors = Counter(
             "megaroth_errors_total", "Handler errors by kind", ["kind"], registry=self.registry
         )
@@ -72,6 +79,8 @@ def count_turn(channel: str, turn: Turn) -> None:
         METRICS.conversations_started.labels(channel).inc()
     if turn.completed:
         METRICS.conversations_completed.labels(channel).inc()
+    if turn.resend:
+        METRICS.replies_resent.labels(channel).inc(len(turn.messages))
 
 
 if count_turn not in TURN_OBSERVERS:

@@ -22,6 +22,9 @@ from engine.result import Result, to_jsonable
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1")
+# The REST API reads and writes only the conversations it started: another channel's id is
+# not found, exactly like an unknown one.
+CHANNEL = "api"
 
 SCENARIO_EXAMPLE: dict[str, Any] = {
     "tax_year": 2026,
@@ -169,10 +172,15 @@ def conversation_out(
 
 NOT_FOUND = {"model": ErrorOut, "description": "No conversation with that id"}
 NOT_JSON = {"model": ErrorOut, "description": "The body is not JSON (or not UTF-8)"}
+UNAVAILABLE: dict[str, Any] = {
+    "model": ErrorOut,
+    "description": "The database is unavailable: nothing was changed; try again later",
+    "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+}
 
 
 async def _after_turn(app: StateDep, conversation_id: str, turn: Turn) -> ConversationOut:
-    record = await app.storage.load(conversation_id)
+    record = await app.storage.load(conversation_id, channel=CHANNEL)
     if record is None:  # deleted by "forget"
         return ConversationOut(
             id=conversation_id,
@@ -212,14 +220,18 @@ async def evaluate_scenario(
     tags=["conversations"],
     status_code=status.HTTP_201_CREATED,
     summary="Start a conversation; returns the first question",
-    responses={400: NOT_JSON, 422: {"model": ErrorOut, "description": "The body is invalid"}},
+    responses={
+        400: NOT_JSON,
+        422: {"model": ErrorOut, "description": "The body is invalid"},
+        503: UNAVAILABLE,
+    },
 )
 async def start_conversation(app: StateDep, body: StartIn | None = None) -> ConversationOut:
     body = body or StartIn()
-    record = await app.storage.get_or_create("api", secrets.token_hex(16))
+    record = await app.storage.get_or_create(CHANNEL, secrets.token_hex(16))
     if body.advisor_code:
         await link_advisor(app.storage, record.id, body.advisor_code, consent=body.consent_share)
-    turn = await handle_by_id(app.storage, record.id, Incoming(command="start"))
+    turn = await handle_by_id(app.storage, record.id, Incoming(command="start"), channel=CHANNEL)
     return await _after_turn(app, record.id, turn)
 
 
@@ -227,11 +239,11 @@ async def start_conversation(app: StateDep, body: StartIn | None = None) -> Conv
     "/conversations/{conversation_id}/answers",
     tags=["conversations"],
     summary="Answer the pending question, or send a command (back, restart, summary, edit…)",
-    responses={404: NOT_FOUND, 400: NOT_JSON, 422: {"model": ErrorOut}},
+    responses={404: NOT_FOUND, 400: NOT_JSON, 422: {"model": ErrorOut}, 503: UNAVAILABLE},
 )
 async def answer(app: StateDep, conversation_id: str, body: AnswerIn) -> ConversationOut:
     try:
-        turn = await handle_by_id(app.storage, conversation_id, body.incoming())
+        turn = await handle_by_id(app.storage, conversation_id, body.incoming(), channel=CHANNEL)
     except ConversationNotFound as exc:
         raise HTTPException(404, "no conversation with that id") from exc
     return await _after_turn(app, conversation_id, turn)
@@ -241,10 +253,10 @@ async def answer(app: StateDep, conversation_id: str, body: AnswerIn) -> Convers
     "/conversations/{conversation_id}",
     tags=["conversations"],
     summary="Where a conversation stands: the pending question, the answers, the result",
-    responses={404: NOT_FOUND},
+    responses={404: NOT_FOUND, 503: UNAVAILABLE},
 )
 async def get_conversation(app: StateDep, conversation_id: str) -> ConversationOut:
-    record = await app.storage.load(conversation_id)
+    record = await app.storage.load(conversation_id, channel=CHANNEL)
     if record is None:
         raise HTTPException(404, "no conversation with that id")
     return conversation_out(record.id, record.status, State.from_json(record.state), None)
@@ -255,9 +267,9 @@ async def get_conversation(app: StateDep, conversation_id: str) -> ConversationO
     tags=["conversations"],
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a conversation and everything stored with it",
-    responses={404: NOT_FOUND},
+    responses={404: NOT_FOUND, 503: UNAVAILABLE},
 )
 async def delete_conversation(app: StateDep, conversation_id: str) -> Response:
-    if not await app.storage.delete_conversation(conversation_id):
+    if not await app.storage.delete_conversation(conversation_id, channel=CHANNEL):
         raise HTTPException(404, "no conversation with that id")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

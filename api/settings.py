@@ -45,7 +45,19 @@ class Settings(BaseSettings):
     max_conversations_per_user: int = Field(
         default=10, ge=1, description="closed conversations kept per person, newest first"
     )
+    trusted_proxies: str | None = Field(
+        default=None,
+        description=(
+            "reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: addresses"
+            " or networks, comma separated (such as 10.0.0.2,192.168.1.0/24); none by default,"
+            " so the client's own address counts"
+        ),
+    )
     var_dir: Path | None = Field(default=None, description="defaults to the database's folder")
+
+    def proxies(self) -> list[str]:
+        """The trusted proxies' addresses and networks, as a list (empty: trust none)."""
+        return [part.strip() for part in (self.trusted_proxies or "").split(",") if part.strip()]
 
     def key_secret(self) -> str:
         """The key for user-id hashes: USER_KEY_SECRET, else one kept in var/ for local use."""

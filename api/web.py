@@ -33,6 +33,8 @@ CSRF_COOKIE = "mr_csrf"
 ONE_YEAR = 365 * 24 * 3600
 # Questions answered by buttons only (no typing box).
 BUTTONS_ONLY = {"choice", "yes_no", "yes_no_unsure"}
+# The cookie names only a web chat conversation: any other channel's id is not found.
+CHANNEL = "web"
 
 
 def _secure(request: Request) -> bool:
@@ -74,7 +76,7 @@ async def _page(
     context: dict[str, Any] = {"csrf": token, "advisor": advisor, "messages": [], "problem": None}
     if status_code == 403:
         context["problem"] = Problem(line("page_expired"), line("send_again"))
-    record = await app.storage.load(conversation_id) if conversation_id else None
+    record = await app.storage.load(conversation_id, channel=CHANNEL) if conversation_id else None
     if record is None:
         context.update(started=False, question=None, result=None, summary=None)
     else:
@@ -123,10 +125,10 @@ async def chat_start(
     if not csrf_ok(request, csrf):
         return await _page(request, app, None, status_code=403)
     code = advisor if advisor and advisor.replace("-", "").replace("_", "").isalnum() else None
-    record = await app.storage.get_or_create("web", secrets.token_hex(16))
+    record = await app.storage.get_or_create(CHANNEL, secrets.token_hex(16))
     if code:
         await link_advisor(app.storage, record.id, code, consent=bool(consent))
-    turn = await handle_by_id(app.storage, record.id, Incoming(command="start"))
+    turn = await handle_by_id(app.storage, record.id, Incoming(command="start"), channel=CHANNEL)
     return await _page(request, app, record.id, turn)
 
 
@@ -154,7 +156,7 @@ async def chat_answer(
     else:
         incoming = Incoming(text=text or "")
     try:
-        turn = await handle_by_id(app.storage, conversation, incoming)
+        turn = await handle_by_id(app.storage, conversation, incoming, channel=CHANNEL)
     except ConversationNotFound:
         return await _page(request, app, None)
     return await _page(request, app, conversation, turn)
@@ -163,7 +165,7 @@ async def chat_answer(
 @router.get("/chat/print", response_class=HTMLResponse)
 async def chat_print(request: Request, app: StateDep) -> HTMLResponse:
     conversation = request.cookies.get(COOKIE)
-    record = await app.storage.load(conversation) if conversation else None
+    record = await app.storage.load(conversation, channel=CHANNEL) if conversation else None
     now = snapshot(State.from_json(record.state)) if record else None
     if record is None or now is None or now.result is None:
         return await _page(request, app, conversation)

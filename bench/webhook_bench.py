@@ -224,7 +224,7 @@ def serve_profiled(port: int, out: Path) -> None:
         port=port,
         log_level="info",
         access_log=False,
-        proxy_headers=True,
+        proxy_headers=False,  # as megaroth serve (api.http.run)
     )
     server = uvicorn.Server(config)
     profiler = Profiler(interval=0.001, async_mode="disabled")

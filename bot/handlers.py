@@ -26,7 +26,6 @@ from aiogram.types import BotCommand, CallbackQuery, ErrorEvent, Message, Update
 
 from bot.sender import remove_keyboard, remove_keyboard_call, send_all
 from conversations.flow import Incoming
-from conversations.render import render
 from conversations.service import UpdateRef, handle, person_lock, sent, set_status
 from conversations.storage import Storage, is_transient, user_key
 from conversations.wording import line
@@ -112,14 +111,21 @@ def build_router(deps: BotDeps) -> Router:
             chat_key=chat_key,
             update=ref,
             advisor_code=advisor_code,
+            outbox="telegram",
         )
         if result.duplicate and not result.resend:
             return answer_with
+        if result.resend:
+            log.info(
+                "update %s: %d replies not confirmed sent, sent again",
+                update.update_id,
+                len(result.messages),
+            )
         # ``before_send`` may already have taken the buttons off a message (the one tapped).
         cleared = await before_send() if before_send is not None else None
         if result.completed:
             await bot.send_chat_action(chat_id=chat_id, action=ChatAction.TYPING)
-        messages = render(result.replies, "telegram")
+        messages = result.messages
         previous = result.channel.get("prompt")
         answer = answer_with
         if previous not in (None, cleared) and any(m.kind == "ask" for m in messages):
@@ -133,10 +139,8 @@ def build_router(deps: BotDeps) -> Router:
             await set_status(deps.storage, CHANNEL, key, "inactive")
             log.info("the person blocked the bot; conversation marked inactive")
             return None
-        if not result.forgot and (prompt != previous or result.resend):
-            # One write when the prompt changed anyway; otherwise the update stays marked
-            # unsent, and a redelivery of it (rare: Telegram missed our answer) resends the
-            # current question, which is what the person should see.
+        if not result.forgot:
+            # Out of the outbox: a redelivery of this update now sends nothing.
             await sent(deps.storage, result, {"prompt": prompt})
         return answer
 
@@ -246,7 +250,8 @@ def build_router(deps: BotDeps) -> Router:
             raise RetryLater from event.exception
         if isinstance(event.exception, _BOT_API_DOWN):
             # The answer is saved but the replies did not go out: the webhook answers 503, and
-            # when Telegram delivers the update again the person gets their current question.
+            # when Telegram delivers the update again the person gets the turn's replies (kept
+            # in the outbox), then their current question.
             log.warning("update %s: the Bot API failed", event.update.update_id)
             raise RetryLater from event.exception
         log.error("update %s failed: %s", event.update.update_id, type(event.exception).__name__)

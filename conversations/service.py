@@ -3,22 +3,32 @@
 ``handle`` locks the person's conversation, drops a Telegram update seen before, runs the step
 function, and saves the new state, the answer log and — when the conversation completes — the
 intake record, all together: a crash or a redelivery neither loses nor repeats an answer.
+
+A channel that sends its replies after the commit (Telegram) keeps them in the conversation's
+*outbox*, saved in that same statement: the turn's replies, rendered for the channel, under the
+update they answer. :func:`sent` takes them out once they are out. A redelivery of an update
+whose replies are still in the outbox (the process died, or the Bot API failed, between the
+commit and the last send) gets exactly those replies again, in order, followed by the current
+question when it is not among them: at least once, never the wrong ones.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from conversations.flow import Incoming, Reply, State, pending_replies, step
+from conversations.flow import Ask, Incoming, Reply, State, pending_replies, step
+from conversations.render import Button, Channel, OutMessage, render
 from conversations.storage import LockedConversation, Storage
 from engine.result import to_jsonable
 
 __all__ = [
     "FLAG_CODES",
+    "OUTBOX",
     "TURN_OBSERVERS",
     "Turn",
     "UpdateRef",
@@ -43,8 +53,17 @@ FLAG_CODES: dict[str, str] = {
 }
 
 
-# The update whose replies are not yet confirmed sent, in the conversation's channel notes.
+# Replies not yet confirmed sent, in the conversation's channel notes: a list of
+# ``{"update": <update id>, "messages": [<rendered message>, ...]}``, oldest first.
+OUTBOX = "outbox"
+# Turns whose replies can wait unconfirmed at once (each is taken out when sent, or when its
+# update is delivered again); past this the oldest is dropped, with a warning in the log.
+MAX_OUTBOX = 20
+# Before the outbox: the update whose replies were not yet confirmed sent (still read, so a
+# redelivery of a turn saved that way gets its current question).
 UNSENT = "unsent_update"
+
+log = logging.getLogger("megaroth.conversations")
 
 # Called after every turn with (channel, turn): the app counts started and completed
 # conversations here without the conversation knowing about metrics.
@@ -67,10 +86,13 @@ class UpdateRef:
 @dataclass
 class Turn:
     replies: list[Reply] = field(default_factory=list)
+    # With an outbox: the rendered messages to send, in order (the turn's own replies, or, for
+    # a redelivery, the ones still unconfirmed and then the current question).
+    messages: list[OutMessage] = field(default_factory=list)
     duplicate: bool = False  # the update was handled before: nothing done, nothing to send
-    # ... except when its replies were never confirmed sent: then ``replies`` holds what the
-    # person should be looking at now, to send again.
+    # ... except when its replies were never confirmed sent: then ``messages`` holds them.
     resend: bool = False
+    update_id: int | None = None
     forgot: bool = False  # every row about the person was deleted
     conversation_id: str | None = None
     completed: bool = False
@@ -96,16 +118,89 @@ async def link_advisor(
 
 
 async def sent(storage: Storage, turn: Turn, notes: dict[str, object]) -> None:
-    """The turn's replies are out: keep the adapter's notes (such as the message id of the last
-    prompt) with that, in one statement. If another turn has changed the conversation since
-    (the person's next update, handled by another worker), its replies are the newer ones and
-    these notes are dropped."""
+    """The turn's replies are out: take them out of the outbox and keep the adapter's notes
+    (such as the message id of the last prompt), in one statement. If another turn has changed
+    the conversation since (the person's next update, handled by another worker), its notes
+    are the newer ones: only this turn's replies are taken out of the outbox."""
     if turn.conversation_id is None or turn.state is None:
         return
     state = State.from_json(turn.state)
     state.channel.update(notes)
-    state.channel[UNSENT] = None
-    await storage.save_state(turn.conversation_id, turn.version, state.to_json())
+    _take_out(state, turn.update_id)
+    if await storage.save_state(turn.conversation_id, turn.version, state.to_json()):
+        return
+    async with storage.locked_by_id(turn.conversation_id) as record:
+        newer = State.from_json(record.state)
+        if _take_out(newer, turn.update_id):
+            record.state = newer.to_json()
+
+
+def _take_out(state: State, update_id: int | None) -> bool:
+    """Take the replies of ``update_id`` out of the outbox; True if they were there."""
+    found = update_id is not None and state.channel.get(UNSENT) == update_id
+    if found:
+        del state.channel[UNSENT]
+    outbox = state.channel.get(OUTBOX) or []
+    kept = [entry for entry in outbox if entry.get("update") != update_id]
+    if len(kept) == len(outbox):
+        return found
+    if kept:
+        state.channel[OUTBOX] = kept
+    else:
+        state.channel.pop(OUTBOX, None)
+    return True
+
+
+def _stored(message: OutMessage) -> dict[str, Any]:
+    return {
+        "text": message.text,
+        "kind": message.kind,
+        "question_id": message.question_id,
+        "buttons": [[[b.label, b.data] for b in row] for row in message.buttons],
+    }
+
+
+def _restored(data: dict[str, Any]) -> OutMessage:
+    return OutMessage(
+        text=str(data["text"]),
+        kind=str(data.get("kind", "notice")),
+        question_id=data.get("question_id"),
+        buttons=tuple(
+            tuple(Button(str(label), str(value)) for label, value in row)
+            for row in data.get("buttons", [])
+        ),
+    )
+
+
+def _put_in(state: State, update_id: int, messages: list[OutMessage]) -> None:
+    outbox = list(state.channel.get(OUTBOX) or [])
+    outbox.append({"update": update_id, "messages": [_stored(m) for m in messages]})
+    if len(outbox) > MAX_OUTBOX:
+        log.warning("outbox over %d turns: the oldest unconfirmed replies dropped", MAX_OUTBOX)
+        outbox = outbox[-MAX_OUTBOX:]
+    state.channel[OUTBOX] = outbox
+    state.channel.pop(UNSENT, None)
+
+
+def _to_resend(state: State, update_id: int, outbox: Channel) -> list[OutMessage] | None:
+    """What a redelivered update must send: its unconfirmed replies, then the current question
+    unless it is among them; None when its replies were confirmed sent."""
+    entry = next((e for e in state.channel.get(OUTBOX) or [] if e.get("update") == update_id), None)
+    if entry is not None:
+        messages = [_restored(m) for m in entry.get("messages", [])]
+    elif state.channel.get(UNSENT) == update_id:
+        messages = []  # saved before the outbox: only the current question is known
+    else:
+        return None
+    current: list[Reply] = [r for r in pending_replies(state) if isinstance(r, Ask)]
+    if not messages and not current:
+        current = list(pending_replies(state))  # the result, for a turn saved before the outbox
+    if current:
+        question = render(current, outbox)
+        texts = {m.text for m in messages}
+        if not all(m.text in texts for m in question):
+            messages += question
+    return messages
 
 
 async def set_status(storage: Storage, channel: str, user_key: str, status: str) -> None:
@@ -131,12 +226,16 @@ async def handle(
     chat_key: str | None = None,
     update: UpdateRef | None = None,
     advisor_code: str | None = None,
+    outbox: Channel | None = None,
 ) -> Turn:
     """One turn of the person's open conversation on ``channel``, inside the database's row
     lock (which orders turns across worker processes). A channel that must also keep its
-    replies in order holds :func:`person_lock` around the turn and the sending."""
+    replies in order holds :func:`person_lock` around the turn and the sending.
+
+    With ``update`` and ``outbox`` (the format to render for), the turn's replies are kept in
+    the outbox until :func:`sent`, and ``turn.messages`` holds what to send."""
     async with storage.locked(channel, user_key, chat_key=chat_key) as record:
-        turn = await _turn(record, incoming, update, advisor_code)
+        turn = await _turn(record, incoming, update, advisor_code, outbox)
     turn.state, turn.version = record.state, record.version
     if turn.forgot:
         await storage.forget_user(channel, user_key)
@@ -165,15 +264,17 @@ async def person_lock(channel: str, user_key: str) -> AsyncIterator[None]:
             _LOCKS[key] = (lock, users - 1)
 
 
-async def handle_by_id(storage: Storage, conversation_id: str, incoming: Incoming) -> Turn:
-    """One turn of a conversation known by its id (web chat, REST API).
+async def handle_by_id(
+    storage: Storage, conversation_id: str, incoming: Incoming, *, channel: str
+) -> Turn:
+    """One turn of a conversation known by its id (web chat, REST API), of that ``channel``.
 
-    Raises :class:`~conversations.storage.ConversationNotFound` for an unknown id."""
-    async with storage.locked_by_id(conversation_id) as record:
-        turn = await _turn(record, incoming, None, None)
-        channel = record.channel
+    Raises :class:`~conversations.storage.ConversationNotFound` for an unknown id, or the id
+    of another channel's conversation."""
+    async with storage.locked_by_id(conversation_id, channel=channel) as record:
+        turn = await _turn(record, incoming, None, None, None)
     if turn.forgot:
-        await storage.delete_conversation(conversation_id)
+        await storage.delete_conversation(conversation_id, channel=channel)
     _observe(channel, turn)
     return turn
 
@@ -183,14 +284,18 @@ async def _turn(
     incoming: Incoming,
     update: UpdateRef | None,
     advisor_code: str | None,
+    outbox: Channel | None,
 ) -> Turn:
     turn = Turn(conversation_id=record.id)
+    if update is not None:
+        turn.update_id = update.update_id
     if update is not None and not await record.claim_update(update.bot_key, update.update_id):
         turn.duplicate = True
         before = State.from_json(record.state)
-        if before.channel.get(UNSENT) == update.update_id:
+        again = _to_resend(before, update.update_id, outbox) if outbox is not None else None
+        if again is not None:
             turn.resend = True
-            turn.replies = pending_replies(before)
+            turn.messages = again
             turn.channel = dict(before.channel)
         return turn
     state = State.from_json(record.state)
@@ -199,10 +304,11 @@ async def _turn(
         state.answers["advisor"] = advisor_code
     turn.channel = dict(state.channel)
     outcome = step(state, incoming)
-    if update is not None:
-        # Cleared by the adapter once the replies are out (see ``sent``); still set when the
-        # same update comes again, it means they may never have reached the person.
-        outcome.state.channel[UNSENT] = update.update_id
+    if update is not None and outbox is not None:
+        # Taken out by the adapter once they are out (see ``sent``); still there when the same
+        # update comes again, they may never have reached the person.
+        turn.messages = render(outcome.replies, outbox)
+        _put_in(outcome.state, update.update_id, turn.messages)
     record.state = outcome.state.to_json()
     for entry in outcome.log:
         record.log(entry.action, entry.question_id, entry.value)

@@ -69,6 +69,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import SQLModel
@@ -85,6 +86,7 @@ from conversations.models import (
 )
 
 __all__ = [
+    "TRANSIENT_ERRORS",
     "ConversationNotFound",
     "ConversationRecord",
     "LockedConversation",
@@ -142,13 +144,23 @@ for _noisy in ("aiosqlite", "sqlalchemy.engine", "asyncpg"):
     logging.getLogger(_noisy).setLevel(logging.WARNING)
 
 
+#: Failures of the database itself: unreachable, read-only, locked too long, no connection free
+#: in the pool, a turn that raced another.
+TRANSIENT_ERRORS: Final = (
+    DBAPIError,
+    OperationalError,
+    PoolTimeout,
+    StaleConversation,
+    OSError,
+    TimeoutError,
+)
+
+
 def is_transient(exc: BaseException) -> bool:
-    """A failure of the database itself (unreachable, read-only, locked too long, a turn that
-    raced another): the same update will succeed later, so the channel should ask for it again
-    (Telegram: answer 503 and it redelivers)."""
-    return isinstance(
-        exc, DBAPIError | OperationalError | StaleConversation | OSError | TimeoutError
-    )
+    """A failure of the database itself (see :data:`TRANSIENT_ERRORS`): the same request will
+    succeed later, so the channel should ask for it again (Telegram: answer 503 and it
+    redelivers; REST and web: 503 with ``Retry-After``)."""
+    return isinstance(exc, TRANSIENT_ERRORS)
 
 
 # --- keys and URLs ---------------------------------------------------------------------------
@@ -540,17 +552,16 @@ class Storage:
                 yield record
 
     @asynccontextmanager
-    async def locked_by_id(self, conversation_id: str) -> AsyncIterator[LockedConversation]:
+    async def locked_by_id(
+        self, conversation_id: str, *, channel: str | None = None
+    ) -> AsyncIterator[LockedConversation]:
         """A conversation by id (the web chat and REST API), locked for one transaction.
 
-        Raises :class:`ConversationNotFound` when there is no such conversation.
+        Raises :class:`ConversationNotFound` when there is no such conversation (on
+        ``channel``, when given: another channel's conversation is not found either).
         """
         async with self._write() as conn:
-            query = (
-                select(conversation_t)
-                .where(conversation_t.c.id == conversation_id)
-                .with_for_update()
-            )
+            query = select(conversation_t).where(_by_id(conversation_id, channel)).with_for_update()
             found = (await conn.execute(query)).mappings().first()
             if found is None:
                 raise ConversationNotFound(conversation_id)
@@ -588,9 +599,12 @@ class Storage:
         async with self._write() as conn:
             return await _update_at_version(conn, conversation_id, version, {"state": state})
 
-    async def load(self, conversation_id: str) -> ConversationRecord | None:
+    async def load(
+        self, conversation_id: str, *, channel: str | None = None
+    ) -> ConversationRecord | None:
+        """The conversation with this id (on ``channel``, when given), else None."""
         async with self._read() as conn:
-            query = select(conversation_t).where(conversation_t.c.id == conversation_id)
+            query = select(conversation_t).where(_by_id(conversation_id, channel))
             row = (await conn.execute(query)).mappings().first()
         return None if row is None else ConversationRecord._from_row(dict(row))
 
@@ -728,9 +742,17 @@ class Storage:
             deleted += result.rowcount
             return deleted
 
-    async def delete_conversation(self, conversation_id: str) -> bool:
-        """Delete one conversation with its log and intakes; False if there was none."""
+    async def delete_conversation(
+        self, conversation_id: str, *, channel: str | None = None
+    ) -> bool:
+        """Delete one conversation (on ``channel``, when given) with its log and intakes; False
+        if there was none."""
         async with self._write() as conn:
+            found = await conn.scalar(
+                select(conversation_t.c.id).where(_by_id(conversation_id, channel))
+            )
+            if found is None:
+                return False
             await _delete_children(conn, [conversation_id])
             result = await conn.execute(
                 delete(conversation_t).where(conversation_t.c.id == conversation_id)
@@ -775,6 +797,12 @@ class Storage:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _by_id(conversation_id: str, channel: str | None) -> Any:
+    """The conversation with this id, on ``channel`` when given (ids are bound to theirs)."""
+    where = conversation_t.c.id == conversation_id
+    return where if channel is None else where & (conversation_t.c.channel == channel)
 
 
 def _plain(record: ConversationRecord) -> ConversationRecord:

@@ -75,3 +75,12 @@ def test_serve_runs_uvloop_and_httptools_with_tcp_nodelay(monkeypatch: pytest.Mo
     assert (seen["app"], seen["factory"], seen["workers"]) == ("api.app:create_app", True, 2)
     assert seen["http"] == PROTOCOL == "api.http:NoDelayHttpToolsProtocol"
     assert seen["loop"] == LOOP == "uvloop"
+
+
+def test_uvicorn_trusts_no_forwarded_headers_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    """uvicorn's own proxy headers would believe any client on loopback: the app does it, from
+    TRUSTED_PROXIES only (tests/api/test_limits.py)."""
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr("uvicorn.run", lambda app, **options: seen.update(options, app=app))
+    run("api.app:create_app", "127.0.0.1", 8000, 1)
+    assert seen["proxy_headers"] is False

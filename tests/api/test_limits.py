@@ -246,6 +246,80 @@ async def test_wrong_secrets_from_one_address_are_cut_off_with_429(
     assert int(refused.headers["retry-after"]) >= 1
 
 
+async def test_wrong_secrets_never_lock_out_the_right_one(
+    telegram_app: httpx.AsyncClient, bot_api: BotApiDouble
+) -> None:
+    """A misbehaving client behind the same address as Telegram (the proxy's) sends wrong
+    secrets past the limit: Telegram's own deliveries, with the right secret, still go in."""
+    chat = 7101
+    for n, text in enumerate(["/start", "2026", "45"]):
+        for _ in range(15 if n == 0 else 5):
+            await _post(telegram_app, _message("x", chat=chat + 1), "guess")
+        assert (await _post(telegram_app, _message("x"), "guess")).status_code == 429
+        answered = await _post(telegram_app, _message(text, chat=chat))
+        assert answered.status_code == 200, "the right secret is never refused"
+        await bot_api.carry_out("123456:LIMITS", answered.json())
+    texts = bot_api.sent_texts(chat)
+    assert "How do you earn" in texts[-1], "all three updates were handled"
+    assert not bot_api.sent_texts(chat + 1), "nothing with a wrong secret was handled"
+
+
+# --- forwarded addresses ---------------------------------------------------------------------
+
+
+def _from(app: FastAPI, address: str) -> TestClient:
+    return TestClient(app, client=(address, 5000))
+
+
+@pytest.mark.parametrize("proxies", [None, "10.0.0.2"])
+def test_forwarded_addresses_from_anyone_else_are_ignored(
+    tmp_path: Path, proxies: str | None
+) -> None:
+    """Not a named proxy (by default none is, loopback included): rotating X-Forwarded-For
+    does not dodge the per-address limit."""
+    settings = make_settings(tmp_path, rate_limit_address_per_minute=2, trusted_proxies=proxies)
+    with _from(create_app(settings), "127.0.0.1") as client:
+        statuses = [
+            client.get(
+                "/v1/conversations/x", headers={"X-Forwarded-For": f"203.0.113.{n}"}
+            ).status_code
+            for n in range(4)
+        ]
+    assert statuses == [404, 404, 429, 429]
+
+
+def test_a_named_proxy_gets_each_forwarded_address_its_own_limit(tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path, rate_limit_address_per_minute=1, trusted_proxies="10.0.0.0/24, 192.0.2.1"
+    )
+    app = create_app(settings)
+    with _from(app, "10.0.0.7") as proxy, _from(app, "192.0.2.1") as other_proxy:
+
+        def get(client: TestClient, person: str) -> int:
+            headers = {"X-Forwarded-For": f"{person}, 10.0.0.9", "X-Forwarded-Proto": "https"}
+            return client.get("/v1/conversations/x", headers=headers).status_code
+
+        # The address the proxy saw: the last in the list that is not a proxy itself.
+        assert get(proxy, "203.0.113.1") == 404
+        assert get(proxy, "203.0.113.1") == 429
+        assert get(proxy, "203.0.113.2") == 404, "another person behind the proxy"
+        assert get(other_proxy, "203.0.113.3") == 404
+        # A forwarded https is believed too: the web chat's cookies are then Secure.
+        page = proxy.get(
+            "/", headers={"X-Forwarded-For": "203.0.113.4", "X-Forwarded-Proto": "https"}
+        )
+        assert "secure" in page.headers["set-cookie"].lower()
+
+
+def test_trusted_proxies_setting_is_read_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRUSTED_PROXIES", " 10.0.0.2 ,, 10.1.0.0/16 ")
+    assert make_settings(tmp_path).proxies() == ["10.0.0.2", "10.1.0.0/16"]
+    monkeypatch.delenv("TRUSTED_PROXIES")
+    assert make_settings(tmp_path).proxies() == []
+
+
 # --- what is kept per person -----------------------------------------------------------------
 
 

@@ -1,9 +1,11 @@
-"""The turn with storage around it: redeliveries, and the adapter's notes kept after sending."""
+"""The turn with storage around it: the outbox of replies not yet confirmed sent, what a
+redelivery sends, and the adapter's notes kept after sending."""
 
 from __future__ import annotations
 
-from conversations.flow import Ask, Incoming
-from conversations.service import UNSENT, Turn, UpdateRef, handle, sent
+from conversations.flow import Incoming, State, pending_replies
+from conversations.render import render
+from conversations.service import OUTBOX, UNSENT, Turn, UpdateRef, handle, sent
 from conversations.storage import Storage
 
 BOT = "12345"
@@ -11,31 +13,78 @@ BOT = "12345"
 
 async def _turn(storage: Storage, update_id: int, incoming: Incoming) -> Turn:
     return await handle(
-        storage, "telegram", "ann", incoming, chat_key="chat-ann", update=UpdateRef(BOT, update_id)
+        storage,
+        "telegram",
+        "ann",
+        incoming,
+        chat_key="chat-ann",
+        update=UpdateRef(BOT, update_id),
+        outbox="telegram",
     )
 
 
-async def test_an_update_stays_marked_unsent_until_its_replies_are_out(storage: Storage) -> None:
+async def _outbox(storage: Storage, turn: Turn) -> list[int]:
+    loaded = await storage.load(turn.conversation_id or "")
+    assert loaded is not None
+    return [entry["update"] for entry in loaded.state["channel"].get(OUTBOX, [])]
+
+
+def _texts(turn: Turn) -> list[str]:
+    return [m.text for m in turn.messages]
+
+
+async def test_a_turns_replies_stay_in_the_outbox_until_they_are_out(storage: Storage) -> None:
     turn = await _turn(storage, 1, Incoming(command="start"))
     assert turn.replies
     assert not turn.duplicate
-    assert turn.state is not None
-    assert turn.state["channel"][UNSENT] == 1
+    assert _texts(turn) == [m.text for m in render(turn.replies, "telegram")]
+    assert await _outbox(storage, turn) == [1]
 
     again = await _turn(storage, 1, Incoming(command="start"))
     assert (again.duplicate, again.resend) == (True, True)
-    # The person should see the question they are on: sent again.
-    asked = [r for r in turn.replies if isinstance(r, Ask)]
-    assert [r for r in again.replies if isinstance(r, Ask)] == asked[-1:]
+    assert _texts(again) == _texts(turn), "exactly the turn's replies, in order"
 
     await sent(storage, turn, {"prompt": 501})
     loaded = await storage.load(turn.conversation_id or "")
     assert loaded is not None
-    assert loaded.state["channel"] == {"prompt": 501, UNSENT: None}
+    assert loaded.state["channel"] == {"prompt": 501}
+    assert turn.state is not None
     assert loaded.state["answers"] == turn.state["answers"]
 
     third = await _turn(storage, 1, Incoming(command="start"))
-    assert (third.duplicate, third.resend, third.replies) == (True, False, [])
+    assert (third.duplicate, third.resend, third.messages) == (True, False, [])
+
+
+async def test_a_redelivered_summary_sends_the_summary_not_only_the_question(
+    storage: Storage,
+) -> None:
+    await sent(storage, await _turn(storage, 1, Incoming(command="start")), {})
+    await sent(storage, await _turn(storage, 2, Incoming(text="2026")), {})
+    summary = await _turn(storage, 3, Incoming(text="summary"))
+    kinds = [m.kind for m in summary.messages]
+    assert kinds[0] == "summary"
+    assert kinds[-1] == "ask"
+
+    # The process died before sending: Telegram delivers the update again.
+    again = await _turn(storage, 3, Incoming(text="summary"))
+    assert again.resend
+    assert _texts(again) == _texts(summary), "the summary, then the question it ends with"
+
+
+async def test_a_turn_whose_person_moved_on_is_sent_then_the_current_question(
+    storage: Storage,
+) -> None:
+    await sent(storage, await _turn(storage, 1, Incoming(command="start")), {})
+    lost = await _turn(storage, 2, Incoming(text="summary"))  # never sent
+    moved_on = await _turn(storage, 3, Incoming(text="2026"))  # handled by another worker
+    assert await _outbox(storage, moved_on) == [2, 3]
+
+    again = await _turn(storage, 2, Incoming(text="summary"))
+    loaded = await storage.load(lost.conversation_id or "")
+    assert loaded is not None
+    current = render(pending_replies(State.from_json(loaded.state)), "telegram")
+    assert "How old" in current[-1].text
+    assert _texts(again) == _texts(lost) + [m.text for m in current]
 
 
 async def test_notes_of_an_older_turn_do_not_overwrite_a_newer_one(storage: Storage) -> None:
@@ -48,3 +97,27 @@ async def test_notes_of_an_older_turn_do_not_overwrite_a_newer_one(storage: Stor
     assert loaded is not None
     assert loaded.state["channel"]["prompt"] == 602
     assert loaded.state["answers"]["tax_year"] == 2026
+    assert OUTBOX not in loaded.state["channel"], "both turns' replies are out"
+
+
+async def test_a_late_confirmation_takes_out_only_its_own_replies(storage: Storage) -> None:
+    first = await _turn(storage, 1, Incoming(command="start"))
+    second = await _turn(storage, 2, Incoming(choice=("tax_year", "2026")))
+    await sent(storage, first, {"prompt": 601})  # the version moved: only update 1 goes
+    assert await _outbox(storage, second) == [2]
+    again = await _turn(storage, 2, Incoming(choice=("tax_year", "2026")))
+    assert _texts(again) == _texts(second)
+
+
+async def test_a_turn_saved_before_the_outbox_gets_its_current_question(
+    storage: Storage,
+) -> None:
+    turn = await _turn(storage, 1, Incoming(command="start"))
+    assert turn.conversation_id is not None
+    assert turn.state is not None
+    old = State.from_json(turn.state)
+    old.channel = {UNSENT: 1}
+    assert await storage.save_state(turn.conversation_id, turn.version, old.to_json())
+    again = await _turn(storage, 1, Incoming(command="start"))
+    assert again.resend
+    assert [m.kind for m in again.messages] == ["ask"]

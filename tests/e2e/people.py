@@ -28,7 +28,7 @@ from conversations.flow import Ask, Incoming, Problem, ResultReply, State, step
 from conversations.storage import Storage, conversation_t, user_key
 from engine.result import to_jsonable
 
-__all__ = ["Person", "Webhook", "crowd", "stored_log"]
+__all__ = ["Delivery", "Person", "Webhook", "compare_received", "crowd", "stored_log"]
 
 # Tried in order for a typed question until one is taken.
 _TYPED = ("150000", "max", "52", "12000", "5000", "2026", "0", "1", "no", "yes")
@@ -215,3 +215,30 @@ async def stored_log(storage: Storage, secret: str, person: Person) -> list[tupl
         ).all()
     assert len(ids) == 1, f"chat {person.chat}: {len(ids)} conversations"
     return [(e.action, e.question_id, _canon(e.value)) for e in await storage.answer_log(ids[0])]
+
+
+@dataclass
+class Delivery:
+    """How one chat's received messages compare with a fault-free run of the same person."""
+
+    lost: list[str] = field(default_factory=list)  # expected, never received (in order)
+    repeated: list[str] = field(default_factory=list)  # received again: at-least-once
+    unexpected: list[str] = field(default_factory=list)  # received, never expected at all
+
+
+def compare_received(expected: list[str], received: list[str]) -> Delivery:
+    """Match ``expected`` (the fault-free run's messages, in order) as a subsequence of
+    ``received``: what is left over of ``expected`` was lost or came out of order; what is
+    left over of ``received`` is a repeat of an expected message, or unexpected."""
+    delivery = Delivery()
+    wanted = set(expected)
+    position = 0
+    for text in received:
+        if position < len(expected) and text == expected[position]:
+            position += 1
+        elif text in wanted:
+            delivery.repeated.append(text)
+        else:
+            delivery.unexpected.append(text)
+    delivery.lost = expected[position:]
+    return delivery
