@@ -725,11 +725,13 @@ class Storage:
 
     # --- advisors ----------------------------------------------------------------------------
 
-    async def add_advisor(self, name: str, token_hash: str, codes: Sequence[str]) -> AdvisorPublic:
+    async def add_advisor(
+        self, name: str, token_hash: str, codes: Sequence[str], *, advisor_id: str | None = None
+    ) -> AdvisorPublic:
         """A new advisor account owning ``codes``. Raises :class:`AdvisorExists` when the name
         or a code is taken (by any account, revoked ones included)."""
         now = utcnow()
-        advisor_id = new_id()
+        advisor_id = advisor_id or new_id()
         async with self._write() as conn:
             taken = await conn.scalar(select(advisor_t.c.id).where(advisor_t.c.name == name))
             if taken is not None:
