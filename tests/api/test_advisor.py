@@ -366,3 +366,36 @@ def test_an_edit_after_the_result_updates_the_one_intake(app_client: TestClient)
     assert intake_id
     detail = app_client.get(f"/advisor/intakes/{intake_id.group(1)}").text
     assert "<strong>46</strong>" in detail
+
+
+def test_an_advisor_link_opened_mid_conversation_asks_for_consent_there(
+    app_client: TestClient,
+) -> None:
+    cid = _finish(app_client, None, consent=False)
+    _login(app_client)
+    assert _listed(app_client) == 0
+    app_client.cookies.set("mr_conversation", cid)
+    asked = app_client.get("/?advisor=ACME1")
+    assert asked.status_code == 200
+    assert "You came with the advisor code ACME1" in asked.text
+    assert 'action="/chat/advisor"' in asked.text
+    found = re.search(r'name="csrf" value="([^"]+)"', asked.text)
+    assert found
+    forged = app_client.post(
+        "/chat/advisor", data={"csrf": "forged", "advisor": "ACME1", "consent": "yes"}
+    )
+    assert forged.status_code == 403, "a forged answer is refused, and the question shown again"
+    assert "ACME1" in forged.text
+    assert _listed(app_client) == 0
+    declined = app_client.post(
+        "/chat/advisor", data={"csrf": found.group(1), "advisor": "ACME1", "consent": "no"}
+    )
+    assert declined.status_code == 303
+    assert _listed(app_client) == 0, "no: nothing shared"
+    agreed = app_client.post(
+        "/chat/advisor", data={"csrf": found.group(1), "advisor": "ACME1", "consent": "yes"}
+    )
+    assert agreed.status_code == 303
+    assert _listed(app_client) == 1, "yes: the finished conversation's result is shared"
+    again = app_client.get("/?advisor=ACME1")
+    assert "/chat/advisor" not in again.text, "asked once"
