@@ -1,7 +1,11 @@
 """Advisor pages: the intakes people chose to share, their detail, and exports.
 
-Protected by ``ADVISOR_TOKEN``: a login form sets a signed, HTTP-only session cookie; every
-form carries a CSRF token; nothing is served without the cookie.
+Each advisor has an account (``megaroth advisor add NAME``) with a sign-in token and the codes
+they hand out; they see only intakes made with their codes. ``ADVISOR_TOKEN`` signs in the
+administrator, who sees every shared intake. A sign-in starts a session stored on the server
+(the cookie holds a random key; the database keeps its SHA-256): signing out deletes it, so a
+copied cookie stops working, and it expires after ``SESSION_SECONDS``. Every form carries a
+CSRF token.
 """
 
 from __future__ import annotations
@@ -11,10 +15,13 @@ import hashlib
 import hmac
 import io
 import json
+import secrets
 import time
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
-from typing import Annotated, Any
+from decimal import Decimal
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -25,36 +32,58 @@ from api.deps import AppState, StateDep
 from api.web import csrf_ok, csrf_token, templates
 from conversations.flow import Math, State, snapshot
 from conversations.models import IntakeResultPublic
+from conversations.questions import OUTLINE, answered
 from conversations.render import render
 from conversations.service import FLAG_CODES
+from conversations.storage import AdvisorSignIn
+from engine.money import usd
 
-__all__ = ["SESSION_COOKIE", "router"]
+__all__ = ["SESSION_COOKIE", "THROTTLE", "LoginThrottle", "new_token", "router", "token_hash"]
 
 router = APIRouter(prefix="/advisor", include_in_schema=False)
 SESSION_COOKIE = "mr_advisor"
 SESSION_SECONDS = 8 * 3600
-VERDICTS = ("available", "available_with_solo_401k", "partial", "unavailable", "check_plan")
+#: Verdicts in words, in the order the filter offers them.
+VERDICTS: dict[str, str] = {
+    "available": "Works",
+    "available_with_solo_401k": "Works with a Solo 401(k)",
+    "partial": "Partly: only after leaving the job",
+    "unavailable": "Does not work this year",
+    "check_plan": "Depends on the plan",
+}
+Key = TypeVar("Key")
+FORM_EXPIRED = (
+    "This form had expired (or was sent from another page), so nothing was done. "
+    "It is shown again: please send it once more."
+)
 
 
-def _sign(secret: str, expires: int) -> str:
-    key = hashlib.sha256(b"advisor-session:" + secret.encode()).digest()
-    return hmac.new(key, str(expires).encode(), hashlib.sha256).hexdigest()
+def token_hash(token: str) -> str:
+    """What is stored for a token or a session key: its SHA-256, hex."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _session_value(secret: str) -> str:
-    expires = int(time.time()) + SESSION_SECONDS
-    return f"{expires}.{_sign(secret, expires)}"
+def new_token(advisor_id: str) -> str:
+    """An advisor's sign-in token: the account id, a dot, then 256 random bits. The id lets a
+    wrong token count against that account's lockout only."""
+    return f"{advisor_id}.{secrets.token_urlsafe(32)}"
 
 
-def signed_in(request: Request, app: AppState) -> bool:
-    token = app.settings.advisor_token
+def _account(token: str) -> str:
+    """The account a typed token names (its part before the dot), for the lockout."""
+    head, dot, _ = token.partition(".")
+    return head[:64] if dot else ""
+
+
+async def signed_in(request: Request, app: AppState) -> AdvisorSignIn | None:
+    """Who this browser's session belongs to, or None."""
     cookie = request.cookies.get(SESSION_COOKIE, "")
-    if token is None or "." not in cookie:
-        return False
-    expires, _, signature = cookie.partition(".")
-    if not expires.isdigit() or int(expires) < time.time():
-        return False
-    return hmac.compare_digest(signature, _sign(token.get_secret_value(), int(expires)))
+    if not cookie or len(cookie) > 128:
+        return None
+    who = await app.storage.session(token_hash(cookie))
+    if who is not None and who.is_admin and app.settings.advisor_token is None:
+        return None  # ADVISOR_TOKEN was removed: the administrator's sessions end with it
+    return who
 
 
 def _to_login() -> RedirectResponse:
@@ -66,7 +95,10 @@ def _page(
 ) -> HTMLResponse:
     token = csrf_token(request)
     response = templates.TemplateResponse(
-        request, f"advisor/{name}", {"csrf": token, **context}, status_code=status_code
+        request,
+        f"advisor/{name}",
+        {"csrf": token, "verdict_words": VERDICTS, "money": _money, **context},
+        status_code=status_code,
     )
     response.set_cookie(
         "mr_csrf", token, httponly=True, samesite="strict", secure=request.url.scheme == "https"
@@ -74,35 +106,80 @@ def _page(
     return response
 
 
+def _money(amount: Decimal | int | str) -> str:
+    return usd(Decimal(amount))
+
+
+async def _login_page(
+    request: Request, app: AppState, error: str | None, status_code: int = 200
+) -> HTMLResponse:
+    off = app.settings.advisor_token is None and not await app.storage.list_advisors()
+    return _page(request, "login.html", {"error": error, "off": off}, status_code)
+
+
 @router.get("/login", response_class=HTMLResponse)
 async def login_form(request: Request, app: StateDep) -> Response:
-    if signed_in(request, app):
+    if await signed_in(request, app):
         return RedirectResponse("/advisor", status_code=303)
-    return _page(request, "login.html", {"error": None, "off": app.settings.advisor_token is None})
+    return await _login_page(request, app, None)
 
 
 class LoginThrottle:
-    """At most ``attempts`` failed sign-ins per client address in ``window`` seconds; then a
-    429 with Retry-After until the window has passed (kept in this process)."""
+    """Wrong tokens, counted per account and address: at most ``attempts`` in ``window``
+    seconds for one account from one address (one person's typos lock out only that account,
+    there), and at most ``per_address`` for all accounts from one address. Past either, a 429
+    with Retry-After until the window has passed. Kept in this process."""
 
-    def __init__(self, attempts: int = 5, window: float = 900.0) -> None:
+    def __init__(
+        self, attempts: int = 5, per_address: int = 30, window: float = 900.0, keys: int = 10_000
+    ) -> None:
         self.attempts = attempts
+        self.per_address = per_address
         self.window = window
-        self.failures: dict[str, list[float]] = {}
+        self.keys = keys
+        self.failures: dict[tuple[str, str], list[float]] = {}
+        self.by_address: dict[str, list[float]] = {}
 
-    def retry_after(self, client: str) -> int:
+    def _recent(self, times: list[float], now: float) -> list[float]:
+        return [t for t in times if now - t < self.window]
+
+    def retry_after(self, address: str, account: str) -> int:
         now = time.monotonic()
-        recent = [t for t in self.failures.get(client, []) if now - t < self.window]
-        self.failures[client] = recent
-        if len(recent) < self.attempts:
-            return 0
-        return int(self.window - (now - recent[0])) + 1
+        mine = self._recent(self.failures.get((address, account), []), now)
+        everyone = self._recent(self.by_address.get(address, []), now)
+        waits = [
+            int(self.window - (now - recent[0])) + 1
+            for recent, limit in ((mine, self.attempts), (everyone, self.per_address))
+            if len(recent) >= limit
+        ]
+        return max(waits, default=0)
 
-    def failed(self, client: str) -> None:
-        self.failures.setdefault(client, []).append(time.monotonic())
+    def failed(self, address: str, account: str) -> None:
+        now = time.monotonic()
+        if len(self.failures) >= self.keys:
+            self._prune(now)
+        self.failures.setdefault((address, account), []).append(now)
+        self.by_address.setdefault(address, []).append(now)
 
-    def succeeded(self, client: str) -> None:
-        self.failures.pop(client, None)
+    def succeeded(self, address: str, account: str) -> None:
+        self.failures.pop((address, account), None)
+
+    def clear(self) -> None:
+        self.failures.clear()
+        self.by_address.clear()
+
+    def _prune(self, now: float) -> None:
+        _drop_old(self.failures, now, self.window)
+        _drop_old(self.by_address, now, self.window)
+
+
+def _drop_old(table: dict[Key, list[float]], now: float, window: float) -> None:
+    for key in list(table):
+        recent = [t for t in table[key] if now - t < window]
+        if recent:
+            table[key] = recent
+        else:
+            del table[key]
 
 
 THROTTLE = LoginThrottle()
@@ -115,28 +192,36 @@ async def login(
     token: Annotated[str, Form(max_length=512)] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    client = request.client.host if request.client else "unknown"
-    wait = THROTTLE.retry_after(client)
+    if not csrf_ok(request, csrf):
+        return await _login_page(request, app, FORM_EXPIRED, status_code=403)
+    address = request.client.host if request.client else "unknown"
+    account = _account(token)
+    wait = THROTTLE.retry_after(address, account)
     if wait:
-        context = {"error": "Too many attempts: try again later.", "off": False}
-        refused = _page(request, "login.html", context, status_code=429)
+        refused = await _login_page(
+            request, app, "Too many wrong tokens: try again later.", status_code=429
+        )
         refused.headers["Retry-After"] = str(wait)
         return refused
-    expected = app.settings.advisor_token
-    good = (
-        expected is not None
-        and csrf_ok(request, csrf)
-        and hmac.compare_digest(token.encode(), expected.get_secret_value().encode())
-    )
-    if not good or expected is None:
-        THROTTLE.failed(client)
-        context = {"error": "That token is not right.", "off": expected is None}
-        return _page(request, "login.html", context, status_code=401)
-    THROTTLE.succeeded(client)
+    admin = app.settings.advisor_token
+    advisor_id: str | None = None
+    if admin is not None and hmac.compare_digest(token.encode(), admin.get_secret_value().encode()):
+        good = True
+    else:
+        advisor = await app.storage.advisor_by_token(token_hash(token)) if token else None
+        good = advisor is not None
+        advisor_id = advisor.id if advisor is not None else None
+    if not good:
+        THROTTLE.failed(address, account)
+        return await _login_page(request, app, "That token is not right.", status_code=401)
+    THROTTLE.succeeded(address, account)
+    session = secrets.token_urlsafe(32)
+    expires = datetime.now(UTC) + timedelta(seconds=SESSION_SECONDS)
+    await app.storage.start_session(token_hash(session), advisor_id, expires)
     response = RedirectResponse("/advisor", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        _session_value(expected.get_secret_value()),
+        session,
         max_age=SESSION_SECONDS,
         httponly=True,
         secure=request.url.scheme == "https",
@@ -146,19 +231,20 @@ async def login(
     return response
 
 
-@router.post("/logout")
-async def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+@router.post("/logout", response_class=HTMLResponse)
+async def logout(request: Request, app: StateDep, csrf: Annotated[str, Form()] = "") -> Response:
+    who = await signed_in(request, app)
+    if who is not None and not csrf_ok(request, csrf):
+        return _page(request, "expired.html", {"who": who}, status_code=403)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        await app.storage.end_session(token_hash(cookie))
     response = RedirectResponse("/advisor/login", status_code=303)
-    if csrf_ok(request, csrf):
-        response.delete_cookie(SESSION_COOKIE, path="/advisor")
+    response.delete_cookie(SESSION_COOKIE, path="/advisor")
     return response
 
 
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+# --- the intakes -----------------------------------------------------------------------------
 
 
 class IntakeFilters(BaseModel):
@@ -170,14 +256,52 @@ class IntakeFilters(BaseModel):
 Filters = Annotated[IntakeFilters, Query()]
 
 
-async def _intakes(app: AppState, filters: IntakeFilters) -> list[IntakeResultPublic]:
-    start, end = _day(filters.since), _day(filters.until)
-    return await app.storage.list_intakes(
-        None,
-        verdict=filters.verdict if filters.verdict in VERDICTS else None,
+@dataclass
+class Chosen:
+    """Filters as understood, or the sentence saying which one is wrong."""
+
+    verdict: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    error: str | None = None
+
+
+def _day(value: str | None, label: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f'"{value[:40]}" is not a date for "{label}": pick one, or type it as 2026-01-31.'
+        ) from None
+
+
+def _chosen(filters: IntakeFilters) -> Chosen:
+    try:
+        start = _day(filters.since, "From")
+        end = _day(filters.until, "To")
+    except ValueError as exc:
+        return Chosen(error=str(exc))
+    if filters.verdict and filters.verdict not in VERDICTS:
+        return Chosen(error="That verdict is not one of the list: pick one, or any.")
+    if start and end and end < start:
+        return Chosen(error='"To" is before "From": swap the dates.')
+    return Chosen(
+        verdict=filters.verdict or None,
         since=datetime.combine(start, clock.min, UTC) if start else None,
         until=datetime.combine(end + timedelta(days=1), clock.min, UTC) if end else None,
+    )
+
+
+async def _intakes(app: AppState, who: AdvisorSignIn, chosen: Chosen) -> list[IntakeResultPublic]:
+    return await app.storage.list_intakes(
+        None,
+        verdict=chosen.verdict,
+        since=chosen.since,
+        until=chosen.until,
         shared_only=True,
+        advisor_id=who.advisor.id if who.advisor is not None else None,
     )
 
 
@@ -185,43 +309,60 @@ def _flags(intake: IntakeResultPublic) -> list[str]:
     return [FLAG_CODES.get(code, code) for code in intake.flags]
 
 
+def _who(who: AdvisorSignIn) -> dict[str, Any]:
+    if who.advisor is None:
+        return {"name": None, "codes": []}
+    return {"name": who.advisor.name, "codes": who.advisor.codes}
+
+
 @router.get("", response_class=HTMLResponse)
 async def intake_list(request: Request, app: StateDep, filters: Filters) -> Response:
-    if not signed_in(request, app):
+    who = await signed_in(request, app)
+    if who is None:
         return _to_login()
-    rows = await _intakes(app, filters)
+    chosen = _chosen(filters)
+    rows = [] if chosen.error else await _intakes(app, who, chosen)
     context = {
         "rows": [(i, _flags(i)) for i in rows],
-        "verdicts": VERDICTS,
         "filters": {k: v or "" for k, v in filters.model_dump().items()},
-        "query": str(request.url.query),
+        "query": "" if chosen.error else str(request.url.query),
+        "error": chosen.error,
+        "who": _who(who),
     }
-    return _page(request, "list.html", context)
+    return _page(request, "list.html", context, status_code=400 if chosen.error else 200)
+
+
+def _answers(intake: IntakeResultPublic, state: dict[str, Any] | None) -> dict[str, Any]:
+    """The answers the intake came from (older intakes: the conversation's current ones)."""
+    if intake.answers:
+        return intake.answers
+    return dict((state or {}).get("answers", {}))
 
 
 @router.get("/intakes/{intake_id}", response_class=HTMLResponse)
 async def intake_detail(request: Request, app: StateDep, intake_id: str) -> Response:
-    if not signed_in(request, app):
+    who = await signed_in(request, app)
+    if who is None:
         return _to_login()
-    intake = await app.storage.get_intake(intake_id)
+    advisor_id = who.advisor.id if who.advisor is not None else None
+    intake = await app.storage.get_intake(intake_id, advisor_id=advisor_id)
     if intake is None or not intake.consent_share:
-        return _page(request, "missing.html", {}, status_code=404)
-    record = await app.storage.load(intake.conversation_id)
-    answers = []
-    math_html = Markup("")
-    if record is not None:
-        now = snapshot(State.from_json(record.state))
-        answers = list(now.summary.items)
-        if now.result is not None:
-            math_html = Markup(render([Math(now.result)], "web")[0].text)
+        return _page(request, "missing.html", {"who": _who(who)}, status_code=404)
+    state = None
+    if not intake.answers:
+        record = await app.storage.load(intake.conversation_id)
+        state = record.state if record is not None else None
+    now = snapshot(State(answers=_answers(intake, state)))
+    math_html = Markup(render([Math(now.result)], "web")[0].text) if now.result else Markup("")
     context = {
         "intake": intake,
         "flags": _flags(intake),
-        "answers": answers,
+        "answers": list(now.summary.items),
         "scenario": json.dumps(intake.scenario, indent=2),
         "math": math_html,
         "warnings": intake.result.get("warnings", []),
         "steps": intake.result.get("next_steps", []),
+        "who": _who(who),
     }
     return _page(request, "detail.html", context)
 
@@ -229,6 +370,7 @@ async def intake_detail(request: Request, app: StateDep, intake_id: str) -> Resp
 EXPORT_COLUMNS = (
     "id",
     "created_at",
+    "updated_at",
     "channel",
     "advisor_code",
     "verdict",
@@ -237,12 +379,15 @@ EXPORT_COLUMNS = (
     "tax_year",
     "rules_version",
 )
+#: One column per question, named after its id: the same columns in every export.
+ANSWER_COLUMNS = tuple(f"answer.{q.id}" for q in OUTLINE)
 
 
 def _export_row(intake: IntakeResultPublic) -> dict[str, Any]:
     return {
         "id": intake.id,
         "created_at": intake.created_at.isoformat(),
+        "updated_at": intake.updated_at.isoformat(),
         "channel": intake.channel,
         "advisor_code": intake.advisor_code,
         "verdict": intake.verdict,
@@ -253,15 +398,38 @@ def _export_row(intake: IntakeResultPublic) -> dict[str, Any]:
     }
 
 
+def _answer_cells(answers: dict[str, Any]) -> dict[str, str]:
+    """Every question's answer as the person's summary shows it; empty when not asked."""
+    return {
+        f"answer.{q.id}": q.shown(answers[q.id], answers)
+        if q.when(answers) and answered(q, answers)
+        else ""
+        for q in OUTLINE
+    }
+
+
+async def _export(request: Request, app: AppState, filters: IntakeFilters) -> Any:
+    """The intakes to export, or a response saying what is wrong."""
+    who = await signed_in(request, app)
+    if who is None:
+        return _to_login()
+    chosen = _chosen(filters)
+    if chosen.error:
+        return Response(chosen.error, status_code=400, media_type="text/plain; charset=utf-8")
+    return await _intakes(app, who, chosen)
+
+
 @router.get("/export.csv")
 async def export_csv(request: Request, app: StateDep, filters: Filters) -> Response:
-    if not signed_in(request, app):
-        return _to_login()
+    intakes = await _export(request, app, filters)
+    if isinstance(intakes, Response):
+        return intakes
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS + ANSWER_COLUMNS)
     writer.writeheader()
-    for intake in await _intakes(app, filters):
-        writer.writerow({k: _csv_safe(v) for k, v in _export_row(intake).items()})
+    for intake in intakes:
+        row = {**_export_row(intake), **_answer_cells(intake.answers)}
+        writer.writerow({k: _csv_safe(v) for k, v in row.items()})
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
@@ -278,11 +446,18 @@ def _csv_safe(value: Any) -> Any:
 
 @router.get("/export.json")
 async def export_json(request: Request, app: StateDep, filters: Filters) -> Response:
-    if not signed_in(request, app):
-        return _to_login()
+    intakes = await _export(request, app, filters)
+    if isinstance(intakes, Response):
+        return intakes
     items = [
-        {**_export_row(i), "flags": _flags(i), "scenario": i.scenario, "result": i.result}
-        for i in await _intakes(app, filters)
+        {
+            **_export_row(i),
+            "flags": _flags(i),
+            "answers": i.answers,
+            "scenario": i.scenario,
+            "result": i.result,
+        }
+        for i in intakes
     ]
     return Response(
         json.dumps({"intakes": items}, indent=2, default=str),

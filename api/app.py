@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -90,6 +91,25 @@ def outage_response(request: Request, exc: BaseException) -> Response:
     )
 
 
+NOT_JSON = "the body is not JSON: send a JSON object with Content-Type: application/json"
+
+
+def _not_json(request: Request, errors: Sequence[Any]) -> str | None:
+    """Why a REST request's body is not JSON at all (a 400, as the API promises), or None."""
+    if not request.url.path.startswith("/v1/"):
+        return None  # HTML forms have their own pages
+    for error in errors:
+        if error.get("type") == "json_invalid":
+            reason = error.get("ctx", {}).get("error", "")
+            return f"the body is not JSON ({reason})" if reason else NOT_JSON
+        if error.get("type") == "missing" and tuple(error.get("loc", ())) == ("body",):
+            return "the body is empty: send a JSON object with Content-Type: application/json"
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media and media != "application/json" and not media.endswith("+json"):
+        return NOT_JSON
+    return None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Errors as JSON a person can read: what is wrong and the field at fault; a database
     outage as a 503 with ``Retry-After`` (see :func:`outage_response`)."""
@@ -102,15 +122,24 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        not_json = _not_json(request, exc.errors())
+        if not_json is not None:
+            return JSONResponse({"detail": not_json, "field": None}, status_code=400)
         first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        loc = [str(p) for p in first.get("loc", ()) if p != "body"]
+        if first.get("type") == "unknown_field":  # a body's own check names the field
+            loc.append(str(first.get("ctx", {}).get("field", "")))
+        where = ".".join(loc)
         message = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
         return JSONResponse({"detail": message, "field": where or None}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail
+        if exc.status_code == 400 and detail == "There was an error parsing the body":
+            detail = "the body is not JSON in UTF-8: send a JSON object in UTF-8"
         return JSONResponse(
-            {"detail": exc.detail, "field": None},
+            {"detail": detail, "field": None},
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),  # Allow on a 405, WWW-Authenticate, ...
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import getpass
 import json
+import re
+import secrets
 import sys
 from decimal import Decimal
 from typing import Any
@@ -120,6 +122,105 @@ async def _purge(days: int | None) -> None:
     finally:
         await storage.close()
     click.echo(f"deleted {removed} abandoned conversation(s) older than {keep} days")
+
+
+@main.group("advisor")
+def advisor_group() -> None:
+    """Advisor accounts: each sees only the intakes shared with its own codes.
+
+    ADVISOR_TOKEN, when set, signs in the administrator, who sees every shared intake.
+    """
+
+
+def _storage_call(work: Any) -> Any:
+    """Run ``work(storage)`` on the migrated database and return what it returns."""
+
+    async def run() -> Any:
+        from conversations.db import upgrade
+        from conversations.storage import Storage, database_url
+
+        url = database_url(get_settings().database_url)
+        upgrade(url)
+        storage = Storage(url)
+        try:
+            return await work(storage)
+        finally:
+            await storage.close()
+
+    return asyncio.run(run())
+
+
+_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def _default_code(name: str) -> str:
+    stem = "".join(ch for ch in name.upper() if ch.isascii() and ch.isalnum())[:12] or "ADVISOR"
+    return f"{stem}-{secrets.token_hex(2).upper()}"
+
+
+@advisor_group.command("add")
+@click.argument("name")
+@click.option(
+    "--code",
+    "codes",
+    multiple=True,
+    help="A code for the advisor's link (/?advisor=CODE); repeat for more. One is made up "
+    "from the name when none is given.",
+)
+def advisor_add(name: str, codes: tuple[str, ...]) -> None:
+    """Create the account NAME and print its sign-in token (shown this once)."""
+    from api.advisor import new_token, token_hash
+    from conversations.models import new_id
+    from conversations.storage import AdvisorExists
+
+    name = name.strip()
+    if not name or len(name) > 128:
+        raise _InputError("NAME: give a name of 1 to 128 characters")
+    for code in codes:
+        if not _CODE.match(code):
+            raise _InputError(
+                f"--code {code!r}: use letters, digits, - and _ only (at most 64), e.g. SMITH-CPA"
+            )
+    chosen = list(dict.fromkeys(codes)) or [_default_code(name)]
+    advisor_id = new_id()
+    token = new_token(advisor_id)
+    try:
+        advisor = _storage_call(
+            lambda storage: storage.add_advisor(
+                name, token_hash(token), chosen, advisor_id=advisor_id
+            )
+        )
+    except AdvisorExists as exc:
+        raise _InputError(str(exc)) from exc
+    base = (get_settings().public_base_url or "").rstrip("/")
+    click.echo(f"advisor: {advisor.name}")
+    for code in advisor.codes:
+        click.echo(f"code: {code}    link: {base}/?advisor={code}")
+    click.echo(f"sign-in token (shown only now; hand it over privately): {token}")
+
+
+@advisor_group.command("list")
+def advisor_list() -> None:
+    """Every advisor account with its codes, and whether it was revoked."""
+    advisors = _storage_call(lambda storage: storage.list_advisors())
+    if not advisors:
+        click.echo("no advisor accounts (megaroth advisor add NAME creates one)")
+        return
+    for advisor in advisors:
+        status = (
+            f"revoked {advisor.revoked_at:%Y-%m-%d}" if advisor.revoked_at is not None else "active"
+        )
+        codes = ", ".join(advisor.codes)
+        click.echo(f"{advisor.name}\t{codes}\t{status}\tcreated {advisor.created_at:%Y-%m-%d}")
+
+
+@advisor_group.command("revoke")
+@click.argument("name")
+def advisor_revoke(name: str) -> None:
+    """Revoke the account NAME: its token stops working and its sessions end now."""
+    if not _storage_call(lambda storage: storage.revoke_advisor(name)):
+        raise _InputError(f"NAME: no active advisor named {name!r} (see megaroth advisor list)")
+    click.echo(f"revoked {name}: its token and sessions no longer work")
 
 
 @main.command("chat")

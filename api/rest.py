@@ -9,7 +9,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from api.deps import StateDep
 from conversations.flow import Ask, Incoming, Reply, ResultReply, State, snapshot
@@ -91,12 +92,32 @@ class ConversationOut(BaseModel):
     result: dict[str, Any] | None = Field(description="the contract's result once finished")
 
 
-class StartIn(BaseModel):
+class StrictIn(BaseModel):
+    """A request body: a field it does not know is refused and named, in the words
+    ``/v1/evaluate`` uses for a scenario's unknown field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def known_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name in data:
+                if name not in cls.model_fields:
+                    raise PydanticCustomError(
+                        "unknown_field",
+                        "unknown field; the fields here are {fields}",
+                        {"field": str(name)[:64], "fields": ", ".join(cls.model_fields)},
+                    )
+        return data
+
+
+class StartIn(StrictIn):
     advisor_code: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     consent_share: bool = Field(default=False, description="share the intake with the advisor")
 
 
-class TapIn(BaseModel):
+class TapIn(StrictIn):
     question_id: str = Field(max_length=64)
     value: str = Field(max_length=64)
 
@@ -104,7 +125,7 @@ class TapIn(BaseModel):
 Command = Literal["back", "restart", "summary", "help", "math", "privacy", "forget"]
 
 
-class AnswerIn(BaseModel):
+class AnswerIn(StrictIn):
     """Exactly one of: typed text, a choice for a question, a command, or ``edit``."""
 
     text: str | None = Field(default=None, max_length=2000, examples=["$65,000"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import swagger_ui_bundle
+import fastapi_offline
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -94,13 +94,13 @@ _DOCS_PAGE = """<!doctype html>
 <script src="/static/docs.js"></script></body></html>"""
 
 
+#: Swagger UI 5 (it reads the OpenAPI 3.1 documents FastAPI writes), as a package ships it.
+SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"
+
+
 def install_docs(app: FastAPI) -> None:
     """``/docs``: Swagger UI from the installed bundle, started by a static script."""
-    app.mount(
-        "/docs-assets",
-        StaticFiles(directory=str(Path(swagger_ui_bundle.swagger_ui_path))),
-        name="docs-assets",
-    )
+    app.mount("/docs-assets", StaticFiles(directory=str(SWAGGER_UI)), name="docs-assets")
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

@@ -3,6 +3,7 @@ script needed), resumed through a cookie."""
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import secrets
 from pathlib import Path
@@ -15,7 +16,7 @@ from markupsafe import Markup
 
 from api.deps import AppState, StateDep
 from conversations.flow import Ask, Incoming, Problem, Reply, ResultReply, State, snapshot
-from conversations.questions import job_kinds, job_label
+from conversations.questions import by_id, job_kinds, job_label
 from conversations.render import render
 from conversations.service import Turn, handle_by_id, link_advisor
 from conversations.storage import ConversationNotFound
@@ -111,7 +112,59 @@ def _result_html(result: Result, state: dict[str, Any]) -> Markup:
 @router.get("/", response_class=HTMLResponse)
 async def chat_page(request: Request, app: StateDep, advisor: str | None = None) -> HTMLResponse:
     code = advisor if advisor and advisor.replace("-", "").replace("_", "").isalnum() else None
-    return await _page(request, app, request.cookies.get(COOKIE), advisor=code)
+    conversation = request.cookies.get(COOKIE)
+    if code and conversation:
+        asked = await _advisor_consent(request, app, conversation, code)
+        if asked is not None:
+            return asked
+    return await _page(request, app, conversation, advisor=code)
+
+
+async def _advisor_consent(
+    request: Request, app: AppState, conversation: str, code: str, status_code: int = 200
+) -> HTMLResponse | None:
+    """An advisor's link opened during a conversation: ask, then and there, whether to share it
+    with that advisor (None when there is nothing to ask)."""
+    record = await app.storage.load(conversation)
+    if record is None or (record.advisor_code == code and record.consent_share):
+        return None
+    question = by_id("share_advisor")
+    assert question is not None
+    token = csrf_token(request)
+    context = {
+        "csrf": token,
+        "advisor": code,
+        "question": question.wording({"advisor": code}),
+        "expired": status_code == 403,
+    }
+    response = templates.TemplateResponse(
+        request, "advisor_consent.html", context, status_code=status_code
+    )
+    _set_cookies(request, response, token, None)
+    return response
+
+
+@router.post("/chat/advisor", response_class=HTMLResponse)
+async def chat_advisor(
+    request: Request,
+    app: StateDep,
+    csrf: Annotated[str, Form()] = "",
+    advisor: Annotated[str, Form(max_length=64)] = "",
+    consent: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """The answer to the advisor-link question: "yes" shares this conversation (its result
+    too, once there is one) with that advisor; "no" leaves it as it was."""
+    conversation = request.cookies.get(COOKIE)
+    code = advisor if advisor and advisor.replace("-", "").replace("_", "").isalnum() else None
+    if conversation is None or code is None:
+        return RedirectResponse("/", status_code=303)
+    if not csrf_ok(request, csrf):
+        asked = await _advisor_consent(request, app, conversation, code, status_code=403)
+        return asked or RedirectResponse("/", status_code=303)
+    if consent == "yes":
+        with contextlib.suppress(ConversationNotFound):  # deleted meanwhile: nothing to share
+            await link_advisor(app.storage, conversation, code, consent=True)
+    return RedirectResponse("/", status_code=303)
 
 
 @router.post("/chat/start", response_class=HTMLResponse)

@@ -1,6 +1,6 @@
 """The stored tables (SQLModel), and the public shapes the API and advisor pages read.
 
-Four tables, named in singular snake_case:
+Seven tables, named in singular snake_case:
 
 - ``conversation`` — one person's conversation on one channel: the flow's state (opaque JSON),
   a version for optimistic concurrency, and a status. ``user_key`` and ``chat_key`` are keyed
@@ -10,6 +10,11 @@ Four tables, named in singular snake_case:
 - ``intake_result`` — what an advisor reads: the scenario, the engine's result, the verdict, the
   Mega Backdoor total and the flags that need a human.
 - ``processed_update`` — Telegram update ids already handled, so a redelivered update is dropped.
+- ``advisor`` — an advisor's account: a name and the hash of its sign-in token.
+- ``advisor_code`` — the codes an advisor hands out (``/?advisor=CODE``), each owned by one
+  account.
+- ``advisor_session`` — signed-in advisor pages: the hash of the session cookie, its account
+  (none for the administrator of ``ADVISOR_TOKEN``) and when it expires.
 
 Following the FastAPI full-stack template, a ``…Base`` class holds the fields shared by the
 table and by its ``…Public`` shape. Schema changes go through Alembic migrations in
@@ -32,6 +37,10 @@ __all__ = [
     "ACTIONS",
     "CHANNELS",
     "STATUSES",
+    "Advisor",
+    "AdvisorCode",
+    "AdvisorPublic",
+    "AdvisorSession",
     "AnswerLog",
     "AnswerLogPublic",
     "Conversation",
@@ -174,7 +183,7 @@ class AnswerLogPublic(SQLModel):
 
 class IntakeResultBase(SQLModel):
     conversation_id: str = Field(
-        foreign_key="conversation.id", ondelete="CASCADE", max_length=36, index=True
+        foreign_key="conversation.id", ondelete="CASCADE", max_length=36, index=True, unique=True
     )
     scenario: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDocument)
     result: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDocument)
@@ -185,19 +194,25 @@ class IntakeResultBase(SQLModel):
 
 
 class IntakeResult(IntakeResultBase, table=True):
-    """A completed screening: what an advisor reads and exports."""
+    """A completed screening: what an advisor reads and exports. One per conversation: an edit
+    after the result replaces it and moves ``updated_at``."""
 
     __tablename__ = "intake_result"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    #: The answers the result was worked out from (question id -> stored value).
+    answers: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDocument)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class IntakeResultPublic(IntakeResultBase):
     """An intake as advisor pages and exports show it, with the conversation's advisor code."""
 
     id: str
+    answers: dict[str, Any] = {}
     created_at: datetime
+    updated_at: datetime
     advisor_code: str | None = None
     channel: str | None = None
     consent_share: bool = False
@@ -217,3 +232,51 @@ class ProcessedUpdate(SQLModel, table=True):
     )
     chat_key: str | None = Field(default=None, max_length=128, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+# --- advisors --------------------------------------------------------------------------------
+
+
+class Advisor(SQLModel, table=True):
+    """An advisor's account. Only the SHA-256 of its sign-in token is kept."""
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    name: str = Field(max_length=128, index=True, unique=True)
+    token_hash: str = Field(max_length=64, index=True, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AdvisorCode(SQLModel, table=True):
+    """A code an advisor hands out; a conversation started with it is shared with that advisor
+    (when the person agrees)."""
+
+    __tablename__ = "advisor_code"
+
+    code: str = Field(primary_key=True, max_length=64)
+    advisor_id: str = Field(foreign_key="advisor.id", ondelete="CASCADE", max_length=36, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AdvisorSession(SQLModel, table=True):
+    """A signed-in browser: the SHA-256 of its cookie. ``advisor_id`` is None for the
+    administrator (``ADVISOR_TOKEN``), who sees every shared intake."""
+
+    __tablename__ = "advisor_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    advisor_id: str | None = Field(
+        default=None, foreign_key="advisor.id", ondelete="CASCADE", max_length=36, index=True
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class AdvisorPublic(SQLModel):
+    """An advisor account as the command line and the pages show it (no token hash)."""
+
+    id: str
+    name: str
+    codes: list[str]
+    created_at: datetime
+    revoked_at: datetime | None = None

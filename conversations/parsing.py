@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from engine.scenario import MAX_MONEY
+
 __all__ = [
     "MAX_WORDS",
     "NOT_SURE_WORDS",
@@ -23,7 +25,8 @@ __all__ = [
     "parse_yes_no_unsure",
 ]
 
-LARGEST_AMOUNT = Decimal("100000000")
+#: The largest amount taken: the engine's, so the chat and the REST API refuse the same ones.
+LARGEST_AMOUNT = MAX_MONEY
 
 
 @dataclass(frozen=True)

@@ -328,6 +328,7 @@ async def _turn(
             verdict=result.verdict,
             total=result.mega_backdoor_total,
             flags=flags_for([w.code for w in result.warnings]),
+            answers=outcome.state.to_json()["answers"],
         )
         record.status = "completed"
         turn.completed = True

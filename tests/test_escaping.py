@@ -293,7 +293,7 @@ def test_advisor_pages_and_exports_show_a_code_safely(
     _finish(app_client, code)
     _sign_in(app_client)
     listing = app_client.get("/advisor").text
-    assert f"<td>{code}</td>" in listing
+    assert f'<td data-label="Code">{code}</td>' in listing
     detail_id = re.search(r'href="/advisor/intakes/([^"]+)"', listing)
     assert detail_id
     detail = app_client.get(f"/advisor/intakes/{detail_id.group(1)}").text

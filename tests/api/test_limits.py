@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from api.app import create_app
 from api.limits import RateLimiter
 from conversations.db import upgrade
-from conversations.storage import MAX_INTAKES_PER_CONVERSATION, Storage
+from conversations.storage import Storage
 from tests.api.conftest import make_settings
 from tests.support.telegram_double import BotApiDouble
 
@@ -351,21 +351,27 @@ async def test_only_the_newest_conversations_are_kept_per_person(small_storage: 
     assert await small_storage.load(other.id) is not None
 
 
-async def test_only_the_newest_results_are_kept_per_conversation(small_storage: Storage) -> None:
-    total = MAX_INTAKES_PER_CONVERSATION + 5
-    for n in range(total):
+async def test_a_conversation_keeps_one_result_however_often_it_completes(
+    small_storage: Storage,
+) -> None:
+    ids = []
+    for n in range(5):
         async with small_storage.locked("api", "fay") as record:
-            await record.record_intake(
-                scenario={"n": n},
-                result={},
-                rules_version="test",
-                verdict="available",
-                total=n,
-                flags=[],
+            ids.append(
+                await record.record_intake(
+                    scenario={"n": n},
+                    result={},
+                    rules_version="test",
+                    verdict="available",
+                    total=n,
+                    flags=[],
+                )
             )
     intakes = await small_storage.list_intakes(None)
-    assert len(intakes) == MAX_INTAKES_PER_CONVERSATION
-    assert sorted(i.scenario["n"] for i in intakes) == list(range(5, total))
+    assert len(intakes) == 1
+    assert intakes[0].scenario == {"n": 4}, "the newest replaces the others"
+    assert set(ids) == {intakes[0].id}, "under one id"
+    assert intakes[0].updated_at > intakes[0].created_at
 
 
 def test_storage_refuses_a_cap_below_one(tmp_path: Path) -> None:

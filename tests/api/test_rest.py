@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -211,3 +212,90 @@ def test_metrics_count_requests_and_conversations_without_personal_data(client: 
     assert 'route="/v1/conversations/{conversation_id}/answers"' in text
     assert cid not in text, "no ids in labels"
     assert "150000" not in text, "no amounts"
+
+
+# --- bodies: not JSON, unknown fields, amounts ------------------------------------------------
+
+ENDPOINTS = ["/v1/evaluate", "/v1/conversations", "/v1/conversations/{cid}/answers"]
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+@pytest.mark.parametrize(
+    ("body", "media"),
+    [
+        (b"not json", "application/json"),
+        (b'{"text": ', "application/json"),
+        (b'{"text": "2026"}', "text/plain"),
+        (b"text=2026", "application/x-www-form-urlencoded"),
+        (b"\xff\xfe{}", "application/json"),
+    ],
+)
+def test_a_body_that_is_not_json_is_400_as_the_spec_says(
+    client: TestClient, path: str, body: bytes, media: str
+) -> None:
+    url = path.format(cid=_start(client)["id"])
+    response = client.post(url, content=body, headers={"content-type": media})
+    assert response.status_code == 400, response.text
+    assert "not JSON" in response.json()["detail"]
+    assert response.json()["field"] is None
+    spec = client.get("/openapi.json").json()["paths"][path.replace("{cid}", "{conversation_id}")]
+    assert "400" in spec["post"]["responses"], "the spec promises it"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/v1/evaluate", {**SCENARIO, "surprise": 1}, "surprise"),
+        ("/v1/conversations", {"consent_share": True, "surprise": 1}, "surprise"),
+        ("/v1/conversations/{cid}/answers", {"text": "2026", "surprise": 1}, "surprise"),
+        (
+            "/v1/conversations/{cid}/answers",
+            {"choice": {"question_id": "tax_year", "value": "2026", "surprise": 1}},
+            "choice.surprise",
+        ),
+    ],
+)
+def test_unknown_fields_are_refused_the_same_way_everywhere(
+    client: TestClient, path: str, body: dict[str, Any], field: str
+) -> None:
+    response = client.post(path.format(cid=_start(client)["id"]), json=body)
+    assert response.status_code == 422
+    assert response.json()["field"] == field
+    assert response.json()["detail"].startswith("unknown field; the fields here are ")
+
+
+def test_an_empty_body_where_one_is_needed_is_400(client: TestClient) -> None:
+    cid = _start(client)["id"]
+    for path in ("/v1/evaluate", f"/v1/conversations/{cid}/answers"):
+        response = client.post(path, content=b"", headers={"content-type": "application/json"})
+        assert response.status_code == 400
+        assert "empty" in response.json()["detail"]
+    assert client.post("/v1/conversations").status_code == 201, "starting needs no body"
+
+
+def test_amounts_have_the_same_bounds_in_rest_as_in_the_chat(client: TestClient) -> None:
+    from conversations.parsing import LARGEST_AMOUNT
+
+    def evaluate_pay(amount: Decimal) -> int:
+        job = {**SCENARIO["jobs"][0], "compensation": str(amount)}
+        body = json.dumps({**SCENARIO, "jobs": [job]}).replace(f'"{amount}"', str(amount))
+        return client.post(
+            "/v1/evaluate", content=body, headers={"content-type": "application/json"}
+        ).status_code
+
+    def chat_pay(amount: Decimal) -> str:
+        cid = _start(client)["id"]
+        for text in ANSWERS[:3]:
+            client.post(f"/v1/conversations/{cid}/answers", json={"text": text})
+        body = client.post(f"/v1/conversations/{cid}/answers", json={"text": f"{amount}"}).json()
+        question: str = body["question"]["id"]
+        return question
+
+    top = LARGEST_AMOUNT
+    above = top + Decimal("0.01")
+    assert evaluate_pay(top) == 200
+    assert chat_pay(top) != "job0.pay", "the chat takes the largest amount too"
+    assert evaluate_pay(above) == 422
+    assert chat_pay(above) == "job0.pay", "and refuses a cent more, as REST does"
+    assert evaluate_pay(Decimal("65000.555")) == 422
+    assert chat_pay(Decimal("65000.555")) == "job0.pay"

@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
+from sqlmodel import SQLModel
 
 from conversations.db import upgrade
 from conversations.storage import Storage
@@ -34,7 +35,8 @@ POSTGRES_URL = os.environ.get(
     "MEGAROTH_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 BACKENDS = ["sqlite", "postgresql"]
-TABLES = ("processed_update", "intake_result", "answer_log", "conversation")
+# Every table the models declare, emptied before each PostgreSQL test.
+TABLES = tuple(SQLModel.metadata.tables)
 _PREFIX = f"megaroth_test_{secrets.token_hex(4)}_"
 _counter = itertools.count(1)
 

@@ -41,6 +41,7 @@ from conversations.flow import (
     step,
 )
 from conversations.parsing import (
+    LARGEST_AMOUNT,
     AnswerError,
     parse_cap,
     parse_money,
@@ -62,7 +63,7 @@ FUZZ = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-LARGEST = Decimal("100000000")
+LARGEST = LARGEST_AMOUNT
 CENT = Decimal("0.01")
 
 # Text a person (or a forged update) might send: every Unicode character, digit soup from the
@@ -186,7 +187,7 @@ def test_every_parser_returns_its_shape_or_its_own_error(text: str) -> None:
 
 amounts = st.one_of(
     st.decimals(0, LARGEST, places=2, allow_nan=False, allow_infinity=False),
-    st.integers(0, 100_000_000).map(Decimal),
+    st.integers(0, int(LARGEST)).map(Decimal),
     st.sampled_from([Decimal(0), Decimal("0.01"), Decimal("0.99"), LARGEST, Decimal("65000")]),
 )
 
@@ -240,7 +241,7 @@ def test_a_negative_amount_is_refused_however_it_is_written(amount: Decimal, way
 
 
 @FUZZ
-@given(st.integers(100_000_001, 10**60), st.sampled_from(["", ".5", ".05"]))
+@given(st.integers(int(LARGEST) + 1, 10**60), st.sampled_from(["", ".5", ".05"]))
 def test_an_amount_over_the_largest_is_refused_not_crashed(dollars: int, cents: str) -> None:
     with pytest.raises(AnswerError, match="more than this tool"):
         parse_money(f"{dollars}{cents}")

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -19,7 +20,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
 from conversations import storage as storage_module
-from conversations.db import async_url, downgrade, upgrade
+from conversations.db import alembic_config, async_url, downgrade, upgrade
 from conversations.storage import (
     ConversationNotFound,
     LockedConversation,
@@ -32,7 +33,8 @@ from conversations.storage import (
     user_key,
 )
 
-TABLES = {"conversation", "answer_log", "intake_result", "processed_update"}
+TABLES = set(SQLModel.metadata.tables)
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 class Boom(Exception):
@@ -85,6 +87,7 @@ async def _intake(record: LockedConversation, verdict: str = "available", **kw: 
         verdict=verdict,
         total=kw.get("total", Decimal("46000.00")),
         flags=kw.get("flags", []),
+        answers=kw.get("answers"),
     )
 
 
@@ -96,7 +99,7 @@ async def test_migrations_apply_on_an_empty_database_and_again_are_a_no_op(db_ur
     await asyncio.to_thread(upgrade, db_url)
     first = await _inspect(db_url, _schema)
     assert first["tables"] == {*TABLES, "alembic_version"}
-    assert first["version"] == "0001"
+    assert first["version"] == HEAD
     await asyncio.to_thread(upgrade, db_url)
     assert await _inspect(db_url, _schema) == first
 
@@ -124,13 +127,13 @@ async def test_concurrent_upgrades_all_succeed(db_url: str) -> None:
 
     await asyncio.to_thread(upgrade_all)
     schema = await _inspect(db_url, _schema)
-    assert schema == {"tables": {*TABLES, "alembic_version"}, "version": "0001"}
+    assert schema == {"tables": {*TABLES, "alembic_version"}, "version": HEAD}
 
 
 async def test_upgrade_works_inside_a_running_event_loop(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'plain.db'}"
     upgrade(url)  # a blocking call from a coroutine: runs on its own thread and loop
-    assert (await _inspect(async_url(url), _schema))["version"] == "0001"
+    assert (await _inspect(async_url(url), _schema))["version"] == HEAD
 
 
 # --- URLs and keys ---------------------------------------------------------------------------
@@ -687,3 +690,127 @@ async def test_ready_is_false_for_an_unreachable_database() -> None:
 async def test_postgresql_sessions_have_a_lock_timeout(storage: Storage) -> None:
     async with storage.engine.connect() as conn:
         assert await conn.scalar(text("SHOW lock_timeout")) == "30s"
+
+
+# --- advisor accounts and sessions -----------------------------------------------------------
+
+
+async def _shared_intake(storage: Storage, person: str, code: str | None) -> str:
+    async with storage.locked("web", person, advisor_code=code) as record:
+        record.consent_share = True
+        return await _intake(record)
+
+
+async def test_each_advisor_sees_only_intakes_made_with_their_codes(storage: Storage) -> None:
+    ann = await storage.add_advisor("Ann", "a" * 64, ["ANN1", "ANN2"])
+    ben = await storage.add_advisor("Ben", "b" * 64, ["BEN1"])
+    first = await _shared_intake(storage, "p1", "ANN1")
+    second = await _shared_intake(storage, "p2", "ANN2")
+    third = await _shared_intake(storage, "p3", "BEN1")
+    stray = await _shared_intake(storage, "p4", "NOBODY")
+
+    mine = {i.id for i in await storage.list_intakes(None, advisor_id=ann.id, shared_only=True)}
+    assert mine == {first, second}
+    theirs = {i.id for i in await storage.list_intakes(None, advisor_id=ben.id)}
+    assert theirs == {third}
+    everyone = {i.id for i in await storage.list_intakes(None, shared_only=True)}
+    assert everyone == {first, second, third, stray}
+    assert await storage.get_intake(third, advisor_id=ann.id) is None
+    found = await storage.get_intake(first, advisor_id=ann.id)
+    assert found is not None
+    assert found.advisor_code == "ANN1"
+
+
+async def test_advisor_names_and_codes_are_taken_once(storage: Storage) -> None:
+    await storage.add_advisor("Ann", "a" * 64, ["ANN1"])
+    with pytest.raises(storage_module.AdvisorExists, match="named"):
+        await storage.add_advisor("Ann", "c" * 64, ["OTHER"])
+    with pytest.raises(storage_module.AdvisorExists, match="ANN1"):
+        await storage.add_advisor("Ben", "b" * 64, ["ANN1"])
+    assert [a.name for a in await storage.list_advisors()] == ["Ann"], "nothing half-made"
+
+
+async def test_sessions_end_on_sign_out_on_expiry_and_on_revocation(storage: Storage) -> None:
+    ann = await storage.add_advisor("Ann", "a" * 64, ["ANN1"])
+    later = datetime.now(UTC) + timedelta(hours=1)
+    await storage.start_session("s1", ann.id, later)
+    await storage.start_session("s2", ann.id, later)
+    await storage.start_session("admin", None, later)
+    await storage.start_session("old", ann.id, datetime.now(UTC) - timedelta(seconds=1))
+
+    signed = await storage.session("s1")
+    assert signed is not None
+    assert signed.advisor is not None
+    assert signed.advisor.codes == ["ANN1"]
+    admin = await storage.session("admin")
+    assert admin is not None
+    assert admin.is_admin
+    assert await storage.session("old") is None, "expired"
+    assert await storage.session("nope") is None
+
+    assert await storage.end_session("s1") is True
+    assert await storage.session("s1") is None, "signed out on the server"
+    assert await storage.advisor_by_token("a" * 64) is not None
+    assert await storage.revoke_advisor("Ann") is True
+    assert await storage.session("s2") is None, "revoked: every session ends"
+    assert await storage.advisor_by_token("a" * 64) is None
+    assert await storage.revoke_advisor("Ann") is False
+    listed = await storage.list_advisors()
+    assert listed[0].revoked_at is not None
+
+
+async def test_an_edit_after_the_result_replaces_the_intake(storage: Storage) -> None:
+    async with storage.locked("web", "p1") as record:
+        first = await _intake(record, "available", answers={"age": 45})
+    async with storage.locked("web", "p1") as record:
+        second = await record.record_intake(
+            scenario={"tax_year": 2026},
+            result={},
+            rules_version="2026.1",
+            verdict="partial",
+            total=Decimal(5),
+            flags=[],
+            answers={"age": 61},
+        )
+    assert first == second
+    (only,) = await storage.list_intakes(None)
+    assert only.verdict == "partial"
+    assert only.answers == {"age": 61}
+    assert only.updated_at > only.created_at
+
+
+async def test_the_migration_keeps_the_newest_intake_of_each_conversation(db_url: str) -> None:
+    await asyncio.to_thread(upgrade, db_url, "0001")
+    engine = create_async_engine(db_url, poolclass=NullPool)
+    now = datetime.now(UTC)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                conversation_t.insert().values(
+                    id="c1",
+                    channel="web",
+                    user_key="u",
+                    state={},
+                    version=0,
+                    status="completed",
+                    consent_share=True,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            for n in range(3):
+                await conn.execute(
+                    text(
+                        "INSERT INTO intake_result (id, conversation_id, scenario, result,"
+                        " rules_version, verdict, mega_backdoor_total, flags, created_at)"
+                        " VALUES (:id, 'c1', '{}', '{}', 'r', :verdict, 0, '[]', :at)"
+                    ),
+                    {"id": f"i{n}", "verdict": f"v{n}", "at": now + timedelta(minutes=n)},
+                )
+    finally:
+        await engine.dispose()
+    await asyncio.to_thread(upgrade, db_url)
+    async with Storage(db_url) as store:
+        (kept,) = await store.list_intakes(None)
+    assert kept.id == "i2"
+    assert kept.updated_at == kept.created_at
