@@ -88,7 +88,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         url = database_url(settings.database_url)
         upgrade(url)
         storage = Storage(url, max_conversations_per_user=settings.max_conversations_per_user)
-        state = AppState(settings=settings, storage=storage, per_chat=per_chat)
+        state = AppState(
+            settings=settings, storage=storage, per_chat=per_chat, clock=settings.clock()
+        )
         token = settings.telegram_bot_token
         if token is not None:
             from bot import BotDeps, build_dispatcher, make_bot  # aiogram only when needed
@@ -98,7 +100,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 settings.telegram_api_base,
                 settings.telegram_request_timeout,
             )
-            state.dispatcher = build_dispatcher(BotDeps(storage, settings.key_secret()))
+            state.dispatcher = build_dispatcher(
+                BotDeps(storage, settings.key_secret(), clock=settings.clock())
+            )
             if settings.telegram_webhook_secret is None:
                 log.warning("TELEGRAM_WEBHOOK_SECRET is not set: the webhook refuses every update")
             await register_webhook(state)

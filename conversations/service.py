@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from conversations.flow import Incoming, Reply, State, pending_replies, step
@@ -131,12 +132,14 @@ async def handle(
     chat_key: str | None = None,
     update: UpdateRef | None = None,
     advisor_code: str | None = None,
+    today: date | None = None,
 ) -> Turn:
     """One turn of the person's open conversation on ``channel``, inside the database's row
     lock (which orders turns across worker processes). A channel that must also keep its
-    replies in order holds :func:`person_lock` around the turn and the sending."""
+    replies in order holds :func:`person_lock` around the turn and the sending. ``today`` is
+    the app clock's date (see :func:`conversations.flow.step`)."""
     async with storage.locked(channel, user_key, chat_key=chat_key) as record:
-        turn = await _turn(record, incoming, update, advisor_code)
+        turn = await _turn(record, incoming, update, advisor_code, today)
     turn.state, turn.version = record.state, record.version
     if turn.forgot:
         await storage.forget_user(channel, user_key)
@@ -165,13 +168,16 @@ async def person_lock(channel: str, user_key: str) -> AsyncIterator[None]:
             _LOCKS[key] = (lock, users - 1)
 
 
-async def handle_by_id(storage: Storage, conversation_id: str, incoming: Incoming) -> Turn:
+async def handle_by_id(
+    storage: Storage, conversation_id: str, incoming: Incoming, *, today: date | None = None
+) -> Turn:
     """One turn of a conversation known by its id (web chat, REST API).
 
     Raises :class:`~conversations.storage.ConversationNotFound` for an unknown id."""
     async with storage.locked_by_id(conversation_id) as record:
-        turn = await _turn(record, incoming, None, None)
+        turn = await _turn(record, incoming, None, None, today)
         channel = record.channel
+    turn.state, turn.version = record.state, record.version
     if turn.forgot:
         await storage.delete_conversation(conversation_id)
     _observe(channel, turn)
@@ -183,6 +189,7 @@ async def _turn(
     incoming: Incoming,
     update: UpdateRef | None,
     advisor_code: str | None,
+    today: date | None = None,
 ) -> Turn:
     turn = Turn(conversation_id=record.id)
     if update is not None and not await record.claim_update(update.bot_key, update.update_id):
@@ -190,7 +197,7 @@ async def _turn(
         before = State.from_json(record.state)
         if before.channel.get(UNSENT) == update.update_id:
             turn.resend = True
-            turn.replies = pending_replies(before)
+            turn.replies = pending_replies(before, today)
             turn.channel = dict(before.channel)
         return turn
     state = State.from_json(record.state)
@@ -198,7 +205,7 @@ async def _turn(
         record.advisor_code = advisor_code
         state.answers["advisor"] = advisor_code
     turn.channel = dict(state.channel)
-    outcome = step(state, incoming)
+    outcome = step(state, incoming, today)
     if update is not None:
         # Cleared by the adapter once the replies are out (see ``sent``); still set when the
         # same update comes again, it means they may never have reached the person.
