@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -23,6 +23,7 @@ from api.rest import router as rest_router
 from api.security import SecurityHeaders, install_docs
 from api.settings import Settings, get_settings
 from api.telegram import router as telegram_router
+from api.web import error_page, wants_html
 from api.web import router as web_router
 from conversations.db import upgrade
 from conversations.storage import Storage, database_url
@@ -63,14 +64,18 @@ def install_error_handlers(app: FastAPI) -> None:
     """Errors as JSON a person can read: what is wrong and the field at fault."""
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        if wants_html(request):  # a browser gets a page in the chat's style, never JSON
+            return error_page(request, 400)
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
         message = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
         return JSONResponse({"detail": message, "field": where or None}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if wants_html(request):
+            return error_page(request, exc.status_code, getattr(exc, "headers", None))
         return JSONResponse(
             {"detail": exc.detail, "field": None},
             status_code=exc.status_code,

@@ -159,11 +159,14 @@ _EDIT = re.compile(r"^/?(?:edit|change)\s+(.+)$")
 
 
 def command_of(incoming: Incoming) -> tuple[str, str] | None:
-    """(command, argument) for a command or a typed command word; None for an answer."""
+    """(command, argument) for a command or a typed command word; None for an answer. A
+    command word sent as the answer to a question (the web chat's answer box) counts too: no
+    choice has a command word for its value."""
     if incoming.command:
         name, _, arg = incoming.command.partition(":")
         return name, arg
-    text = " ".join((incoming.text or "").strip().lower().replace("’", "'").split())
+    typed = incoming.text if incoming.choice is None else incoming.choice[1]
+    text = " ".join((typed or "").strip().lower().replace("’", "'").split())
     edit = _EDIT.match(text)
     if edit:
         return "edit", edit.group(1)
