@@ -187,6 +187,8 @@ async def _page(
             tax_year=state.answers.get("tax_year"),
         )
     response = templates.TemplateResponse(request, "chat.html", context, status_code=status_code)
+    # Always the conversation as it stands now (Back and reload ask again, nothing stale).
+    response.headers["cache-control"] = "no-store"
     _set_cookies(request, response, token, record.id if record else None)
     return response
 
