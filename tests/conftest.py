@@ -1,8 +1,9 @@
 """Suite-wide guard: tests talk only to loopback. Any attempt to resolve or connect to another
 host (the real Telegram above all) fails at once with a clear message.
 
-The app's clock is pinned (``MEGAROTH_TODAY``). Also ``bot_api``: a started Bot API test double (``tests.support.telegram_double``) on
-127.0.0.1; point a Bot at it with ``TelegramAPIServer.from_base(bot_api.base_url)``.
+The app's clock is pinned (``MEGAROTH_TODAY``). Also ``bot_api``: a started Bot API test double
+(``tests.support.telegram_double``) on 127.0.0.1; point a Bot at it with
+``TelegramAPIServer.from_base(bot_api.base_url)``.
 """
 
 from __future__ import annotations
