@@ -225,9 +225,8 @@ def test_review_shows_change_buttons_keep_works_and_start_over_asks(sized: Page)
 
 
 @pytest.mark.parametrize(("typed", "shown"), [("no", "no cap"), ("0", "a cap of $0")])
-def test_the_plan_cap_is_recorded_as_typed(
-    page: Page, server: Server, typed: str, shown: str
-) -> None:
+def test_the_plan_cap_is_recorded_as_typed(sized: Page, typed: str, shown: str) -> None:
+    page = sized
     start(page)
     answer(page, TO_CAP)
     assert question_id(page) == "job0.cap"
@@ -244,6 +243,7 @@ def test_the_plan_cap_is_recorded_as_typed(
         expect(room).not_to_have_text("$0")
     page.get_by_role("link", name="Print view").click()
     expect(page.locator("article.print")).to_contain_text(f"plan's after-tax cap: {shown}")
+    screenshot(page, f"print-cap-{typed}")
 
 
 def test_the_advisor_detail_says_the_cap_as_typed(new_context: NewContext, server: Server) -> None:
@@ -256,6 +256,7 @@ def test_the_advisor_detail_says_the_cap_as_typed(new_context: NewContext, serve
     type_answer(page, "0")
     answer(page, AFTER_CAP)
     page.goto("/advisor/login")
+    check_page(page, "advisor-login")
     page.locator("input[name=token]").fill(server.advisor_token)
     submit(page, page.get_by_role("button", name="Sign in").click)
     check_page(page, "advisor-list")
