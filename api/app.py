@@ -25,8 +25,8 @@ from api.rest import router as rest_router
 from api.security import SecurityHeaders, install_docs
 from api.settings import Settings, get_settings
 from api.telegram import router as telegram_router
+from api.web import error_page, templates, wants_html
 from api.web import router as web_router
-from api.web import templates
 from conversations.db import upgrade
 from conversations.storage import TRANSIENT_ERRORS, Storage, database_url
 from conversations.wording import line
@@ -121,7 +121,9 @@ def install_error_handlers(app: FastAPI) -> None:
         app.add_exception_handler(kind, unavailable)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        if wants_html(request):  # a browser gets a page in the chat's style, never JSON
+            return error_page(request, 400)
         not_json = _not_json(request, exc.errors())
         if not_json is not None:
             return JSONResponse({"detail": not_json, "field": None}, status_code=400)
@@ -134,7 +136,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": message, "field": where or None}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if wants_html(request):
+            return error_page(request, exc.status_code, getattr(exc, "headers", None))
         detail = exc.detail
         if exc.status_code == 400 and detail == "There was an error parsing the body":
             detail = "the body is not JSON in UTF-8: send a JSON object in UTF-8"
@@ -155,7 +159,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         url = database_url(settings.database_url)
         upgrade(url)
         storage = Storage(url, max_conversations_per_user=settings.max_conversations_per_user)
-        state = AppState(settings=settings, storage=storage, per_chat=per_chat)
+        state = AppState(
+            settings=settings, storage=storage, per_chat=per_chat, clock=settings.clock()
+        )
         token = settings.telegram_bot_token
         if token is not None:
             from bot import BotDeps, build_dispatcher, make_bot  # aiogram only when needed
@@ -165,7 +171,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 settings.telegram_api_base,
                 settings.telegram_request_timeout,
             )
-            state.dispatcher = build_dispatcher(BotDeps(storage, settings.key_secret()))
+            state.dispatcher = build_dispatcher(
+                BotDeps(storage, settings.key_secret(), clock=settings.clock())
+            )
             if settings.telegram_webhook_secret is None:
                 log.warning("TELEGRAM_WEBHOOK_SECRET is not set: the webhook refuses every update")
             await register_webhook(state)

@@ -246,11 +246,12 @@ async def _chat(new: bool) -> None:
     upgrade(url)
     storage = Storage(url)
     person = user_key("terminal", getpass.getuser(), settings.key_secret())
+    today = settings.clock()
     interactive = sys.stdin.isatty()
     try:
         incoming = Incoming(command="restart" if new else "start")
         while True:
-            turn = await handle(storage, "terminal", person, incoming)
+            turn = await handle(storage, "terminal", person, incoming, today=today())
             for message in render(turn.replies, "text"):
                 click.echo(message.text)
                 click.echo()
@@ -314,7 +315,9 @@ async def _poll() -> None:
     try:
         await bot.delete_webhook(drop_pending_updates=False)
         await bot.set_my_commands(bot_commands())
-        dispatcher = build_dispatcher(BotDeps(storage, settings.key_secret()))
+        dispatcher = build_dispatcher(
+            BotDeps(storage, settings.key_secret(), clock=settings.clock())
+        )
         click.echo("polling Telegram for updates; press Ctrl+C to stop")
         await dispatcher.start_polling(bot, handle_signals=True)
     finally:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
@@ -28,6 +30,11 @@ class AppState:
     slow_down_notices: RateLimiter = field(default_factory=lambda: RateLimiter(1, burst=1))
     # Requests with a wrong webhook secret, per client address: 10 a minute, then 429s.
     webhook_refusals: RateLimiter = field(default_factory=lambda: RateLimiter(10))
+    # Today's date for the conversation (settings.clock(); pinned in tests).
+    clock: Callable[[], date] | None = None
+
+    def today(self) -> date:
+        return (self.clock or self.settings.clock())()
 
 
 async def get_app_state(request: Request) -> AppState:  # async: no thread-pool hop

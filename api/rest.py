@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -122,7 +123,7 @@ class TapIn(StrictIn):
     value: str = Field(max_length=64)
 
 
-Command = Literal["back", "restart", "summary", "help", "math", "privacy", "forget"]
+Command = Literal["back", "restart", "summary", "help", "math", "privacy", "forget", "stop_sharing"]
 
 
 class AnswerIn(StrictIn):
@@ -175,9 +176,13 @@ def _messages(replies: list[Reply]) -> list[MessageOut]:
 
 
 def conversation_out(
-    conversation_id: str, status_: str, state: State, turn: Turn | None
+    conversation_id: str,
+    status_: str,
+    state: State,
+    turn: Turn | None,
+    today: date | None = None,
 ) -> ConversationOut:
-    now = snapshot(state)
+    now = snapshot(state, today)
     result: Result | None = now.result
     if turn is not None:
         result = next((r.result for r in turn.replies if isinstance(r, ResultReply)), result)
@@ -211,7 +216,8 @@ async def _after_turn(app: StateDep, conversation_id: str, turn: Turn) -> Conver
             summary=[],
             result=None,
         )
-    return conversation_out(record.id, record.status, State.from_json(record.state), turn)
+    state = State.from_json(record.state)
+    return conversation_out(record.id, record.status, state, turn, app.today())
 
 
 @router.post(
@@ -252,7 +258,9 @@ async def start_conversation(app: StateDep, body: StartIn | None = None) -> Conv
     record = await app.storage.get_or_create(CHANNEL, secrets.token_hex(16))
     if body.advisor_code:
         await link_advisor(app.storage, record.id, body.advisor_code, consent=body.consent_share)
-    turn = await handle_by_id(app.storage, record.id, Incoming(command="start"), channel=CHANNEL)
+    turn = await handle_by_id(
+        app.storage, record.id, Incoming(command="start"), channel=CHANNEL, today=app.today()
+    )
     return await _after_turn(app, record.id, turn)
 
 
@@ -264,7 +272,9 @@ async def start_conversation(app: StateDep, body: StartIn | None = None) -> Conv
 )
 async def answer(app: StateDep, conversation_id: str, body: AnswerIn) -> ConversationOut:
     try:
-        turn = await handle_by_id(app.storage, conversation_id, body.incoming(), channel=CHANNEL)
+        turn = await handle_by_id(
+            app.storage, conversation_id, body.incoming(), channel=CHANNEL, today=app.today()
+        )
     except ConversationNotFound as exc:
         raise HTTPException(404, "no conversation with that id") from exc
     return await _after_turn(app, conversation_id, turn)
@@ -280,7 +290,8 @@ async def get_conversation(app: StateDep, conversation_id: str) -> ConversationO
     record = await app.storage.load(conversation_id, channel=CHANNEL)
     if record is None:
         raise HTTPException(404, "no conversation with that id")
-    return conversation_out(record.id, record.status, State.from_json(record.state), None)
+    state = State.from_json(record.state)
+    return conversation_out(record.id, record.status, state, None, app.today())
 
 
 @router.delete(

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,6 +15,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from conversations.storage import default_database_path
 
 __all__ = ["Settings", "get_settings"]
+
+
+def _eastern_today() -> date:
+    """Today as the IRS counts it (its deadlines fall on US Eastern dates)."""
+    try:
+        zone: tzinfo = ZoneInfo("America/New_York")
+    except ZoneInfoNotFoundError:  # pragma: no cover - a system without time-zone data
+        zone = UTC
+    return datetime.now(zone).date()
 
 
 class Settings(BaseSettings):
@@ -54,6 +66,18 @@ class Settings(BaseSettings):
         ),
     )
     var_dir: Path | None = Field(default=None, description="defaults to the database's folder")
+    megaroth_today: date | None = Field(
+        default=None,
+        description="the date the app takes as today (YYYY-MM-DD), for tests and demos; "
+        "the real (US Eastern) date when unset",
+    )
+
+    def clock(self) -> Callable[[], date]:
+        """Today's date, as the conversation is told it (never read inside the flow)."""
+        pinned = self.megaroth_today
+        if pinned is not None:
+            return lambda: pinned
+        return _eastern_today
 
     def proxies(self) -> list[str]:
         """The trusted proxies' addresses and networks, as a list (empty: trust none)."""

@@ -1,5 +1,11 @@
-"""The web chat page at ``/``: the same conversation as plain HTML forms (no build step, no
-script needed), resumed through a cookie."""
+"""The web chat at ``/`` and ``/chat``: the same conversation as plain HTML forms (no build
+step, no script needed), resumed through a cookie.
+
+Every answer is a POST that redirects to ``GET /chat`` (post/redirect/get), so reloading,
+bookmarking and the browser's Back show a real page. What the last turn said (its messages, a
+refused answer and what was typed) is kept with the conversation, in the channel's notes, for
+that page to show.
+"""
 
 from __future__ import annotations
 
@@ -15,15 +21,26 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from api.deps import AppState, StateDep
-from conversations.flow import Ask, Incoming, Problem, Reply, ResultReply, State, snapshot
+from conversations.flow import (
+    Ask,
+    Incoming,
+    Math,
+    Problem,
+    Reply,
+    ResultReply,
+    State,
+    Summary,
+    command_of,
+    snapshot,
+)
 from conversations.questions import by_id, job_kinds, job_label
-from conversations.render import render
-from conversations.service import Turn, handle_by_id, link_advisor
+from conversations.render import day, render
+from conversations.service import Turn, handle_by_id, link_advisor, sent
 from conversations.storage import ConversationNotFound
 from conversations.wording import WORDING, line
 from engine import Result
 
-__all__ = ["COOKIE", "CSRF_COOKIE", "router", "templates"]
+__all__ = ["COOKIE", "CSRF_COOKIE", "error_page", "router", "templates", "wants_html"]
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -32,10 +49,17 @@ templates.env.globals["wording"] = WORDING
 COOKIE = "mr_conversation"
 CSRF_COOKIE = "mr_csrf"
 ONE_YEAR = 365 * 24 * 3600
-# Questions answered by buttons only (no typing box).
+# Questions answered by buttons (a box to type in is there too, for commands and words).
 BUTTONS_ONLY = {"choice", "yes_no", "yes_no_unsure"}
 # The cookie names only a web chat conversation: any other channel's id is not found.
 CHANNEL = "web"
+MONEY = {"money", "money_or_max", "optional_money", "cap"}
+# The longest answer the box takes; a longer one is refused with a message, never an error page.
+MAX_ANSWER = 200
+ADVISOR_CODE_MAX = 64
+NOTES = "web"  # the key of this channel's notes in the conversation's state
+# Addresses that answer JSON whatever the client asks for.
+_API_PREFIXES = ("/v1", "/telegram", "/healthz", "/metrics", "/openapi.json", "/static")
 
 
 def _secure(request: Request) -> bool:
@@ -46,9 +70,9 @@ def csrf_token(request: Request) -> str:
     return request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
 
 
-def csrf_ok(request: Request, sent: str | None) -> bool:
+def csrf_ok(request: Request, sent_token: str | None) -> bool:
     cookie = request.cookies.get(CSRF_COOKIE)
-    return bool(cookie and sent and hmac.compare_digest(cookie, sent))
+    return bool(cookie and sent_token and hmac.compare_digest(cookie, sent_token))
 
 
 def _set_cookies(
@@ -64,60 +88,159 @@ def _set_cookies(
         )
 
 
+def _advisor_code(raw: str | None) -> tuple[str | None, str | None]:
+    """(a valid advisor code, or the bad one as given)."""
+    if not raw:
+        return None, None
+    if len(raw) <= ADVISOR_CODE_MAX and raw.replace("-", "").replace("_", "").isalnum():
+        return raw, None
+    return None, raw[:ADVISOR_CODE_MAX]
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+def wants_html(request: Request) -> bool:
+    """A browser asking for a page (not the REST API, the webhook or a file)."""
+    if request.url.path.startswith(_API_PREFIXES):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def error_page(
+    request: Request, status_code: int, headers: dict[str, str] | None = None
+) -> Response:
+    """An error as a page in the chat's style (for browsers; the API keeps its JSON)."""
+    key = "not_found" if status_code in (404, 405) else "error_page"
+    response = templates.TemplateResponse(
+        request,
+        "error.html",
+        {"message": line(key), "status": status_code},
+        status_code=status_code,
+    )
+    for name, value in (headers or {}).items():
+        if name.lower() in ("allow", "retry-after"):
+            response.headers[name] = value
+    return response
+
+
+def _notes(state: State) -> dict[str, Any]:
+    notes = state.channel.get(NOTES)
+    return notes if isinstance(notes, dict) else {}
+
+
+def _transcript(state: State, summary: Summary) -> list[dict[str, Any]]:
+    """The conversation so far, as a chat: each answered question and its answer."""
+    said = []
+    for item in summary.items:
+        q = by_id(item.question_id)
+        asked = q.wording(state.answers) if q is not None else item.label
+        said.append({"asked": asked, "answer": item.answer, "number": item.number})
+    return said
+
+
 async def _page(
     request: Request,
     app: AppState,
     conversation_id: str | None,
-    turn: Turn | None = None,
     *,
     advisor: str | None = None,
+    bad_advisor: str | None = None,
+    confirm: str | None = None,
+    notice: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     token = csrf_token(request)
-    context: dict[str, Any] = {"csrf": token, "advisor": advisor, "messages": [], "problem": None}
+    context: dict[str, Any] = {
+        "csrf": token,
+        "advisor": advisor,
+        "bad_advisor": bad_advisor,
+        "messages": [line(notice)] if notice else [],
+        "problem": None,
+        "typed": "",
+        "confirm": confirm,
+        "max_answer": MAX_ANSWER,
+        "money_kinds": MONEY,
+    }
     if status_code == 403:
-        context["problem"] = Problem(line("page_expired"), line("send_again"))
+        context["problem"] = {"reason": line("page_expired"), "example": line("send_again")}
     record = await app.storage.load(conversation_id, channel=CHANNEL) if conversation_id else None
     if record is None:
-        context.update(started=False, question=None, result=None, summary=None)
+        context.update(started=False, question=None, result=None, summary=None, title=None)
     else:
-        now = snapshot(State.from_json(record.state))
-        shown: list[Reply] = []
-        if turn is not None:
-            for reply in turn.replies:
-                if isinstance(reply, Problem):
-                    context["problem"] = reply
-                elif not isinstance(reply, Ask | ResultReply):  # both have their own place
-                    shown.append(reply)
+        state = State.from_json(record.state)
+        now = snapshot(state, app.today())
+        notes = _notes(state)
+        question = now.question
+        problem = notes.get("problem")
+        if problem and (question is None or problem.get("question_id") != question.question_id):
+            problem = None  # about a question no longer on screen
         context.update(
             started=True,
-            question=now.question,
-            buttons_only=now.question is not None and now.question.kind in BUTTONS_ONLY,
-            messages=[m.text for m in render(shown, "web")],
-            result=_result_html(now.result, record.state) if now.result else None,
+            question=question,
+            buttons_only=question is not None and question.kind in BUTTONS_ONLY,
+            messages=[Markup(m) for m in notes.get("messages", [])] + context["messages"],
+            problem=context["problem"] or problem,
+            typed=(problem or {}).get("typed", ""),
+            review=bool(notes.get("review")),
+            result=_result_html(now.result, state, now.closed) if now.result else None,
             summary=now.summary,
+            transcript=_transcript(state, now.summary),
+            confirming_forget=state.confirming_forget,
+            tax_year=state.answers.get("tax_year"),
         )
     response = templates.TemplateResponse(request, "chat.html", context, status_code=status_code)
+    # Always the conversation as it stands now (Back and reload ask again, nothing stale).
+    response.headers["cache-control"] = "no-store"
     _set_cookies(request, response, token, record.id if record else None)
     return response
 
 
-def _result_html(result: Result, state: dict[str, Any]) -> Markup:
+def _result_html(result: Result, state: State, closed: Any = None) -> Markup:
     """The result as the web templates render it (already escaped there)."""
-    answers = state.get("answers", {})
+    answers = state.answers
     labels = {slot: job_label(answers, slot) for slot in range(len(job_kinds(answers)))}
-    return Markup(render([ResultReply(result, labels)], "web")[0].text)
+    return Markup(render([ResultReply(result, labels, closed)], "web")[0].text)
+
+
+def _see(path: str = "/chat") -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+async def _keep_notes(app: AppState, turn: Turn, notes: dict[str, Any]) -> None:
+    """What this turn said, for the page the redirect shows."""
+    await sent(app.storage, turn, {NOTES: notes})
+
+
+def _turn_notes(turn: Turn, typed: str) -> dict[str, Any]:
+    shown: list[Reply] = []
+    notes: dict[str, Any] = {"messages": [], "problem": None, "review": False}
+    for reply in turn.replies:
+        if isinstance(reply, Problem):
+            ask = next((r for r in turn.replies if isinstance(r, Ask)), None)
+            notes["problem"] = {
+                "reason": reply.reason,
+                "example": reply.example,
+                "typed": typed,
+                "question_id": ask.question_id if ask else None,
+            }
+        elif isinstance(reply, Summary):
+            notes["review"] = True  # the answers panel opens, with a Change button on each
+        elif not isinstance(reply, Ask | ResultReply):  # both have their own place
+            shown.append(reply)
+    notes["messages"] = [m.text for m in render(shown, "web")]
+    return notes
 
 
 @router.get("/", response_class=HTMLResponse)
 async def chat_page(request: Request, app: StateDep, advisor: str | None = None) -> HTMLResponse:
-    code = advisor if advisor and advisor.replace("-", "").replace("_", "").isalnum() else None
+    code, bad = _advisor_code(advisor)
     conversation = request.cookies.get(COOKIE)
     if code and conversation:
         asked = await _advisor_consent(request, app, conversation, code)
         if asked is not None:
             return asked
-    return await _page(request, app, conversation, advisor=code)
+    return await _page(request, app, conversation, advisor=code, bad_advisor=bad)
 
 
 async def _advisor_consent(
@@ -125,7 +248,7 @@ async def _advisor_consent(
 ) -> HTMLResponse | None:
     """An advisor's link opened during a conversation: ask, then and there, whether to share it
     with that advisor (None when there is nothing to ask)."""
-    record = await app.storage.load(conversation)
+    record = await app.storage.load(conversation, channel=CHANNEL)
     if record is None or (record.advisor_code == code and record.consent_share):
         return None
     question = by_id("share_advisor")
@@ -155,7 +278,7 @@ async def chat_advisor(
     """The answer to the advisor-link question: "yes" shares this conversation (its result
     too, once there is one) with that advisor; "no" leaves it as it was."""
     conversation = request.cookies.get(COOKIE)
-    code = advisor if advisor and advisor.replace("-", "").replace("_", "").isalnum() else None
+    code, _ = _advisor_code(advisor)
     if conversation is None or code is None:
         return RedirectResponse("/", status_code=303)
     if not csrf_ok(request, csrf):
@@ -167,22 +290,41 @@ async def chat_advisor(
     return RedirectResponse("/", status_code=303)
 
 
+@router.get("/chat", response_class=HTMLResponse)
+async def chat_view(
+    request: Request, app: StateDep, confirm: str | None = None, done: str | None = None
+) -> HTMLResponse:
+    conversation = request.cookies.get(COOKIE)
+    if done == "deleted":
+        response = await _page(request, app, None, notice="forgotten")
+        response.delete_cookie(COOKIE)
+        return response
+    return await _page(
+        request, app, conversation, confirm=confirm if confirm == "restart" else None
+    )
+
+
 @router.post("/chat/start", response_class=HTMLResponse)
 async def chat_start(
     request: Request,
     app: StateDep,
     csrf: Annotated[str, Form()] = "",
-    advisor: Annotated[str, Form(max_length=64)] = "",
+    advisor: Annotated[str, Form()] = "",
     consent: Annotated[str, Form()] = "",
 ) -> Response:
     if not csrf_ok(request, csrf):
         return await _page(request, app, None, status_code=403)
-    code = advisor if advisor and advisor.replace("-", "").replace("_", "").isalnum() else None
+    code, _ = _advisor_code(advisor)
     record = await app.storage.get_or_create(CHANNEL, secrets.token_hex(16))
     if code:
         await link_advisor(app.storage, record.id, code, consent=bool(consent))
-    turn = await handle_by_id(app.storage, record.id, Incoming(command="start"), channel=CHANNEL)
-    return await _page(request, app, record.id, turn)
+    turn = await handle_by_id(
+        app.storage, record.id, Incoming(command="start"), channel=CHANNEL, today=app.today()
+    )
+    await _keep_notes(app, turn, _turn_notes(turn, ""))
+    response = _see()
+    _set_cookies(request, response, csrf, record.id)
+    return response
 
 
 @router.post("/chat", response_class=HTMLResponse)
@@ -190,37 +332,88 @@ async def chat_answer(
     request: Request,
     app: StateDep,
     csrf: Annotated[str, Form()] = "",
-    text: Annotated[str | None, Form(max_length=2000)] = None,
-    choice: Annotated[str | None, Form(max_length=64)] = None,
-    question_id: Annotated[str | None, Form(max_length=64)] = None,
-    command: Annotated[str | None, Form(max_length=32)] = None,
+    text: Annotated[str | None, Form()] = None,
+    choice: Annotated[str | None, Form()] = None,
+    question_id: Annotated[str | None, Form()] = None,
+    command: Annotated[str | None, Form()] = None,
+    confirm: Annotated[str | None, Form()] = None,
 ) -> Response:
     conversation = request.cookies.get(COOKIE)
     if not csrf_ok(request, csrf):
         return await _page(request, app, conversation, status_code=403)
     if conversation is None:
-        return RedirectResponse("/", status_code=303)
+        return _see("/")
+    typed = text or ""
+    if command is None and choice is None and not typed.strip():
+        return _see()  # Enter on an empty box: nothing to do
+    if len(typed) > MAX_ANSWER:
+        return await _too_long(request, app, conversation, typed, question_id)
     if command:
-        incoming = Incoming(command=command)
+        incoming = Incoming(command=command[:32])
     elif question_id:
         # Typed or tapped, the answer is for the question this page showed: if the
         # conversation has moved on (an old tab, the browser's Back), it is told so.
-        incoming = Incoming(choice=(question_id, choice if choice is not None else text or ""))
+        incoming = Incoming(choice=(question_id[:64], choice[:64] if choice else typed))
     else:
-        incoming = Incoming(text=text or "")
+        incoming = Incoming(text=typed)
+    asked = command_of(incoming)
+    if asked is not None and asked[0] == "restart" and confirm != "yes":
+        return _see("/chat?confirm=restart")  # asked first: it clears every answer
     try:
-        turn = await handle_by_id(app.storage, conversation, incoming, channel=CHANNEL)
+        turn = await handle_by_id(
+            app.storage, conversation, incoming, channel=CHANNEL, today=app.today()
+        )
     except ConversationNotFound:
-        return await _page(request, app, None)
-    return await _page(request, app, conversation, turn)
+        response = _see("/")
+        response.delete_cookie(COOKIE)
+        return response
+    if turn.forgot:
+        response = _see("/chat?done=deleted")
+        response.delete_cookie(COOKIE)
+        return response
+    await _keep_notes(app, turn, _turn_notes(turn, typed if choice is None else ""))
+    return _see()
+
+
+async def _too_long(
+    request: Request, app: AppState, conversation: str, typed: str, question_id: str | None
+) -> Response:
+    """A refused answer, without a turn: the message says why, the box keeps what fits."""
+    record = await app.storage.load(conversation, channel=CHANNEL)
+    if record is None:
+        return _see("/")
+    state = State.from_json(record.state)
+    now = snapshot(state, app.today())
+    notes = {
+        "messages": [],
+        "review": False,
+        "problem": {
+            "reason": line("too_long", length=len(typed), limit=MAX_ANSWER),
+            "example": now.question.example if now.question else "",
+            "typed": typed[:MAX_ANSWER],
+            "question_id": question_id,
+        },
+    }
+    state.channel[NOTES] = notes
+    await app.storage.save_state(record.id, record.version, state.to_json())
+    return _see()
 
 
 @router.get("/chat/print", response_class=HTMLResponse)
-async def chat_print(request: Request, app: StateDep) -> HTMLResponse:
+async def chat_print(request: Request, app: StateDep) -> Response:
     conversation = request.cookies.get(COOKIE)
     record = await app.storage.load(conversation, channel=CHANNEL) if conversation else None
-    now = snapshot(State.from_json(record.state)) if record else None
-    if record is None or now is None or now.result is None:
-        return await _page(request, app, conversation)
-    context = {"result": _result_html(now.result, record.state), "summary": now.summary}
+    state = State.from_json(record.state) if record else None
+    now = snapshot(state, app.today()) if state else None
+    if state is None or now is None or now.result is None:
+        return _see()
+    math = render([Math(now.result)], "web")[0].text
+    sources = list(dict.fromkeys(f"{t.rule} · {t.source}" for t in now.result.trace))
+    context = {
+        "result": _result_html(now.result, state, now.closed),
+        "summary": now.summary,
+        "math": Markup(math),
+        "sources": sources,
+        "prepared": line("print_date", date=day(app.today())),
+    }
     return templates.TemplateResponse(request, "print.html", context)

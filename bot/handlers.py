@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -60,6 +61,7 @@ def bot_commands() -> list[BotCommand]:
 class BotDeps:
     storage: Storage
     key_secret: str
+    clock: Callable[[], date] | None = None  # today's date (the app's clock); None: undated
 
 
 def _advisor_code(payload: str | None) -> str | None:
@@ -112,6 +114,7 @@ def build_router(deps: BotDeps) -> Router:
             update=ref,
             advisor_code=advisor_code,
             outbox="telegram",
+            today=deps.clock() if deps.clock is not None else None,
         )
         if result.duplicate and not result.resend:
             return answer_with

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import conversations.faq as faq
+from conversations.deadlines import ClosedYear, closed_year
 from conversations.parsing import AnswerError
 from conversations.questions import (
     OUTLINE,
@@ -27,6 +29,7 @@ from conversations.questions import (
     progress,
 )
 from conversations.scenario import build_scenario
+from conversations.wording import line
 from engine import Result, ScenarioError, evaluate, figures_for, parse_scenario
 from engine.compute import catch_up_for_age
 from engine.money import usd
@@ -35,6 +38,7 @@ from engine.result import to_jsonable
 __all__ = [
     "STATE_VERSION",
     "Ask",
+    "Deadlines",
     "FaqReply",
     "Help",
     "Incoming",
@@ -49,6 +53,7 @@ __all__ = [
     "State",
     "Summary",
     "SummaryItem",
+    "command_of",
     "current_result",
     "pending_replies",
     "snapshot",
@@ -70,9 +75,12 @@ class State:
     started: bool = False
     confirming_forget: bool = False
     channel: dict[str, Any] = field(default_factory=dict)  # kept for the channel adapter
+    # An amount that looked implausible (a yearly pay of $200), waiting for "did you mean"
+    # to be answered: {"question_id", "typed", "meant"}.
+    checking: dict[str, str] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "v": STATE_VERSION,
             "answers": to_jsonable(self.answers),
             "drafts": to_jsonable(self.drafts),
@@ -80,6 +88,9 @@ class State:
             "confirming_forget": self.confirming_forget,
             "channel": dict(self.channel),
         }
+        if self.checking is not None:
+            data["checking"] = dict(self.checking)
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> State:
@@ -91,6 +102,7 @@ class State:
             started=bool(data.get("started", False)),
             confirming_forget=bool(data.get("confirming_forget", False)),
             channel=dict(data.get("channel", {})),
+            checking=dict(data["checking"]) if data.get("checking") else None,
         )
 
 
@@ -126,17 +138,35 @@ _COMMANDS = {
     "show math": "math",
     "show me the math": "math",
     "forget": "forget",
+    "forget me": "forget",
+    "delete my data": "forget",
+    "delete my answers": "forget",
+    "delete my information": "forget",
+    "delete everything": "forget",
     "privacy": "privacy",
+    "privacy policy": "privacy",
+    "my privacy": "privacy",
+    "what do you keep": "privacy",
+    "stop sharing": "stop_sharing",
+    "stop sharing with my advisor": "stop_sharing",
+    "stop sharing with the advisor": "stop_sharing",
+    "stop sharing my answers": "stop_sharing",
+    "don't share": "stop_sharing",
+    "do not share": "stop_sharing",
+    "unshare": "stop_sharing",
 }
 _EDIT = re.compile(r"^/?(?:edit|change)\s+(.+)$")
 
 
 def command_of(incoming: Incoming) -> tuple[str, str] | None:
-    """(command, argument) for a command or a typed command word; None for an answer."""
+    """(command, argument) for a command or a typed command word; None for an answer. A
+    command word sent as the answer to a question (the web chat's answer box) counts too: no
+    choice has a command word for its value."""
     if incoming.command:
         name, _, arg = incoming.command.partition(":")
         return name, arg
-    text = " ".join((incoming.text or "").strip().lower().split())
+    typed = incoming.text if incoming.choice is None else incoming.choice[1]
+    text = " ".join((typed or "").strip().lower().replace("’", "'").split())
     edit = _EDIT.match(text)
     if edit:
         return "edit", edit.group(1)
@@ -188,6 +218,14 @@ class Summary:
 class ResultReply:
     result: Result
     labels: dict[int, str]  # job index -> "your job", "your side business"
+    closed: ClosedYear | None = None  # the tax year's pay is over: told in the past tense
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """A tax year whose pay is over: what can still be done for it, and until when."""
+
+    closed: ClosedYear
 
 
 @dataclass(frozen=True)
@@ -205,7 +243,7 @@ class FaqReply:
     answer: faq.FaqAnswer
 
 
-Reply = Ask | Problem | Notice | Summary | ResultReply | Math | Help | FaqReply
+Reply = Ask | Problem | Notice | Summary | ResultReply | Math | Help | FaqReply | Deadlines
 
 
 @dataclass(frozen=True)
@@ -223,21 +261,29 @@ class Outcome:
     scenario: dict[str, Any] | None = None  # set when this step completed the conversation
     result: Result | None = None
     forget: bool = False  # the person confirmed deleting their data
+    today: date | None = None  # the clock's date for this turn (None: no date-aware wording)
 
 
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _ask(q: Question, state: State) -> Ask:
+def _ask(q: Question, state: State, today: date | None) -> Ask:
     answers = state.answers
     number, total = progress(answers)
     draft = state.drafts.get(q.id, _MISSING)
     current = None if draft is _MISSING else q.shown(draft, answers)
+    choices = tuple((c.value, c.label) for c in q.options(answers, today))
+    check = state.checking
+    if check is not None and check["question_id"] == q.id:
+        choices = (
+            ("yes", line("did_you_mean_yes", meant=usd(Decimal(check["meant"])))),
+            ("no", line("did_you_mean_no", typed=usd(Decimal(check["typed"])))),
+        )
     return Ask(
         question_id=q.id,
         text=q.wording(answers),
         kind=q.kind,
-        choices=tuple((c.value, c.label) for c in q.options(answers)),
+        choices=choices,
         number=number,
         total=total,
         example=q.example,
@@ -296,18 +342,29 @@ def personal_figures(answers: Answers, result: Result | None) -> dict[str, str]:
     return figures
 
 
-def _then_current(state: State, replies: list[Reply]) -> list[Reply]:
+def _then_current(state: State, out: Outcome) -> Outcome:
     """After a side reply, the pending question again (or the hint once finished)."""
     q = next_question(state.answers)
-    replies.append(_ask(q, state) if q is not None else Notice("done_hint"))
-    return replies
+    out.replies.append(_ask(q, state, out.today) if q is not None else Notice("done_hint"))
+    return out
+
+
+def _closed(answers: Answers, today: date | None) -> ClosedYear | None:
+    """The chosen tax year when its pay is over (and what can still be done), on ``today``."""
+    year = answers.get("tax_year")
+    if today is None or year is None:
+        return None
+    try:
+        return closed_year(int(year), today, job_kinds(answers))
+    except KeyError:  # a year without listed deadlines is one that is still ahead
+        return None
 
 
 def _finish(state: State, outcome: Outcome) -> Outcome:
     """Ask the next question, or work out the result when none is left."""
     q = next_question(state.answers)
     if q is not None:
-        outcome.replies.append(_ask(q, state))
+        outcome.replies.append(_ask(q, state, outcome.today))
         return outcome
     scenario = build_scenario(state.answers)
     try:
@@ -317,12 +374,13 @@ def _finish(state: State, outcome: Outcome) -> Outcome:
         outcome.replies.append(Notice("scenario_problem", {"message": exc.message}))
         if reopen is not None:
             state.drafts[reopen.id] = state.answers.pop(reopen.id)
-            outcome.replies.append(_ask(reopen, state))
+            outcome.replies.append(_ask(reopen, state, outcome.today))
         return outcome
     state.drafts.clear()
     outcome.scenario = to_jsonable(scenario)
     outcome.result = result
-    outcome.replies.append(ResultReply(result, _labels(state.answers)))
+    closed = _closed(state.answers, outcome.today)
+    outcome.replies.append(ResultReply(result, _labels(state.answers), closed))
     return outcome
 
 
@@ -364,23 +422,28 @@ class Snapshot:
     summary: Summary
     result: Result | None
 
+    closed: ClosedYear | None = None  # the tax year's pay is over (on the day asked)
 
-def snapshot(state: State) -> Snapshot:
+
+def snapshot(state: State, today: date | None = None) -> Snapshot:
     q = next_question(state.answers)
     done = current_result(state.answers) if q is None and state.answers else None
     return Snapshot(
-        question=_ask(q, state) if q is not None else None,
+        question=_ask(q, state, today) if q is not None else None,
         summary=_summary(state.answers),
         result=done[1] if done else None,
+        closed=_closed(state.answers, today),
     )
 
 
 # --- the step function ---------------------------------------------------------------------
 
 
-def step(state: State, incoming: Incoming) -> Outcome:
-    """One turn of the conversation."""
-    out = Outcome(state, [])
+def step(state: State, incoming: Incoming, today: date | None = None) -> Outcome:
+    """One turn of the conversation. ``today`` is the app clock's date: it decides which tax
+    years are offered and whether the chosen one is told in the past tense (None: every
+    supported year is offered and none is past)."""
+    out = Outcome(state, [], today=today)
     if state.confirming_forget:
         state.confirming_forget = False
         if (incoming.text or "").strip().lower() in ("yes", "y", "yes, delete", "delete"):
@@ -394,6 +457,8 @@ def step(state: State, incoming: Incoming) -> Outcome:
         return _resume(state, out)
     command = command_of(incoming)
     if command is not None:
+        if command[0] in ("back", "edit", "restart", "start"):
+            state.checking = None  # a "did you mean" left open is moot once the person moves
         return _command(state, command, out)
     if not state.started:
         state.started = True
@@ -414,30 +479,62 @@ def step(state: State, incoming: Incoming) -> Outcome:
         return out
     # What the jobs were before this answer (an "income" reopened by back or edit is a draft).
     before = job_kinds({"income": state.answers.get("income", state.drafts.get("income"))})
-    if (
+    check, state.checking = state.checking, None
+    confirmed = None if check is None or check["question_id"] != q.id else _confirmed(raw, check)
+    if confirmed is not None:
+        value: Any = confirmed
+        state.drafts.pop(q.id, None)
+    elif (
         raw.lower() in ("same", "keep", "keep it")
         and q.id in state.drafts
         and q.accepts(state.drafts[q.id], state.answers)
     ):
-        value: Any = state.drafts.pop(q.id)
+        value = state.drafts.pop(q.id)
         out.replies.append(Notice("kept"))
     else:
         try:
-            value = q.parse(raw, state.answers)
+            value = q.parse(raw, state.answers, today)
         except AnswerError as err:
             if faq.looks_like_question(raw):
                 out.replies.append(FaqReply(_faq(raw, state)))
                 out.replies.append(Notice("faq_then"))
             else:
                 out.replies.append(Problem(err.reason, err.example))
-            out.replies.append(_ask(q, state))
+            out.replies.append(_ask(q, state, today))
+            return out
+        meant = q.did_you_mean(value)
+        if meant is not None:
+            state.checking = {"question_id": q.id, "typed": str(value), "meant": str(meant)}
+            typed, larger = usd(Decimal(str(value))), usd(meant)
+            out.replies.append(Notice("did_you_mean", {"typed": typed, "meant": larger}))
+            out.replies.append(_ask(q, state, today))
             return out
         state.drafts.pop(q.id, None)
     state.answers[q.id] = to_jsonable(value) if isinstance(value, Decimal) else value
     out.log.append(LogEntry("answer", q.id, state.answers[q.id]))
     if q.id == "income":
         _forget_changed_jobs(state, before)
+    if q.id == "tax_year":
+        closed = _closed(state.answers, today)
+        if closed is not None:
+            out.replies.append(Deadlines(closed))
     return _finish(state, out)
+
+
+_MEANT = frozenset({"yes", "y", "1", "yes please", "yeah", "yep"})
+_AS_TYPED = frozenset({"no", "n", "2", "nope", "no, it's right", "as typed"})
+
+
+def _confirmed(raw: str, check: dict[str, str]) -> str | None:
+    """The answer to "did you mean $200,000?": the larger amount, the amount as typed, or None
+    when the person typed something else (a new answer, read as usual)."""
+    text = " ".join(raw.strip().lower().replace("’", "'").split()).rstrip(".!")
+    meant, typed = check["meant"], check["typed"]
+    if text in _MEANT or text == line("did_you_mean_yes", meant=usd(Decimal(meant))).lower():
+        return meant
+    if text in _AS_TYPED or text == line("did_you_mean_no", typed=usd(Decimal(typed))).lower():
+        return typed
+    return None
 
 
 def _forget_changed_jobs(state: State, before: tuple[str, ...]) -> None:
@@ -458,25 +555,26 @@ def _faq(text: str, state: State) -> faq.FaqAnswer:
     return faq.answer(text, personal_figures(state.answers, done[1] if done else None))
 
 
-def pending_replies(state: State) -> list[Reply]:
+def pending_replies(state: State, today: date | None = None) -> list[Reply]:
     """What the person should be looking at now, sent again when the replies of their last turn
     may never have reached them: the pending question, or the result once all are answered."""
     q = next_question(state.answers)
     if q is not None:
-        return [_ask(q, state)]
+        return [_ask(q, state, today)]
     if not state.answers:
         return []
     try:
         done = current_result(state.answers)
     except ScenarioError:
         return [Notice("done_hint")]
-    return [ResultReply(done[1], _labels(state.answers))] if done else []
+    closed = _closed(state.answers, today)
+    return [ResultReply(done[1], _labels(state.answers), closed)] if done else []
 
 
 def _resume(state: State, out: Outcome) -> Outcome:
     q = next_question(state.answers)
     if q is not None:
-        out.replies.append(_ask(q, state))
+        out.replies.append(_ask(q, state, out.today))
     elif state.answers:
         out.replies.append(Notice("done_hint"))
     return out
@@ -515,8 +613,7 @@ def _command(state: State, command: tuple[str, str], out: Outcome) -> Outcome:
     if name == "summary":
         summary = _summary(answers)
         out.replies.append(summary if summary.items else Notice("summary_empty"))
-        _then_current(state, out.replies)
-        return out
+        return _then_current(state, out)
     if name == "edit":
         target = _edit_target(arg, answers)
         if target is None:
@@ -531,6 +628,14 @@ def _command(state: State, command: tuple[str, str], out: Outcome) -> Outcome:
         return _resume(state, out)
     if name == "privacy":
         out.replies.append(Notice("privacy"))
+        return _resume(state, out)
+    if name == "stop_sharing":
+        if answers.get("advisor") and answers.get("share_advisor") is not False:
+            answers["share_advisor"] = False
+            out.log[-1] = LogEntry("answer", "share_advisor", False)
+            out.replies.append(Notice("sharing_stopped", {"advisor": str(answers["advisor"])}))
+        else:
+            out.replies.append(Notice("not_sharing"))
         return _resume(state, out)
     if name == "forget":
         state.confirming_forget = True

@@ -129,9 +129,11 @@ def parse_optional_money(text: str, *, example: str) -> Decimal | None:
 
 
 def parse_cap(text: str, *, example: str) -> dict[str, str] | None:
-    """A plan's own after-tax cap: dollars, a percent of pay, or none."""
+    """A plan's own after-tax cap: dollars, a percent of pay, or none. "no" is no cap, while
+    "0" is a cap of $0 (the plan takes no after-tax money)."""
     raw = _clean(text).rstrip(".!")
-    if raw in _NO or raw in NOT_SURE_WORDS or raw in {"no cap", "no limit", "no limits", "none"}:
+    no_cap = (_NO - {"0"}) | NOT_SURE_WORDS | {"no cap", "no limit", "no limits", "none"}
+    if raw in no_cap:
         return None
     percent = re.fullmatch(r"(\d+(?:\.\d{1,2})?)\s*(?:%|percent)(?: of pay)?", raw)
     if percent:

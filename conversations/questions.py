@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
+from conversations.deadlines import open_years
 from conversations.parsing import (
     AnswerError,
     parse_cap,
@@ -82,13 +84,30 @@ class Question:
     job: int | None = None  # the job slot it is about
     low: int = 0
     high: int = 0
+    # Choices that depend on the day (the tax years that can still be acted on); used when the
+    # caller knows today's date, ``choices`` otherwise.
+    dated_choices: Callable[[date], tuple[Choice, ...]] | None = None
+    # An amount below this is asked about again ("did you mean $200,000?"); 0: never.
+    plausible_from: int = 0
 
-    def options(self, answers: Answers) -> tuple[Choice, ...]:
+    def options(self, answers: Answers, today: date | None = None) -> tuple[Choice, ...]:
         if self.kind == "yes_no_unsure":
             return (Choice("yes", "Yes"), Choice("no", "No"), Choice("unknown", "Not sure"))
         if self.kind == "yes_no":
             return (Choice("yes", "Yes"), Choice("no", "No"))
+        if self.dated_choices is not None and today is not None:
+            return self.dated_choices(today)
         return self.choices(answers) if callable(self.choices) else self.choices
+
+    def did_you_mean(self, value: Any) -> Decimal | None:
+        """The amount a person more likely meant, when ``value`` is implausibly small (a yearly
+        pay of 200 typed for 200,000): that amount in thousands. None when it looks right."""
+        if not self.plausible_from or not isinstance(value, str):
+            return None
+        amount = Decimal(value)
+        if 0 < amount < self.plausible_from and amount == amount.to_integral_value():
+            return amount * 1000
+        return None
 
     def accepts(self, value: Any, answers: Answers) -> bool:
         """Whether a stored answer is still a valid answer to this question."""
@@ -104,11 +123,12 @@ class Question:
             text = text[job_kind(answers, self.job) or "employee"]
         return text.format_map(_context(answers, self.job))
 
-    def parse(self, raw: str, answers: Answers) -> Any:
-        """The stored (JSON-ready) value for what the person typed or tapped."""
+    def parse(self, raw: str, answers: Answers, today: date | None = None) -> Any:
+        """The stored (JSON-ready) value for what the person typed or tapped (``today``: the
+        choices offered were those of that day)."""
         kind = self.kind
-        if kind == "number" and self.options(answers):
-            chosen = _match_choice(raw, self.options(answers))
+        if kind == "number" and self.options(answers, today):
+            chosen = _match_choice(raw, self.options(answers, today))
             if chosen is not None:
                 return int(chosen)
         if kind in ("choice", "yes_no", "yes_no_unsure"):
@@ -144,7 +164,7 @@ class Question:
     def shown(self, value: Any, answers: Answers) -> str:
         """An answer as the summary shows it."""
         if value is None:
-            return "not sure"
+            return "no cap" if self.kind == "cap" else "not sure"
         if self.kind in ("choice", "yes_no_unsure"):
             for c in self.options(answers):
                 if c.value == value:
@@ -154,6 +174,8 @@ class Question:
         if self.kind == "cap":
             if "percent" in value:
                 return f"{value['percent']}% of pay"
+            if Decimal(value["dollars"]) == 0:
+                return "a cap of $0 (no after-tax room)"
             return usd(Decimal(value["dollars"]))
         if self.kind in ("money", "money_or_max", "optional_money"):
             return "the most allowed" if value == "max" else usd(Decimal(value))
@@ -333,6 +355,8 @@ def _phase_out_matters(a: Answers) -> bool:
 # --- the outline ---------------------------------------------------------------------------
 
 _AMOUNT = "Type an amount such as 150000, $150,000 or 150k."
+# A yearly pay or profit under $1,000 was most likely typed in thousands.
+_PLAUSIBLE_YEARLY = 1000
 
 
 def _job_questions(slot: int) -> tuple[Question, ...]:
@@ -352,6 +376,7 @@ def _job_questions(slot: int) -> tuple[Question, ...]:
             example=_AMOUNT,
             when=_is_kind(slot, "employee", "s_corp_owner"),
             job=slot,
+            plausible_from=_PLAUSIBLE_YEARLY,
         ),
         Question(
             id=f"{p}.profit",
@@ -363,6 +388,7 @@ def _job_questions(slot: int) -> tuple[Question, ...]:
             example="Type an amount such as 65000, $65,000 or 65k.",
             when=_is_kind(slot, "self_employed"),
             job=slot,
+            plausible_from=_PLAUSIBLE_YEARLY,
         ),
         Question(
             id=f"{p}.has_employees",
@@ -521,6 +547,9 @@ OUTLINE: tuple[Question, ...] = (
         text="Which tax year are you planning for?",
         fills="tax_year",
         choices=lambda a: tuple(Choice(str(y), str(y)) for y in reversed(supported_years())),
+        dated_choices=lambda today: tuple(
+            Choice(str(y), str(y)) for y in open_years(supported_years(), today)
+        ),
     ),
     Question(
         id="age",

@@ -9,6 +9,7 @@ the engine's messages.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -17,8 +18,10 @@ from typing import Any, Literal
 import jinja2
 
 from conversations.chart import SEGMENTS, stack, text_bar
+from conversations.deadlines import ClosedYear
 from conversations.flow import (
     Ask,
+    Deadlines,
     FaqReply,
     Help,
     Math,
@@ -38,6 +41,8 @@ __all__ = [
     "Button",
     "Channel",
     "OutMessage",
+    "closed_year_view",
+    "day",
     "render",
     "result_view",
     "split_message",
@@ -66,6 +71,24 @@ def _money(value: Decimal | int | None) -> str:
     return "" if value is None else usd(Decimal(value))
 
 
+def day(value: date) -> str:
+    """A date as the conversation writes it: 15 April 2026."""
+    return f"{value.day} {value:%B %Y}"
+
+
+def closed_year_view(closed: ClosedYear) -> dict[str, Any]:
+    """A past tax year's note as sentences: the intro, what is still possible, or nothing."""
+    year = closed.tax_year
+    return {
+        "intro": line("closed_year.intro", year=year, payroll=day(closed.payroll)),
+        "still_title": line("closed_year.still", year=year) if closed.still else "",
+        "still": [line(f"closed_year.{kind}", date=day(when)) for kind, when in closed.still],
+        "nothing": ""
+        if closed.still
+        else line("closed_year.nothing", year=year, last=day(closed.last)),
+    }
+
+
 @cache
 def _env(channel: Channel) -> jinja2.Environment:
     env = jinja2.Environment(
@@ -77,13 +100,17 @@ def _env(channel: Channel) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["usd"] = _money
+    env.filters["day"] = day
     env.globals["w"] = line
     env.globals["wording"] = WORDING
     return env
 
 
-def result_view(result: Result, labels: dict[int, str]) -> dict[str, Any]:
-    """The result as plain values for the templates: figures, sentences, chart stacks."""
+def result_view(
+    result: Result, labels: dict[int, str], closed: ClosedYear | None = None
+) -> dict[str, Any]:
+    """The result as plain values for the templates: figures, sentences, chart stacks; in the
+    past tense, with what can still be done, for a tax year whose pay is over."""
     plan_names = section("plan_names")
     route_names = section("route_names")
     plans = []
@@ -128,10 +155,11 @@ def result_view(result: Result, labels: dict[int, str]) -> dict[str, Any]:
     if key == "available" and result.mega_backdoor_max > result.mega_backdoor_total:
         key = "available_by_choice"
     verdict = line(
-        f"verdicts.{key}",
+        f"verdicts_past.{result.verdict}" if closed else f"verdicts.{key}",
         total=usd(result.mega_backdoor_total),
         most=usd(result.mega_backdoor_max),
         option=usd(option.after_tax_room) if option else "",
+        year=result.tax_year,
     )
     return {
         "result": result,
@@ -143,6 +171,12 @@ def result_view(result: Result, labels: dict[int, str]) -> dict[str, Any]:
         "segment_chars": dict(SEGMENTS),
         "warnings": [(w.code, w.message) for w in result.warnings],
         "steps": [str(s) for s in result.next_steps],
+        "closed": closed_year_view(closed) if closed else None,
+        "total_label": (
+            line("result_labels.total_past", year=result.tax_year)
+            if closed
+            else line("result_labels.total")
+        ),
     }
 
 
@@ -156,7 +190,9 @@ def _context(reply: Reply) -> tuple[str, dict[str, Any]]:
     if isinstance(reply, Summary):
         return "summary", {"items": reply.items}
     if isinstance(reply, ResultReply):
-        return "result", result_view(reply.result, reply.labels)
+        return "result", result_view(reply.result, reply.labels, reply.closed)
+    if isinstance(reply, Deadlines):
+        return "deadlines", closed_year_view(reply.closed)
     if isinstance(reply, Math):
         r = reply.result
         sources: list[str] = []

@@ -19,6 +19,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from conversations.flow import Ask, Incoming, Reply, State, pending_replies, step
@@ -227,15 +228,17 @@ async def handle(
     update: UpdateRef | None = None,
     advisor_code: str | None = None,
     outbox: Channel | None = None,
+    today: date | None = None,
 ) -> Turn:
     """One turn of the person's open conversation on ``channel``, inside the database's row
     lock (which orders turns across worker processes). A channel that must also keep its
     replies in order holds :func:`person_lock` around the turn and the sending.
 
     With ``update`` and ``outbox`` (the format to render for), the turn's replies are kept in
-    the outbox until :func:`sent`, and ``turn.messages`` holds what to send."""
+    the outbox until :func:`sent`, and ``turn.messages`` holds what to send. ``today`` is the
+    app clock's date (see :func:`conversations.flow.step`)."""
     async with storage.locked(channel, user_key, chat_key=chat_key) as record:
-        turn = await _turn(record, incoming, update, advisor_code, outbox)
+        turn = await _turn(record, incoming, update, advisor_code, outbox, today)
     turn.state, turn.version = record.state, record.version
     if turn.forgot:
         await storage.forget_user(channel, user_key)
@@ -265,14 +268,20 @@ async def person_lock(channel: str, user_key: str) -> AsyncIterator[None]:
 
 
 async def handle_by_id(
-    storage: Storage, conversation_id: str, incoming: Incoming, *, channel: str
+    storage: Storage,
+    conversation_id: str,
+    incoming: Incoming,
+    *,
+    channel: str,
+    today: date | None = None,
 ) -> Turn:
     """One turn of a conversation known by its id (web chat, REST API), of that ``channel``.
 
     Raises :class:`~conversations.storage.ConversationNotFound` for an unknown id, or the id
     of another channel's conversation."""
     async with storage.locked_by_id(conversation_id, channel=channel) as record:
-        turn = await _turn(record, incoming, None, None, None)
+        turn = await _turn(record, incoming, None, None, None, today)
+    turn.state, turn.version = record.state, record.version
     if turn.forgot:
         await storage.delete_conversation(conversation_id, channel=channel)
     _observe(channel, turn)
@@ -285,6 +294,7 @@ async def _turn(
     update: UpdateRef | None,
     advisor_code: str | None,
     outbox: Channel | None,
+    today: date | None = None,
 ) -> Turn:
     turn = Turn(conversation_id=record.id)
     if update is not None:
@@ -303,7 +313,7 @@ async def _turn(
         record.advisor_code = advisor_code
         state.answers["advisor"] = advisor_code
     turn.channel = dict(state.channel)
-    outcome = step(state, incoming)
+    outcome = step(state, incoming, today)
     if update is not None and outbox is not None:
         # Taken out by the adapter once they are out (see ``sent``); still there when the same
         # update comes again, they may never have reached the person.

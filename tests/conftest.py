@@ -1,13 +1,15 @@
 """Suite-wide guard: tests talk only to loopback. Any attempt to resolve or connect to another
 host (the real Telegram above all) fails at once with a clear message.
 
-Also ``bot_api``: a started Bot API test double (``tests.support.telegram_double``) on
-127.0.0.1; point a Bot at it with ``TelegramAPIServer.from_base(bot_api.base_url)``.
+The app's clock is pinned (``MEGAROTH_TODAY``). Also ``bot_api``: a started Bot API test double
+(``tests.support.telegram_double``) on 127.0.0.1; point a Bot at it with
+``TelegramAPIServer.from_base(bot_api.base_url)``.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -16,6 +18,11 @@ import pytest
 
 import bot  # noqa: F401  (first: aiogram loads as in the app, its models built on first use)
 from tests.support.telegram_double import BotApiDouble
+
+# The app's "today", pinned for the whole suite (apps, the CLI and servers started by tests
+# read it from the environment), so that no test changes its answer with the calendar: on
+# 1 June 2025 the years 2024 to 2026 can all still be acted on.
+os.environ.setdefault("MEGAROTH_TODAY", "2025-06-01")
 
 _real_getaddrinfo = socket.getaddrinfo
 _real_connect = socket.socket.connect

@@ -188,8 +188,9 @@ def test_the_web_chat_shows_typed_markup_as_text(app_client: TestClient, name: s
     payload = PAYLOADS[name]
     client = app_client
     csrf = _csrf(client, f"/?advisor={payload}")
-    page = client.post("/chat/start", data={"csrf": csrf, "advisor": payload}).text
-    pages = [page]
+    started = client.post("/chat/start", data={"csrf": csrf, "advisor": payload})
+    assert started.status_code == 303
+    pages = [client.get(started.headers["location"]).text]
     for form in (
         {"text": payload},  # an answer (no question_id: typed into the box)
         {"text": payload, "question_id": "tax_year"},
@@ -200,8 +201,11 @@ def test_the_web_chat_shows_typed_markup_as_text(app_client: TestClient, name: s
         {"command": payload[:32]},
     ):
         response = client.post("/chat", data={"csrf": csrf, **form})
-        assert response.status_code == 200, response.text[:300]
-        pages.append(response.text)
+        # Post/redirect/get: each answer is followed by the page it leads to.
+        assert response.status_code == 303, response.text[:300]
+        shown = client.get(response.headers["location"])
+        assert shown.status_code == 200, shown.text[:300]
+        pages.append(shown.text)
     pages.append(client.get(f"/?advisor={payload}").text)
     for shown in pages:
         _no_markup_from(payload, shown)

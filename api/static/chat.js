@@ -1,12 +1,18 @@
-// Small comforts on top of the plain forms (the page works without this file):
-// keep the newest reply and the answer box in view after each turn.
+// Small comforts on top of the plain forms (the pages work without this file).
 (function () {
   "use strict";
   var form = document.getElementById("answer-form");
-  if (form) {
+  var input = document.getElementById("answer");
+  if (form && input) {
+    // Enter on an empty box sends nothing (the server would ignore it too).
+    form.addEventListener("submit", function (event) {
+      if (!input.value.trim()) { event.preventDefault(); }
+    });
     form.scrollIntoView({ block: "end" });
-    var problem = document.getElementById("problem");
-    var input = document.getElementById("answer");
-    if (problem && input) { input.focus(); input.select(); }
+    if (document.getElementById("problem")) { input.focus(); input.select(); }
+  }
+  var print = document.getElementById("print-button");
+  if (print) {
+    print.addEventListener("click", function () { window.print(); });
   }
 })();

@@ -43,6 +43,9 @@ CHROMIUM_ARGS = [
 ]
 ADVISOR_TOKEN = "browser-test-advisor-token"
 STARTUP_SECONDS = 30.0
+# The server's "today": 2026 is open, 2025 is over with its IRA deadline ahead, 2024 is closed.
+TODAY = "2026-03-02"
+WIDTHS = {"desktop": 1280, "phone": 390}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -128,12 +131,14 @@ def server(chromium_ready: None, tmp_path_factory: pytest.TempPathFactory) -> It
         for name, value in os.environ.items()
         if not name.startswith("TELEGRAM_")
         and name not in ("PUBLIC_BASE_URL", "DATABASE_URL", "ADVISOR_TOKEN", "VAR_DIR")
+        and name != "MEGAROTH_TODAY"
     }
     env.update(
         DATABASE_URL=f"sqlite+aiosqlite:///{folder / 'web.db'}",
         USER_KEY_SECRET="test",
         VAR_DIR=str(folder),
         ADVISOR_TOKEN=ADVISOR_TOKEN,
+        MEGAROTH_TODAY=TODAY,
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
     )
     command = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1"]
@@ -224,3 +229,40 @@ def page(new_context: Any, request: pytest.FixtureRequest) -> Iterator[Page]:
         ARTIFACTS.mkdir(exist_ok=True)
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
         opened.screenshot(path=str(ARTIFACTS / f"failed-{name}.png"), full_page=True)
+
+
+@pytest.fixture(params=sorted(WIDTHS), ids=sorted(WIDTHS))
+def sized(new_context: Any, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A page in a fresh context at desktop (1280 px) or phone (390 px) width; on failure a
+    screenshot goes to test-artifacts/."""
+    width = WIDTHS[request.param]
+    options: dict[str, Any] = {"viewport": {"width": width, "height": 900}}
+    if width < 500:
+        options.update(is_mobile=True, has_touch=True, device_scale_factor=2)
+    context, _ = new_context(**options)
+    opened = context.new_page()
+    yield opened
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed and not opened.is_closed():
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+        opened.screenshot(path=str(ARTIFACTS / f"failed-{name}.png"), full_page=True)
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """A full-page screenshot kept in test-artifacts/, named after the page and its width."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    path = ARTIFACTS / f"{name}-{width}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 1000, path
+    return path
+
+
+def axe_violations(page: Page) -> list[str]:
+    """axe-core's violations on the page as it is (axe-core from the axe-playwright-python
+    package, installed with the dev tools), one line each: rule, impact, the elements."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}" for v in found]

@@ -146,10 +146,10 @@ def valid_answer(q: Question, state: State, draw: st.DataObject) -> tuple[Incomi
             pct = draw.draw(st.integers(1, 100), label="percent")
             return Incoming(text=f"{pct}%"), {"percent": str(pct)}
     amount = Decimal(draw.draw(amounts, label="amount"))
-    if kind == "cap" and amount == 0:
-        # A typed "0" reads as "no" (no cap), not as a $0 cap: fair for a plan the person just
-        # said takes after-tax money, so a $0 cap is not generated.
-        amount = Decimal(1)
+    if q.did_you_mean(_stored_amount(amount, kind)) is not None:
+        # A yearly pay under $1,000 is asked about again ("did you mean"): a one-step answer
+        # is one that looks plausible (test_questions covers the question asked again).
+        amount += q.plausible_from
     return Incoming(text=_typed_amount(amount, draw)), _stored_amount(amount, kind)
 
 
