@@ -665,13 +665,15 @@ def test_result_page_screenshots_at_phone_and_desktop_width(new_context: NewCont
 
 # --- 9. the chart ----------------------------------------------------------------------------
 
-CHART_BOXES = """() => [...document.querySelectorAll('figure.chart .chart-amounts li')].map((item) => {  # noqa: E501
+CHART_BOXES = """() => [...document.querySelectorAll('figure.chart .chart-amounts li')]
+  .map((item) => {
     const box = item.getBoundingClientRect();
     return {label: item.textContent, left: box.left, right: box.right, top: box.top,
             bottom: box.bottom};
 })"""
 
-CHART_FONT_PX = """() => [...document.querySelectorAll('figure.chart li, figure.chart .chart-label')]  # noqa: E501
+CHART_FONT_PX = """() => [
+    ...document.querySelectorAll('figure.chart li, figure.chart .chart-label')]
     .map((el) => parseFloat(getComputedStyle(el).fontSize))"""
 
 
