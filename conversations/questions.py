@@ -266,6 +266,7 @@ def _is_kind(slot: int, *kinds: str) -> Callable[[Answers], bool]:
 
 # Plans that never take after-tax money: no questions about after-tax features for them.
 _NO_AFTER_TAX_PLANS = (None, "457b", "457b_tax_exempt", "sep_ira", "simple_ira")
+_NO_DEFERRAL_PLANS = (None, "sep_ira")
 
 
 def _takes_after_tax_question(slot: int) -> Callable[[Answers], bool]:
@@ -341,6 +342,34 @@ def _plan_choices(slot: int) -> Callable[[Answers], tuple[Choice, ...]]:
     return choices
 
 
+def _ownership_matters(slot: int) -> Callable[[Answers], bool]:
+    """How much of a business the person owns decides whether it shares one §415(c) limit with
+    a 403(b) (Treas. Reg. §1.415(f)-1(f)(2)): asked only beside a 403(b)."""
+
+    def matters(a: Answers) -> bool:
+        if job_kind(a, slot) not in ("self_employed", "s_corp_owner"):
+            return False
+        return any(_plan(a, other) == "403b" for other in range(JOB_SLOTS) if other != slot)
+
+    return matters
+
+
+def _roth_share_matters(slot: int) -> Callable[[Answers], bool]:
+    """Which share of deferrals is Roth decides the IRA limit only when pay is low enough that
+    pre-tax deferrals could bring taxable compensation under it (§219(b)(1)(B))."""
+
+    def matters(a: Answers) -> bool:
+        year = a.get("tax_year")
+        pay = a.get(f"job{slot}.pay", a.get(f"job{slot}.profit"))
+        if year is None or pay is None or _plan(a, slot) in _NO_DEFERRAL_PLANS:
+            return False
+        fig = figures_for(int(year))
+        low = fig.elective_deferral_limit + fig.ira_limit + fig.ira_catch_up
+        return Decimal(str(pay)) < low
+
+    return matters
+
+
 def _phase_out_matters(a: Answers) -> bool:
     """Pre-tax IRA money matters only for a backdoor Roth IRA: MAGI above the phase-out start."""
     magi, year, status = a.get("magi"), a.get("tax_year"), a.get("filing_status")
@@ -357,6 +386,39 @@ def _phase_out_matters(a: Answers) -> bool:
 _AMOUNT = "Type an amount such as 150000, $150,000 or 150k."
 # A yearly pay or profit under $1,000 was most likely typed in thousands.
 _PLAUSIBLE_YEARLY = 1000
+
+
+# Slots where a business of the person's can sit beside a W-2 job (so beside a 403(b)).
+_BESIDE_A_JOB = {
+    i
+    for kinds in INCOME_PATTERNS.values()
+    for i, kind in enumerate(kinds)
+    if kind != "employee" and "employee" in kinds
+}
+
+
+def _ownership_question(slot: int) -> tuple[Question, ...]:
+    """How much of the business the person owns, where a 403(b) can sit beside it."""
+    if slot not in _BESIDE_A_JOB:
+        return ()
+    p = f"job{slot}"
+    j = f"jobs[{slot}]"
+    return (
+        Question(
+            id=f"{p}.ownership",
+            kind="choice",
+            short="{Job}: your share of it",
+            text="How much of {job} do you own? (A business you control, more than half, shares "
+            "one annual limit with your 403(b).)",
+            fills=f"{j}.ownership_percent",
+            choices=(
+                Choice("100", "More than half", ("all", "most", "majority")),
+                Choice("50", "Half or less", ("half", "minority", "some")),
+            ),
+            when=_ownership_matters(slot),
+            job=slot,
+        ),
+    )
 
 
 def _job_questions(slot: int) -> tuple[Question, ...]:
@@ -399,6 +461,7 @@ def _job_questions(slot: int) -> tuple[Question, ...]:
             when=_is_kind(slot, "self_employed", "s_corp_owner"),
             job=slot,
         ),
+        *_ownership_question(slot),
         Question(
             id=f"{p}.plan",
             kind="choice",
@@ -513,6 +576,21 @@ def _job_questions(slot: int) -> tuple[Question, ...]:
                 _has_plan(slot, "self_employed", "s_corp_owner")(a)
                 and (a.get(f"job{slot}.owner_goal") == "amount" or _plan(a, slot) == "simple_ira")
             ),
+            job=slot,
+        ),
+        Question(
+            id=f"{p}.roth_share",
+            kind="choice",
+            short="{Job}: Roth share of your deferrals",
+            text="Will your deferrals to that plan be pre-tax or Roth? (Pre-tax deferrals lower "
+            "the pay that counts for an IRA, and your pay is close to the limit.)",
+            fills=f"{j}.plan.roth_deferral_percent",
+            choices=(
+                Choice("0", "All pre-tax", ("pre-tax", "pretax", "traditional")),
+                Choice("100", "All Roth", ("roth",)),
+                Choice("50", "About half of each", ("half", "both")),
+            ),
+            when=_roth_share_matters(slot),
             job=slot,
         ),
         Question(

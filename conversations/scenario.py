@@ -48,6 +48,9 @@ def _plan(a: dict[str, Any], slot: int, kind: str) -> dict[str, Any] | None:
     else:
         employer = _OWNER_GOALS.get(a.get(f"{p}.owner_goal"), a.get(f"{p}.owner_employer", "0"))
     plan["employer_contributions"] = "max" if employer == "max" else _money(employer)
+    share = a.get(f"{p}.roth_share")
+    if share is not None:
+        plan["roth_deferral_percent"] = _money(share)
     return plan
 
 
@@ -67,6 +70,8 @@ def build_scenario(answers: Answers) -> dict[str, Any]:
                 job["prior_year_fica_wages"] = _money(wages)
         if kind != "employee":
             job["has_employees"] = bool(a.get(f"{p}.has_employees", False))
+        if a.get(f"{p}.ownership") is not None:
+            job["ownership_percent"] = _money(a[f"{p}.ownership"])
         job["plan"] = _plan(a, slot, kind)
         jobs.append(job)
     if a.get("related") == "yes" and len(jobs) == 2:

@@ -12,7 +12,7 @@ from conversations.scenario import build_scenario
 from engine import parse_scenario
 
 CONTRACT_FIELD = re.compile(
-    r"^(tax_year|age|filing_status|lived_apart|magi|pretax_ira_balance|advisor\.consent|jobs\[\d?\]\.[a-z_.]+)$"
+    r"^(tax_year|age|filing_status|lived_apart|magi|pretax_ira_balance|advisor\.consent|jobs\[\d?\]\.[a-z0-9_.]+)$"
 )
 
 

@@ -451,6 +451,8 @@ PATHS: list[dict[str, str]] = [
     {"income": "scorp", "job0.has_employees": "yes", "job0.after_tax": "unknown"},
     {"income": "self", "tax_year": "2024", "job0.owner_goal": "amount"},
     {"advisor": "ADV-42", "share_advisor": "yes"},
+    {"income": "w2_side", "job0.pay": "20000", "job0.plan": "2"},
+    {"income": "two_w2", "job1.pay": "20000"},
 ]
 
 
