@@ -75,6 +75,17 @@ def _finish(client: TestClient, advisor: str | None, consent: bool) -> str:
     return cid
 
 
+def _finish_on_web(client: TestClient) -> str:
+    """A conversation finished in the web chat (ids are bound to their channel); its id."""
+    csrf = _csrf(client, "/")
+    client.post("/chat/start", data={"csrf": csrf})
+    for text in ANSWERS:
+        client.post("/chat", data={"csrf": csrf, "text": text})
+    cid = client.cookies.get("mr_conversation")
+    assert cid
+    return cid
+
+
 def _login(client: TestClient, token: str = TOKEN) -> int:
     csrf = _csrf(client, "/advisor/login")
     return client.post("/advisor/login", data={"token": token, "csrf": csrf}).status_code
@@ -371,10 +382,9 @@ def test_an_edit_after_the_result_updates_the_one_intake(app_client: TestClient)
 def test_an_advisor_link_opened_mid_conversation_asks_for_consent_there(
     app_client: TestClient,
 ) -> None:
-    cid = _finish(app_client, None, consent=False)
+    _finish_on_web(app_client)
     _login(app_client)
     assert _listed(app_client) == 0
-    app_client.cookies.set("mr_conversation", cid)
     asked = app_client.get("/?advisor=ACME1")
     assert asked.status_code == 200
     assert "You came with the advisor code ACME1" in asked.text
