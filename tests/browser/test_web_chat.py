@@ -665,14 +665,16 @@ def test_result_page_screenshots_at_phone_and_desktop_width(new_context: NewCont
 
 # --- 9. the chart ----------------------------------------------------------------------------
 
-CHART_BOXES = """() => [...document.querySelectorAll('figure.chart .chart-amounts li')].map((item) => {
+CHART_BOXES = """() => [...document.querySelectorAll('figure.chart .chart-amounts li')]
+  .map((item) => {
     const box = item.getBoundingClientRect();
     return {label: item.textContent, left: box.left, right: box.right, top: box.top,
             bottom: box.bottom};
 })"""
 
-CHART_FONT_PX = """() => [...document.querySelectorAll('figure.chart li, figure.chart .chart-label')]
-    .map((el) => parseFloat(getComputedStyle(el).fontSize))"""
+CHART_FONT_PX = """() => [
+    ...document.querySelectorAll('figure.chart li, figure.chart .chart-label')
+].map((el) => parseFloat(getComputedStyle(el).fontSize))"""
 
 
 def test_chart_amounts_do_not_overlap(new_context: NewContext) -> None:
