@@ -50,7 +50,10 @@ CSRF_COOKIE = "mr_csrf"
 ONE_YEAR = 365 * 24 * 3600
 # Questions answered by buttons (a box to type in is there too, for commands and words).
 BUTTONS_ONLY = {"choice", "yes_no", "yes_no_unsure"}
-MONEY = {"money", "money_or_max", "optional_money", "cap"}
+# Amounts only: a phone opens its number pad (a cap can be "10%", so it keeps the keyboard).
+MONEY = {"money", "money_or_max", "optional_money"}
+# The word answers of a money question, as buttons: (kind -> what the button sends).
+SHORTCUTS = {"money_or_max": "max", "optional_money": "not sure", "cap": "no"}
 # The longest answer the box takes; a longer one is refused with a message, never an error page.
 MAX_ANSWER = 200
 ADVISOR_CODE_MAX = 64
@@ -158,6 +161,7 @@ async def _page(
         "confirm": confirm,
         "max_answer": MAX_ANSWER,
         "money_kinds": MONEY,
+        "shortcuts": SHORTCUTS,
     }
     if status_code == 403:
         context["problem"] = {"reason": line("page_expired"), "example": line("send_again")}
