@@ -20,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from api.deps import AppState, StateDep
+from conversations.deadlines import ClosedYear
 from conversations.flow import (
     Ask,
     Incoming,
@@ -197,7 +198,7 @@ async def _page(
     return response
 
 
-def _result_html(result: Result, state: State, closed: Any = None) -> Markup:
+def _result_html(result: Result, state: State, closed: ClosedYear | None = None) -> Markup:
     """The result as the web templates render it (already escaped there)."""
     answers = state.answers
     labels = {slot: job_label(answers, slot) for slot in range(len(job_kinds(answers)))}
