@@ -21,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from api.deps import AppState, StateDep
+from conversations.deadlines import ClosedYear
 from conversations.flow import (
     Ask,
     Incoming,
@@ -53,7 +54,10 @@ ONE_YEAR = 365 * 24 * 3600
 BUTTONS_ONLY = {"choice", "yes_no", "yes_no_unsure"}
 # The cookie names only a web chat conversation: any other channel's id is not found.
 CHANNEL = "web"
-MONEY = {"money", "money_or_max", "optional_money", "cap"}
+# Amounts only: a phone opens its number pad (a cap can be "10%", so it keeps the keyboard).
+MONEY = {"money", "money_or_max", "optional_money"}
+# The word answers of a money question, as buttons: (kind -> what the button sends).
+SHORTCUTS = {"money_or_max": "max", "optional_money": "not sure", "cap": "no"}
 # The longest answer the box takes; a longer one is refused with a message, never an error page.
 MAX_ANSWER = 200
 ADVISOR_CODE_MAX = 64
@@ -161,6 +165,7 @@ async def _page(
         "confirm": confirm,
         "max_answer": MAX_ANSWER,
         "money_kinds": MONEY,
+        "shortcuts": SHORTCUTS,
     }
     if status_code == 403:
         context["problem"] = {"reason": line("page_expired"), "example": line("send_again")}
@@ -196,7 +201,7 @@ async def _page(
     return response
 
 
-def _result_html(result: Result, state: State, closed: Any = None) -> Markup:
+def _result_html(result: Result, state: State, closed: ClosedYear | None = None) -> Markup:
     """The result as the web templates render it (already escaped there)."""
     answers = state.answers
     labels = {slot: job_label(answers, slot) for slot in range(len(job_kinds(answers)))}

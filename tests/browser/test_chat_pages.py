@@ -230,7 +230,16 @@ def test_the_plan_cap_is_recorded_as_typed(sized: Page, typed: str, shown: str) 
     start(page)
     answer(page, TO_CAP)
     assert question_id(page) == "job0.cap"
-    type_answer(page, typed)
+    # A cap may be "10%" or "no": the full keyboard, and a button for "no cap".
+    assert page.locator("#answer").get_attribute("inputmode") != "decimal"
+    if typed == "no":
+        click_choice(page, "No cap")
+    else:
+        type_answer(page, typed)
+    # Deferrals: the number pad, and a button for the word answer.
+    assert question_id(page) == "job0.deferrals"
+    expect(page.locator("#answer")).to_have_attribute("inputmode", "decimal")
+    expect(page.get_by_role("button", name="The most allowed")).to_be_visible()
     answer(page, AFTER_CAP)
     expect(page.locator("section.result")).to_be_visible()
     assert any(

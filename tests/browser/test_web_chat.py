@@ -673,8 +673,8 @@ CHART_BOXES = """() => [...document.querySelectorAll('figure.chart .chart-amount
 })"""
 
 CHART_FONT_PX = """() => [
-    ...document.querySelectorAll('figure.chart li, figure.chart .chart-label')]
-    .map((el) => parseFloat(getComputedStyle(el).fontSize))"""
+    ...document.querySelectorAll('figure.chart li, figure.chart .chart-label')
+].map((el) => parseFloat(getComputedStyle(el).fontSize))"""
 
 
 def test_chart_amounts_do_not_overlap(new_context: NewContext) -> None:

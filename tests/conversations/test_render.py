@@ -254,19 +254,27 @@ def test_result_renders(name: str, channel: Channel) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_web_result_has_an_svg_chart_per_plan(name: str) -> None:
+def test_web_result_has_a_bar_and_its_amounts_per_plan(name: str) -> None:
     result = RESULTS[name]
     text = _joined(_render([ResultReply(result, LABELS)], "web"))
     if not result.plans:
         assert "<svg" not in text, "a chart with nothing in it"
         return
-    assert text.count("<svg") == 1
-    svg = ET.fromstring(text[text.index("<svg") : text.index("</svg>") + len("</svg>")])
-    bars = [el for el in svg.iter() if el.tag.endswith("rect") and el.find("{*}title") is not None]
-    assert len(bars) == len(result.plans) * len(SEGMENTS)
-    for el in bars:
-        assert float(el.attrib["width"]) >= 0
-        assert float(el.attrib["x"]) + float(el.attrib["width"]) <= 400.5
+    assert text.count("<svg") == len(result.plans)  # one bar per plan
+    start = 0
+    for plan in result.plans:
+        at = text.index("<svg", start)
+        start = text.index("</svg>", at) + len("</svg>")
+        svg = ET.fromstring(text[at:start])
+        bars = [el for el in svg.iter() if el.tag.endswith("rect")]
+        assert len(bars) == len(SEGMENTS)
+        for el in bars:
+            assert float(el.attrib["width"]) >= 0
+            assert float(el.attrib["x"]) + float(el.attrib["width"]) <= 400.5
+        # The amounts are text right after the bar (no hover needed).
+        amounts = text[start : text.index("</ul>", start)]
+        for segment in stack(plan).segments:
+            assert usd(segment.amount) in amounts
 
 
 @pytest.mark.parametrize("channel", ["text", "telegram"])
