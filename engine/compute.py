@@ -62,7 +62,7 @@ class PlanFigures:
     pay: Decimal  # W-2 pay, or NESE for the self-employed (before the employer contribution)
     deferral_cap: Decimal = ZERO
     deferrals: Decimal = ZERO
-    deferrals_cut_by: str | None = None  # "402g" | "457b" | "simple" | "compensation"
+    deferrals_cut_by: str | None = None  # "402g" | "457b" | "simple" | "compensation" | "415c"
     employer: Decimal = ZERO
     employer_cut: bool = False
     worksheet: EmployerWorksheet | None = None
@@ -392,32 +392,44 @@ def _employer_contributions(
     plans: list[PlanFigures], fig: YearFigures, excess: list[tuple[int, str]]
 ) -> None:
     """Employer money within each employer's §415(c) limit. A W-2 employer's contributions are
-    taken as given (within that plan's own limit): where a 403(b) shares a limit with the
+    taken as given (within that plan's own limit, and within what the W-2 plans of related
+    employers leave, in the canonical order): where a 403(b) shares a limit with the
     participant's own business, the excess is corrected in the business's plan, never by cutting
-    the other employer's money (Treas. Reg. §1.415(f)-1(f)(2), §1.415(g)-1(b)(3)(iv)). The
-    owner's contributions then take what the shared limit leaves, the largest allowed for "max"."""
+    the other employer's money (Treas. Reg. §1.415(f)-1(f)(2), §1.415(g)-1(b)(3)(iv)). So the
+    owner's deferrals count only as far as the shared limit leaves room for them, and the
+    owner's employer contributions then take what is left, the largest allowed for "max"."""
     dollar_limit = fig.annual_additions_limit
-    used: dict[int, Decimal] = {}
+    used: dict[int, Decimal] = {p.group: ZERO for p in plans}
     for p in plans:
-        if is_402g_plan(p.plan):
-            used[p.group] = used.get(p.group, ZERO) + p.deferrals
+        if is_402g_plan(p.plan) and not p.owner:
+            used[p.group] += p.deferrals
     for p in plans:
         asked = p.plan.employer_contributions
-        if p.plan.is_457b:
-            if asked != MAX:
-                p.employer = min(asked, non_negative(p.annual_additions_limit - p.deferrals))
-                p.employer_cut = p.employer < asked
-            continue
-        if p.owner:
-            continue
+        if p.plan.is_457b and asked != MAX:
+            p.employer = min(asked, non_negative(p.annual_additions_limit - p.deferrals))
+            p.employer_cut = p.employer < asked
+    for p in sorted((q for q in plans if not q.owner and is_402g_plan(q.plan)), key=_by_order):
+        asked = p.plan.employer_contributions
         assert asked != MAX  # validation allows "max" only for owners' plans
-        allowed = floor_cents(non_negative(min(dollar_limit, p.pay) - p.deferrals))
+        own_limit = non_negative(min(dollar_limit, p.pay) - p.deferrals)
+        allowed = floor_cents(min(own_limit, non_negative(dollar_limit - used[p.group])))
         p.employer = min(asked, allowed)
         if p.employer < asked:
             p.employer_cut = True
             excess.append((p.job, "employer"))
         used[p.group] += p.employer
-    for p in sorted((q for q in plans if q.owner and is_402g_plan(q.plan)), key=_by_order):
+    owners = sorted((q for q in plans if q.owner and is_402g_plan(q.plan)), key=_by_order)
+    for p in owners:
+        group_left = floor_cents(non_negative(dollar_limit - used[p.group]))
+        if p.deferrals > group_left:
+            if p.plan.employee_deferrals != MAX:
+                if p.deferrals_cut_by is not None:
+                    excess.remove((p.job, p.deferrals_cut_by))
+                p.deferrals_cut_by = "415c"
+                excess.append((p.job, "415c"))
+            p.deferrals = group_left
+        used[p.group] += p.deferrals
+    for p in owners:
         asked = p.plan.employer_contributions
         group_left = non_negative(dollar_limit - used[p.group])
         if p.plan.type == "simple_ira":

@@ -420,6 +420,16 @@ def _warnings(
                 applied=p.employer,
             )
             continue
+        if kind == "415c":
+            warn(
+                "excess_deferrals",
+                "excess_deferrals_415c",
+                plan=_plan_name(p),
+                job=job_label(c, job_index),
+                limit=fig.annual_additions_limit,
+                applied=p.deferrals,
+            )
+            continue
         limit = fig.section_457b_limit if kind == "457b" else c.deferral_limit
         warn(
             "excess_deferrals",
@@ -595,8 +605,18 @@ def _next_steps(
             step("ask_plan", plan=_plan_name(p), job=job_label(c, p.job), room=p.after_tax_room)
     if roth_ira.backdoor is not False and s.pretax_ira_balance > 0:
         step("roll_ira_first", balance=s.pretax_ira_balance)
-    if codes["excess_deferrals"]:
+    if any(kind not in ("employer", "415c") for _, kind in c.excess):
         step("fix_excess", limit=c.deferral_limit)
+    for p in c.plans:
+        if p.deferrals_cut_by == "415c":
+            step(
+                "fix_excess_415c",
+                plan=_plan_name(p),
+                job=job_label(c, p.job),
+                applied=p.deferrals,
+                year=year,
+                limit=fig.annual_additions_limit,
+            )
     if option is not None and verdict == "available_with_solo_401k":
         plan = s.jobs[option.job].plan
         if plan is not None and plan.type == "solo_401k":

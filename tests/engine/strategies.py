@@ -1,11 +1,13 @@
-"""Hypothesis strategies for megaroth scenarios (CONTRACT.md v1).
+"""Hypothesis strategies for megaroth scenarios (CONTRACT.md v1.1).
 
 :func:`scenarios` draws random *valid* scenario dicts: every field the contract names, with
 realistic money (0 to 1,000,000 dollars, at most two decimals, as ``Decimal``, ``int`` or a
-``float`` such as JSON input gives), plans that fit their job type and ``related_to`` pointing
-at another job. Values cluster around the figures that matter (the §402(g), §415(c) and
-§401(a)(17) limits, the $400 SE floor, the Roth IRA phase-out ranges) as well as spreading over
-the whole range.
+``float`` such as JSON input gives), plans that fit their job type (a SEP-IRA without
+deferrals, a SIMPLE IRA's employer money as a number, a ``plan_457b`` only beside an employee's
+401(k) or 403(b)), ``ownership_percent`` only on businesses, ``lived_apart`` only when married
+filing separately, and ``related_to`` pointing at another job. Values cluster around the figures
+that matter (the §402(g), §415(c) and §401(a)(17) limits, the $400 SE floor, the Roth IRA
+phase-out ranges) as well as spreading over the whole range.
 
 :func:`json_junk` draws arbitrary JSON-like data for fuzzing the validation.
 """
@@ -20,11 +22,14 @@ from hypothesis import strategies as st
 from engine import supported_years
 
 __all__ = [
+    "BUSINESS_TYPES",
     "FEATURES",
     "FILING_STATUSES",
     "JOB_TYPES",
     "MONEY_PLAN_FIELDS",
+    "PLAN_TYPES",
     "PLAN_TYPES_FOR_JOB",
+    "SECTION_457B_TYPES",
     "SUPPORTED_YEARS",
     "ages",
     "jobs_of_type",
@@ -37,13 +42,22 @@ __all__ = [
 ]
 
 SUPPORTED_YEARS: tuple[int, ...] = tuple(supported_years())
-FILING_STATUSES = ("single", "married_joint", "married_separate", "head_of_household")
+FILING_STATUSES = (
+    "single",
+    "married_joint",
+    "married_separate",
+    "head_of_household",
+    "qualifying_surviving_spouse",
+)
 JOB_TYPES = ("employee", "self_employed", "s_corp_owner")
+BUSINESS_TYPES = ("self_employed", "s_corp_owner")
 FEATURES = ("yes", "no", "unknown")
+PLAN_TYPES = ("401k", "403b", "457b", "457b_tax_exempt", "solo_401k", "sep_ira", "simple_ira")
+SECTION_457B_TYPES = ("457b", "457b_tax_exempt")
 PLAN_TYPES_FOR_JOB: dict[str, tuple[str, ...]] = {
-    "employee": ("401k", "403b", "457b"),
-    "self_employed": ("solo_401k", "401k"),
-    "s_corp_owner": ("solo_401k", "401k"),
+    "employee": ("401k", "403b", "457b", "457b_tax_exempt", "sep_ira", "simple_ira"),
+    "self_employed": ("solo_401k", "401k", "sep_ira", "simple_ira"),
+    "s_corp_owner": ("solo_401k", "401k", "sep_ira", "simple_ira"),
 }
 # Money fields a plan may carry (besides the deferral and employer amounts).
 MONEY_PLAN_FIELDS = ("after_tax_cap", "pretax_balance", "after_tax_balance", "after_tax_earnings")
@@ -171,24 +185,42 @@ def _deferrals(draw: st.DrawFn) -> Any:
 
 
 @st.composite
-def _employer(draw: st.DrawFn, job_type: str) -> Any:
+def _employer(draw: st.DrawFn, job_type: str, plan_type: str = "401k") -> Any:
     options: list[st.SearchStrategy[Any]] = [money(max_dollars=80_000), money()]
-    if job_type != "employee":
+    if job_type != "employee" and plan_type != "simple_ira":
         options.append(st.just("max"))
     return draw(st.one_of(*options))
 
 
+def ownership_percents() -> st.SearchStrategy[Decimal | int | float]:
+    """Ownership of a business, with the 50% control line drawn often."""
+    return st.one_of(
+        st.sampled_from((0, 20, 50, 100)).map(Decimal),
+        st.sampled_from((Decimal("49.99"), Decimal("50.01"), Decimal(51))),
+        percents(),
+    )
+
+
 @st.composite
-def plans(draw: st.DrawFn, job_type: str) -> dict[str, Any]:
-    """A plan whose type fits ``job_type``, with random features and amounts."""
+def plans(draw: st.DrawFn, job_type: str, types: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """A plan whose type fits ``job_type`` (one of ``types`` when given), with random features
+    and amounts."""
+    fitting = PLAN_TYPES_FOR_JOB[job_type]
+    plan_type = draw(st.sampled_from([t for t in fitting if types is None or t in types]))
     plan: dict[str, Any] = {
-        "type": draw(st.sampled_from(PLAN_TYPES_FOR_JOB[job_type])),
+        "type": plan_type,
         "after_tax": draw(st.sampled_from(FEATURES)),
         "in_plan_conversion": draw(st.sampled_from(FEATURES)),
         "in_service_withdrawal": draw(st.sampled_from(FEATURES)),
         "employee_deferrals": draw(_deferrals()),
-        "employer_contributions": draw(_employer(job_type)),
+        "employer_contributions": draw(_employer(job_type, plan_type)),
     }
+    if plan_type == "sep_ira":
+        # A SEP takes employer money only: deferrals absent or 0.
+        if draw(st.booleans()):
+            del plan["employee_deferrals"]
+        else:
+            plan["employee_deferrals"] = draw(st.sampled_from((0, Decimal(0), Decimal("0.00"))))
     cap = draw(st.sampled_from(("absent", "null", "value")))
     if cap == "null":
         plan["after_tax_cap"] = None
@@ -202,12 +234,19 @@ def plans(draw: st.DrawFn, job_type: str) -> dict[str, Any]:
     for key in ("pretax_balance", "after_tax_balance", "after_tax_earnings"):
         if draw(st.booleans()):
             plan[key] = draw(money())
+    roth_share = draw(st.sampled_from(("absent", "null", "value")))
+    if roth_share == "null":
+        plan["roth_deferral_percent"] = None
+    elif roth_share == "value":
+        plan["roth_deferral_percent"] = draw(percents())
     return plan
 
 
 @st.composite
 def jobs_of_type(draw: st.DrawFn, job_type: str) -> dict[str, Any]:
-    """One job of ``job_type`` (no ``related_to``), with a plan four times in five."""
+    """One job of ``job_type`` (no ``related_to``), with a plan four times in five; a business
+    sometimes with ``ownership_percent``, an employee's 401(k) or 403(b) sometimes with a
+    ``plan_457b`` beside it."""
     job: dict[str, Any] = {"type": job_type}
     if job_type == "self_employed":
         job["net_profit"] = draw(money())
@@ -217,13 +256,25 @@ def jobs_of_type(draw: st.DrawFn, job_type: str) -> dict[str, Any]:
             job["prior_year_fica_wages"] = draw(money())
     if draw(st.integers(0, 2)) == 0:
         job["has_employees"] = draw(st.booleans())
+    if job_type in BUSINESS_TYPES and draw(st.integers(0, 2)) == 0:
+        job["ownership_percent"] = draw(ownership_percents())
     job["plan"] = None if draw(st.integers(0, 4)) == 0 else draw(plans(job_type))
+    plan = job["plan"]
+    if plan is not None and plan["type"] in ("401k", "403b") and job_type == "employee":
+        extra = draw(st.sampled_from(("absent", "absent", "null", "value", "value")))
+        if extra == "null":
+            job["plan_457b"] = None
+        elif extra == "value":
+            job["plan_457b"] = draw(plans(job_type, SECTION_457B_TYPES))
     return job
 
 
 def ages() -> st.SearchStrategy[int]:
-    """Ages 18-90, with the catch-up boundaries (49/50, 59/60, 63/64) drawn often."""
-    return st.one_of(st.integers(18, 90), st.sampled_from((18, 49, 50, 59, 60, 61, 63, 64, 90)))
+    """Ages 18-90, with the catch-up (49/50, 59/60, 63/64) and RMD (72/73) boundaries drawn
+    often."""
+    return st.one_of(
+        st.integers(18, 90), st.sampled_from((18, 49, 50, 59, 60, 61, 63, 64, 72, 73, 75, 90))
+    )
 
 
 @st.composite
@@ -259,6 +310,8 @@ def scenarios(
         "filing_status": draw(st.sampled_from(FILING_STATUSES)),
         "jobs": jobs,
     }
+    if scenario["filing_status"] == "married_separate" and draw(st.booleans()):
+        scenario["lived_apart"] = draw(st.booleans())
     magi = draw(st.sampled_from(("absent", "null", "value", "value")))
     if magi == "null":
         scenario["magi"] = None
@@ -297,7 +350,10 @@ def json_junk() -> st.SearchStrategy[Any]:
             "prior_year_fica_wages",
             "has_employees",
             "related_to",
+            "ownership_percent",
+            "lived_apart",
             "plan",
+            "plan_457b",
             "after_tax",
             "in_plan_conversion",
             "in_service_withdrawal",
@@ -308,6 +364,7 @@ def json_junk() -> st.SearchStrategy[Any]:
             "pretax_balance",
             "after_tax_balance",
             "after_tax_earnings",
+            "roth_deferral_percent",
         )
     )
     words = st.sampled_from(
@@ -323,6 +380,11 @@ def json_junk() -> st.SearchStrategy[Any]:
             "401k",
             "solo_401k",
             "457b",
+            "457b_tax_exempt",
+            "sep_ira",
+            "simple_ira",
+            "married_separate",
+            "qualifying_surviving_spouse",
             "",
             "NaN",
             "1e9",

@@ -18,15 +18,18 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from engine import ScenarioError, evaluate, parse_scenario, supported_years
 from tests.engine.strategies import (
+    BUSINESS_TYPES,
     FEATURES,
     FILING_STATUSES,
     JOB_TYPES,
+    PLAN_TYPES,
     PLAN_TYPES_FOR_JOB,
+    SECTION_457B_TYPES,
     jobs_of_type,
     json_junk,
     plans,
@@ -36,18 +39,13 @@ from tests.engine.strategies import (
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "engine" / "data"
 
-PROPERTY = settings(
-    max_examples=300,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+# The example count, deadline and health checks come from the loaded profile (conftest.py).
+PROPERTY = settings(settings.default)
 
 VERDICTS = {"available", "available_with_solo_401k", "partial", "unavailable", "check_plan"}
 ROUTES = {"in_plan_conversion", "in_service_rollover", "at_separation", "none", "unknown"}
 MEGA_ROUTES = {"in_plan_conversion", "in_service_rollover"}
-# CONTRACT.md v1, "warnings[]": the stable codes. docs/ENGINE.md documents no extra codes.
+# CONTRACT.md, "warnings[]": the stable codes, and the ones docs/ENGINE.md adds.
 WARNING_CODES = {
     "pro_rata_in_service",
     "ira_pro_rata",
@@ -63,7 +61,15 @@ WARNING_CODES = {
     "compensation_cap",
     # Documented in docs/ENGINE.md beyond the contract:
     "excess_contributions",
+    "solo_401k_group_employees",
+    "simple_ira_exclusive",
+    "rmd_first",
 }
+# Plans under §415(c) (a 457(b) has its own §457(e)(15) limit instead).
+SECTION_415C_TYPES = {"401k", "403b", "solo_401k", "sep_ira", "simple_ira"}
+# Plans whose elective deferrals share the one §402(g) limit (a SEP takes no deferrals).
+SECTION_402G_TYPES = {"401k", "403b", "solo_401k", "simple_ira"}
+NO_AFTER_TAX_TYPES = {"457b", "457b_tax_exempt", "sep_ira", "simple_ira"}
 CENT_EXPONENT = -2
 
 
@@ -112,10 +118,24 @@ def plan_total(plan: dict[str, Any]) -> Decimal:
     return sum((Decimal(plan[part]) for part in parts), Decimal(0))
 
 
-def related_groups(jobs: list[dict[str, Any]], *, with_403b: bool) -> list[set[int]]:
+def controlled(job: dict[str, Any]) -> bool:
+    """A business the person controls: owned more than 50% (100% when not given)."""
+    if job["type"] not in BUSINESS_TYPES:
+        return False
+    share = job.get("ownership_percent")
+    return share is None or dollars(share) > 50
+
+
+def job_plans(job: dict[str, Any]) -> list[dict[str, Any]]:
+    """The plans of a scenario job: ``plan``, then ``plan_457b`` beside it."""
+    return [p for p in (job.get("plan"), job.get("plan_457b")) if p is not None]
+
+
+def related_groups(jobs: list[dict[str, Any]], *, with_403b: bool = True) -> list[set[int]]:
     """Jobs that share one §415(c) limit: joined by ``related_to`` in either direction,
-    transitively; with ``with_403b``, a 403(b) also joins every business the person owns
-    (Treas. Reg. §1.415(f)-1(f), docs/ENGINE.md)."""
+    transitively; every business the person controls (more than 50% owned) is one employer
+    (§414(b)/(c), §415(h)); with ``with_403b``, a 403(b) also joins every business the person
+    controls (Treas. Reg. §1.415(f)-1(f)(2), docs/ENGINE.md)."""
     parent = list(range(len(jobs)))
 
     def find(i: int) -> int:
@@ -129,12 +149,14 @@ def related_groups(jobs: list[dict[str, Any]], *, with_403b: bool) -> list[set[i
     for i, job in enumerate(jobs):
         if job.get("related_to") is not None:
             union(i, int(job["related_to"]))
+    owned = [i for i, job in enumerate(jobs) if controlled(job)]
+    for i in owned[1:]:
+        union(i, owned[0])
     if with_403b:
         for i, job in enumerate(jobs):
             if job.get("plan") and job["plan"]["type"] == "403b":
-                for j, other in enumerate(jobs):
-                    if other["type"] != "employee":
-                        union(i, j)
+                for j in owned:
+                    union(i, j)
     groups: dict[int, set[int]] = {}
     for i in range(len(jobs)):
         groups.setdefault(find(i), set()).add(i)
@@ -142,8 +164,9 @@ def related_groups(jobs: list[dict[str, Any]], *, with_403b: bool) -> list[set[i
 
 
 def documented_route(plan: dict[str, Any]) -> str:
-    """docs/ENGINE.md "Route and verdict" (457(b): no after-tax money, RULES.md)."""
-    if plan["type"] == "457b" or plan["after_tax"] == "no":
+    """docs/ENGINE.md "Route and verdict" (a 457(b), SEP-IRA or SIMPLE IRA takes no after-tax
+    money, RULES.md)."""
+    if plan["type"] in NO_AFTER_TAX_TYPES or plan["after_tax"] == "no":
         return "none"
     if plan["after_tax"] == "unknown":
         return "unknown"
@@ -238,27 +261,31 @@ def test_money_has_at_most_two_decimals(scenario: dict[str, Any]) -> None:
 @PROPERTY
 @given(scenarios())
 def test_deferrals_within_402g_limit(scenario: dict[str, Any]) -> None:
-    """§402(g) is one limit per person: the deferrals placed in all 401(k), 403(b) and Solo
-    401(k) plans together never exceed deferral_limit, which is the year's figure."""
+    """§402(g) is one limit per person: the deferrals placed in all 401(k), 403(b), Solo 401(k)
+    and SIMPLE IRA plans together never exceed deferral_limit, which is the year's figure."""
     result = run(scenario)
     year = scenario["tax_year"]
     assert result["deferral_limit"] == figure("elective_deferral_limit", year)
     total = sum(
-        (p["employee_deferrals"] for p in result["plans"] if p["plan_type"] != "457b"),
+        (p["employee_deferrals"] for p in result["plans"] if p["plan_type"] in SECTION_402G_TYPES),
         Decimal(0),
     )
     assert total <= result["deferral_limit"], f"deferrals {total} > {result['deferral_limit']}"
+    for plan in result["plans"]:
+        if plan["plan_type"] == "sep_ira":
+            assert plan["employee_deferrals"] == 0, plan
 
 
 @PROPERTY
 @given(scenarios(job_types=("employee",)))
 def test_457b_within_its_own_limit(scenario: dict[str, Any]) -> None:
-    """A 457(b) has its own limit for employee and employer money together, capped at pay,
-    and takes no after-tax money (RULES.md; ENGINE.md "457(b)")."""
+    """A 457(b) (governmental or tax-exempt, alone or as ``plan_457b`` beside a 401(k) or
+    403(b)) has its own limit for employee and employer money together, capped at pay, and
+    takes no after-tax money (RULES.md; ENGINE.md "457(b)")."""
     result = run(scenario)
     limit = figure("section_457b_limit", scenario["tax_year"])
     for plan in result["plans"]:
-        if plan["plan_type"] != "457b":
+        if plan["plan_type"] not in SECTION_457B_TYPES:
             continue
         pay = dollars(scenario["jobs"][plan["job"]]["compensation"])
         assert plan["after_tax_room"] == 0, plan
@@ -294,19 +321,22 @@ def test_each_plan_within_its_annual_additions_limit(scenario: dict[str, Any]) -
 @PROPERTY
 @given(st.one_of(scenarios(), scenarios(min_jobs=2, related=True)))
 def test_related_jobs_share_one_415c_limit(scenario: dict[str, Any]) -> None:
-    """Jobs joined by related_to (either direction, transitively) are one employer: the sum of
-    deferrals + employer + after-tax room over the group's 401(k)/403(b)/Solo 401(k) plans stays
-    within one §415(c) dollar limit (RULES.md "Who shares which limit")."""
+    """Jobs joined by related_to (either direction, transitively), the businesses the person
+    controls, and a 403(b) with those businesses are one employer: the sum of deferrals +
+    employer + after-tax room over the group's §415(c) plans stays within one §415(c) dollar
+    limit (RULES.md "Who shares which limit")."""
     result = run(scenario)
     dollar_limit = figure("annual_additions_limit", scenario["tax_year"])
-    for group in related_groups(scenario["jobs"], with_403b=False):
-        members = [p for p in result["plans"] if p["job"] in group and p["plan_type"] != "457b"]
+    for group in related_groups(scenario["jobs"]):
+        members = [
+            p for p in result["plans"] if p["job"] in group and p["plan_type"] in SECTION_415C_TYPES
+        ]
         total = sum((plan_total(p) for p in members), Decimal(0))
         assert total <= dollar_limit, (
             f"jobs {sorted(group)}: "
             + " + ".join(
-                f"[{p['job']}] {p['employee_deferrals']}+{p['employer_contributions']}"
-                f"+{p['after_tax_room']}"
+                f"[{p['job']} {p['plan_type']}] {p['employee_deferrals']}"
+                f"+{p['employer_contributions']}+{p['after_tax_room']}"
                 for p in members
             )
             + f" = {total} > {dollar_limit}"
@@ -316,21 +346,20 @@ def test_related_jobs_share_one_415c_limit(scenario: dict[str, Any]) -> None:
 @PROPERTY
 @given(st.data())
 def test_403b_shares_415c_limit_with_owned_businesses(data: st.DataObject) -> None:
-    """A 403(b) is aggregated with every business the participant owns (Treas. Reg.
-    §1.415(f)-1(f); ENGINE.md): the 403(b) and the business plans together stay within one
+    """A 403(b) is aggregated with every business the participant controls (Treas. Reg.
+    §1.415(f)-1(f)(2); ENGINE.md): the 403(b) and the business plans together stay within one
     §415(c) dollar limit."""
     scenario = data.draw(scenarios(max_jobs=2))
     employee = data.draw(jobs_of_type("employee"))
-    employee["plan"] = data.draw(plans("employee"))
-    employee["plan"]["type"] = "403b"
-    business = data.draw(
-        jobs_of_type(data.draw(st.sampled_from(("self_employed", "s_corp_owner"))))
-    )
+    employee["plan"] = data.draw(plans("employee", ("403b",)))
+    business = data.draw(jobs_of_type(data.draw(st.sampled_from(BUSINESS_TYPES))))
     scenario["jobs"] += [employee, business]
     result = run(scenario)
     dollar_limit = figure("annual_additions_limit", scenario["tax_year"])
-    for group in related_groups(scenario["jobs"], with_403b=True):
-        members = [p for p in result["plans"] if p["job"] in group and p["plan_type"] != "457b"]
+    for group in related_groups(scenario["jobs"]):
+        members = [
+            p for p in result["plans"] if p["job"] in group and p["plan_type"] in SECTION_415C_TYPES
+        ]
         total = sum((plan_total(p) for p in members), Decimal(0))
         assert total <= dollar_limit, (
             f"jobs {sorted(group)}: "
@@ -376,7 +405,9 @@ def test_age_does_not_change_plan_figures(scenario: dict[str, Any]) -> None:
 @given(scenarios())
 def test_catch_up_limit_within_age_amount(scenario: dict[str, Any]) -> None:
     """catch_up_limit is 0 under 50, else at most the year's age amount (60-63 replaces the
-    age-50 amount from 2025), and 0 when no plan takes deferrals."""
+    age-50 amount from 2025), and 0 when no plan takes §402(g) deferrals; catch_up_457b_limit
+    (a governmental 457(b)'s own catch-up) is at most the same age amount, and 0 without a
+    governmental 457(b) (a tax-exempt employer's 457(b) has no age-50 catch-up)."""
     result = run(scenario)
     year, age = scenario["tax_year"], scenario["age"]
     amount = Decimal(0)
@@ -387,8 +418,11 @@ def test_catch_up_limit_within_age_amount(scenario: dict[str, Any]) -> None:
         if sixty is not None and 60 <= age <= 63:
             amount = Decimal(str(sixty))
     assert result["catch_up_limit"] <= amount
-    if not any(p["plan_type"] != "457b" for p in result["plans"]):
+    assert result["catch_up_457b_limit"] <= amount
+    if not any(p["plan_type"] in SECTION_402G_TYPES for p in result["plans"]):
         assert result["catch_up_limit"] == 0
+    if not any(p["plan_type"] == "457b" for p in result["plans"]):
+        assert result["catch_up_457b_limit"] == 0
 
 
 @PROPERTY
@@ -434,15 +468,18 @@ def test_verdict_is_one_of_five(scenario: dict[str, Any]) -> None:
 @given(scenarios())
 def test_route_follows_plan_features(scenario: dict[str, Any]) -> None:
     """Each plan's route is the one ENGINE.md's table gives for its features; a plan with
-    route none has no after-tax room; there is one plan result per job with a plan, in job
-    order."""
+    route none has no after-tax room; there is one plan result per plan (``plan``, then
+    ``plan_457b``), in job order."""
     result = run(scenario)
-    with_plan = [i for i, job in enumerate(scenario["jobs"]) if job.get("plan") is not None]
-    assert [p["job"] for p in result["plans"]] == with_plan
+    expected = [
+        (i, plan["type"]) for i, job in enumerate(scenario["jobs"]) for plan in job_plans(job)
+    ]
+    assert [(p["job"], p["plan_type"]) for p in result["plans"]] == expected
     for plan in result["plans"]:
-        given_plan = scenario["jobs"][plan["job"]]["plan"]
+        job = scenario["jobs"][plan["job"]]
+        given_plan = next(q for q in job_plans(job) if q["type"] == plan["plan_type"])
         assert plan["route"] == documented_route(given_plan), plan
-        assert plan["plan_type"] == given_plan["type"]
+        assert plan["job_type"] == job["type"]
         if plan["route"] == "none":
             assert plan["after_tax_room"] == 0, plan
 
@@ -477,42 +514,54 @@ def test_roth_ira_direct_within_limit(scenario: dict[str, Any]) -> None:
 @PROPERTY
 @given(scenarios())
 def test_available_means_money_reaches_roth(scenario: dict[str, Any]) -> None:
-    """Verdict "available" means a plan with a working route has room: the Mega Backdoor
-    total is above zero (and conversely a positive total means "available")."""
+    """Verdict "available" answers from what the plans can take: it holds exactly when
+    mega_backdoor_max is above zero, and a positive Mega Backdoor total as entered always
+    means "available" (CONTRACT.md v1.1)."""
     result = run(scenario)
-    if result["verdict"] == "available":
-        assert result["mega_backdoor_total"] > 0
+    assert (result["verdict"] == "available") == (result["mega_backdoor_max"] > 0), (
+        result["verdict"],
+        result["mega_backdoor_max"],
+    )
     if result["mega_backdoor_total"] > 0:
         assert result["verdict"] == "available"
 
 
 @PROPERTY
-@given(st.one_of(scenarios(), scenarios(job_types=("self_employed", "s_corp_owner"))))
+@given(st.one_of(scenarios(), scenarios(job_types=BUSINESS_TYPES)))
 def test_solo_option_and_alternative_are_consistent(scenario: dict[str, Any]) -> None:
     """The extra fields of docs/ENGINE.md hold together: verdict available_with_solo_401k comes
-    with a solo_401k_option that gives after-tax room, for a business without employees, within
-    its own annual additions limit and §415(c); roth_maximizing_alternative is for a
-    self-employed job, has no employer money, roth_total = deferrals + after-tax room, a
-    positive difference, and stays within §415(c)."""
+    with a solo_401k_option that gives after-tax room, for a business whose controlled group has
+    no employees and no SIMPLE IRA, within its own annual additions limit and §415(c), with no
+    employer contribution (after_tax_room) or the largest one (after_tax_room_with_max_employer,
+    never more); roth_maximizing_alternative is for a business the person owns, has no employer
+    money, roth_total = deferrals + after-tax room, a positive difference, and stays within
+    §415(c)."""
     result = run(scenario)
+    jobs = scenario["jobs"]
     dollar_limit = figure("annual_additions_limit", scenario["tax_year"])
     option = result["solo_401k_option"]
     if result["verdict"] == "available_with_solo_401k":
         assert option is not None
         assert option["after_tax_room"] > 0, option
     if option is not None:
-        job = scenario["jobs"][option["job"]]
-        assert job["type"] in ("self_employed", "s_corp_owner"), option
-        assert not job.get("has_employees", False), option
-        # The option keeps the employer amount the person gave (not shown); with no plan yet
-        # it takes the most allowed, so then the maximum itself is part of the total.
+        job = jobs[option["job"]]
+        assert job["type"] in BUSINESS_TYPES, option
+        group = next((g for g in related_groups(jobs) if option["job"] in g), {option["job"]})
+        for member in group:
+            assert not jobs[member].get("has_employees", False), (option, member)
+            assert all(p["type"] != "simple_ira" for p in job_plans(jobs[member])), option
         total = option["employee_deferrals"] + option["after_tax_room"]
-        if job.get("plan") is None:
-            total += option["max_employer_contribution"]
         assert total <= option["annual_additions_limit"] <= dollar_limit, option
+        with_max = (
+            option["employee_deferrals"]
+            + option["max_employer_contribution"]
+            + option["after_tax_room_with_max_employer"]
+        )
+        assert with_max <= dollar_limit, option
+        assert option["after_tax_room_with_max_employer"] <= option["after_tax_room"], option
     alternative = result["roth_maximizing_alternative"]
     if alternative is not None:
-        assert scenario["jobs"][alternative["job"]]["type"] == "self_employed", alternative
+        assert jobs[alternative["job"]]["type"] in BUSINESS_TYPES, alternative
         assert alternative["employer_contributions"] == 0, alternative
         roth = alternative["employee_deferrals"] + alternative["after_tax_room"]
         assert alternative["roth_total"] == roth, alternative
@@ -541,7 +590,15 @@ def test_json_input_same_as_decimal_input(scenario: dict[str, Any]) -> None:
 
 # --- fuzzing the validation ------------------------------------------------------------------
 
-SCENARIO_KEYS = ("tax_year", "age", "filing_status", "magi", "pretax_ira_balance", "jobs")
+SCENARIO_KEYS = (
+    "tax_year",
+    "age",
+    "filing_status",
+    "lived_apart",
+    "magi",
+    "pretax_ira_balance",
+    "jobs",
+)
 JOB_KEYS = (
     "type",
     "compensation",
@@ -549,7 +606,9 @@ JOB_KEYS = (
     "prior_year_fica_wages",
     "has_employees",
     "related_to",
+    "ownership_percent",
     "plan",
+    "plan_457b",
 )
 PLAN_KEYS = (
     "type",
@@ -563,6 +622,7 @@ PLAN_KEYS = (
     "pretax_balance",
     "after_tax_balance",
     "after_tax_earnings",
+    "roth_deferral_percent",
 )
 MONEY_KEYS = {
     "magi",
@@ -577,7 +637,10 @@ MONEY_KEYS = {
     "pretax_balance",
     "after_tax_balance",
     "after_tax_earnings",
+    "ownership_percent",
+    "roth_deferral_percent",
 }
+PERCENT_KEYS = {"after_tax_cap_percent", "ownership_percent", "roth_deferral_percent"}
 REQUIRED_MONEY = {"compensation", "net_profit", "employee_deferrals", "employer_contributions"}
 ENUMS: dict[str, tuple[str, ...]] = {
     "filing_status": FILING_STATUSES,
@@ -610,11 +673,14 @@ def test_junk_object_parses_or_raises_scenario_error(data: st.DataObject) -> Non
 class Node:
     """One field of a scenario dict: its path, its container and its key there."""
 
-    def __init__(self, path: str, container: Any, key: Any, level: str) -> None:
+    def __init__(
+        self, path: str, container: Any, key: Any, level: str, job: dict[str, Any] | None = None
+    ) -> None:
         self.path = path
         self.container = container
         self.key = key
         self.level = level  # "scenario" | "job" | "plan" | "jobs"
+        self.job = job  # the job a job or plan field belongs to
 
     @property
     def name(self) -> str:
@@ -633,10 +699,11 @@ def nodes(scenario: dict[str, Any]) -> list[Node]:
     for i, job in enumerate(scenario["jobs"]):
         found.append(Node(f"jobs[{i}]", scenario["jobs"], i, "jobs"))
         for key in job:
-            found.append(Node(f"jobs[{i}].{key}", job, key, "job"))
-        if isinstance(job.get("plan"), dict):
-            for key in job["plan"]:
-                found.append(Node(f"jobs[{i}].plan.{key}", job["plan"], key, "plan"))
+            found.append(Node(f"jobs[{i}].{key}", job, key, "job", job))
+        for name in ("plan", "plan_457b"):
+            if isinstance(job.get(name), dict):
+                for key in job[name]:
+                    found.append(Node(f"jobs[{i}].{name}.{key}", job[name], key, "plan", job))
     return found
 
 
@@ -645,8 +712,9 @@ def objects(scenario: dict[str, Any]) -> list[tuple[str, dict[str, Any], tuple[s
     found: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [("", scenario, SCENARIO_KEYS)]
     for i, job in enumerate(scenario["jobs"]):
         found.append((f"jobs[{i}]", job, JOB_KEYS))
-        if isinstance(job.get("plan"), dict):
-            found.append((f"jobs[{i}].plan", job["plan"], PLAN_KEYS))
+        for name in ("plan", "plan_457b"):
+            if isinstance(job.get(name), dict):
+                found.append((f"jobs[{i}].{name}", job[name], PLAN_KEYS))
     return found
 
 
@@ -669,7 +737,7 @@ def wrong_values(node: Node, scenario: dict[str, Any]) -> st.SearchStrategy[Any]
         return st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5), lists)
     if name in MONEY_KEYS:
         options = [st.booleans(), _text_not("max"), lists, dicts]
-        if name in REQUIRED_MONEY:
+        if name in REQUIRED_MONEY and node.container.get("type") != "sep_ira":
             options.append(st.none())
         return st.one_of(*options)
     if name in ("tax_year", "age"):
@@ -686,13 +754,13 @@ def wrong_values(node: Node, scenario: dict[str, Any]) -> st.SearchStrategy[Any]
         if name not in ENUMS or name == "filing_status":
             options.append(st.none())
         return st.one_of(*options)
-    if name == "has_employees":
+    if name in ("has_employees", "lived_apart"):
         return st.one_of(st.integers(), st.text(max_size=5), lists, dicts)
     if name == "related_to":
         return st.one_of(
             st.booleans(), st.text(max_size=5), lists, dicts, st.sampled_from((0.5, 1.5))
         )
-    if name == "plan":
+    if name in ("plan", "plan_457b"):
         return st.one_of(st.booleans(), st.integers(), st.text(max_size=5), lists)
     if name == "jobs":
         return st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5), dicts)
@@ -703,15 +771,20 @@ def wrong_values(node: Node, scenario: dict[str, Any]) -> st.SearchStrategy[Any]
 @given(st.data())
 def test_missing_required_field_is_named(data: st.DataObject) -> None:
     """Dropping a required field (tax_year, age, filing_status, jobs; a job's type and its
-    compensation or net_profit; a plan's type, employee_deferrals, employer_contributions) is
-    refused with that field's path."""
+    compensation or net_profit; a plan's type, employee_deferrals (but a SEP-IRA's),
+    employer_contributions) is refused with that field's path."""
     scenario = data.draw(scenarios())
     required = {
         "scenario": {"tax_year", "age", "filing_status", "jobs"},
         "job": {"type", "compensation", "net_profit"},
         "plan": {"type", "employee_deferrals", "employer_contributions"},
     }
-    candidates = [n for n in nodes(scenario) if n.name in required.get(n.level, set())]
+    candidates = [
+        n
+        for n in nodes(scenario)
+        if n.name in required.get(n.level, set())
+        and not (n.name == "employee_deferrals" and n.container["type"] == "sep_ira")
+    ]
     node = data.draw(st.sampled_from(candidates))
     del node.container[node.key]
     must_fail_at(scenario, node.path)
@@ -771,9 +844,7 @@ def test_negative_money_is_named(data: st.DataObject) -> None:
 def test_too_many_decimals_is_named(data: st.DataObject) -> None:
     """Money with more than two decimals (a fraction of a cent) is refused, naming the field."""
     scenario = data.draw(scenarios())
-    candidates = [
-        n for n in nodes(scenario) if n.name in MONEY_KEYS and n.name != "after_tax_cap_percent"
-    ]
+    candidates = [n for n in nodes(scenario) if n.name in MONEY_KEYS and n.name not in PERCENT_KEYS]
     node = data.draw(st.sampled_from(candidates))
     places = data.draw(st.integers(3, 6))
     units = data.draw(st.integers(1, 10**8).filter(lambda u: u % 10 != 0))
@@ -785,11 +856,14 @@ def test_too_many_decimals_is_named(data: st.DataObject) -> None:
 @PROPERTY
 @given(st.data())
 def test_out_of_range_values_are_named(data: st.DataObject) -> None:
-    """Impossible ages, unsupported tax years, a percent cap above 100, a related_to that is
-    out of range or points at its own job: each refused with its field's path."""
+    """Impossible ages, unsupported tax years, a percent (after-tax cap, Roth share of deferrals,
+    ownership) above 100, a related_to that is out of range or points at its own job, lived_apart
+    with a filing status other than married_separate: each refused with its field's path."""
     scenario = data.draw(scenarios())
     count = len(scenario["jobs"])
-    kind = data.draw(st.sampled_from(("age", "tax_year", "percent", "related_to")))
+    kind = data.draw(
+        st.sampled_from(("age", "tax_year", "percent", "related_to", "ownership", "lived_apart"))
+    )
     if kind == "age":
         scenario["age"] = data.draw(st.one_of(st.integers(-1000, -1), st.integers(130, 10_000)))
         path = "age"
@@ -799,12 +873,31 @@ def test_out_of_range_values_are_named(data: st.DataObject) -> None:
         )
         path = "tax_year"
     elif kind == "percent":
-        with_plan = [i for i, j in enumerate(scenario["jobs"]) if j.get("plan")]
+        with_plan = [
+            (i, name)
+            for i, j in enumerate(scenario["jobs"])
+            for name in ("plan", "plan_457b")
+            if j.get(name)
+        ]
         assume(with_plan)
-        i = data.draw(st.sampled_from(with_plan))
+        i, name = data.draw(st.sampled_from(with_plan))
+        key = data.draw(st.sampled_from(("after_tax_cap_percent", "roth_deferral_percent")))
         cents = data.draw(st.integers(10_001, 100_000_000))
-        scenario["jobs"][i]["plan"]["after_tax_cap_percent"] = Decimal(cents).scaleb(-2)
-        path = f"jobs[{i}].plan.after_tax_cap_percent"
+        scenario["jobs"][i][name][key] = Decimal(cents).scaleb(-2)
+        path = f"jobs[{i}].{name}.{key}"
+    elif kind == "ownership":
+        owned = [i for i, j in enumerate(scenario["jobs"]) if j["type"] in BUSINESS_TYPES]
+        assume(owned)
+        i = data.draw(st.sampled_from(owned))
+        cents = data.draw(st.integers(10_001, 100_000_000))
+        scenario["jobs"][i]["ownership_percent"] = Decimal(cents).scaleb(-2)
+        path = f"jobs[{i}].ownership_percent"
+    elif kind == "lived_apart":
+        scenario["filing_status"] = data.draw(
+            st.sampled_from([f for f in FILING_STATUSES if f != "married_separate"])
+        )
+        scenario["lived_apart"] = True
+        path = "lived_apart"
     else:
         i = data.draw(st.integers(0, count - 1))
         scenario["jobs"][i]["related_to"] = data.draw(
@@ -818,23 +911,61 @@ def test_out_of_range_values_are_named(data: st.DataObject) -> None:
 @given(st.data())
 def test_misfitting_job_fields_are_named(data: st.DataObject) -> None:
     """A plan type that does not go with the job, "max" employer money at an employer the
-    person does not own, and pay fields of the wrong job type are refused, naming the field."""
+    person does not own or in a SIMPLE IRA, deferrals to a SEP-IRA, ownership_percent on an
+    employee job, a plan_457b that is no 457(b) or sits beside no 401(k)/403(b), and pay fields
+    of the wrong job type are refused, naming the field."""
     scenario = data.draw(scenarios())
     i = data.draw(st.integers(0, len(scenario["jobs"]) - 1))
     job = scenario["jobs"][i]
-    kind = data.draw(st.sampled_from(("plan_type", "employer_max", "pay_field")))
-    if kind in ("plan_type", "employer_max"):
+    kind = data.draw(
+        st.sampled_from(
+            (
+                "plan_type",
+                "employer_max",
+                "sep_deferrals",
+                "ownership",
+                "plan_457b_type",
+                "plan_457b_alone",
+                "pay_field",
+            )
+        )
+    )
+    if kind in ("plan_type", "employer_max", "sep_deferrals"):
         if job.get("plan") is None:
             job["plan"] = data.draw(plans(job["type"]))
+        plan = job["plan"]
         if kind == "plan_type":
             fitting = PLAN_TYPES_FOR_JOB[job["type"]]
-            wrong = [t for t in ("401k", "403b", "457b", "solo_401k") if t not in fitting]
-            job["plan"]["type"] = data.draw(st.sampled_from(wrong))
+            wrong = [t for t in PLAN_TYPES if t not in fitting]
+            plan["type"] = data.draw(st.sampled_from(wrong))
             path = f"jobs[{i}].plan.type"
-        else:
-            assume(job["type"] == "employee")
-            job["plan"]["employer_contributions"] = "max"
+        elif kind == "employer_max":
+            assume(job["type"] == "employee" or plan["type"] == "simple_ira")
+            plan["employer_contributions"] = "max"
             path = f"jobs[{i}].plan.employer_contributions"
+        else:
+            job.pop("plan_457b", None)
+            plan["type"] = "sep_ira"
+            plan["employee_deferrals"] = data.draw(
+                st.one_of(st.just("max"), st.integers(1, 100_000), st.just(Decimal("0.01")))
+            )
+            path = f"jobs[{i}].plan.employee_deferrals"
+    elif kind == "ownership":
+        assume(job["type"] == "employee")
+        job["ownership_percent"] = data.draw(st.integers(0, 100))
+        path = f"jobs[{i}].ownership_percent"
+    elif kind == "plan_457b_type":
+        assume(job["type"] == "employee")
+        job["plan"] = data.draw(plans("employee", ("401k", "403b")))
+        job["plan_457b"] = data.draw(plans("employee"))
+        assume(job["plan_457b"]["type"] not in SECTION_457B_TYPES)
+        path = f"jobs[{i}].plan_457b.type"
+    elif kind == "plan_457b_alone":
+        assume(job["type"] == "employee")
+        job["plan"] = data.draw(st.one_of(st.none(), plans("employee")))
+        assume(job["plan"] is None or job["plan"]["type"] not in ("401k", "403b"))
+        job["plan_457b"] = data.draw(plans("employee", SECTION_457B_TYPES))
+        path = f"jobs[{i}].plan_457b"
     elif job["type"] == "self_employed":
         key = data.draw(st.sampled_from(("compensation", "prior_year_fica_wages")))
         job[key] = data.draw(st.integers(0, 500_000))
@@ -870,12 +1001,114 @@ def test_junk_in_a_valid_scenario_is_named(data: st.DataObject) -> None:
     scenario = data.draw(scenarios())
     node = data.draw(st.sampled_from(nodes(scenario)))
     junk = data.draw(json_junk())
+    # Another valid choice can make a field elsewhere misfit (other pay fields for another job
+    # type; lived_apart with another filing status; a SEP's deferrals, a SIMPLE IRA's "max"
+    # or a plan_457b for another plan type; a plan_457b beside no plan): not this field's fault.
     if node.level == "job" and node.name == "type":
-        # Another valid job type changes which pay fields apply: not a fault of this field.
         assume(junk not in JOB_TYPES)
+    if node.level == "scenario" and node.name == "filing_status":
+        assume(junk not in FILING_STATUSES)
+    if node.level == "plan" and node.name == "type":
+        assume(junk not in PLAN_TYPES)
+    if node.level == "job" and node.name == "plan" and node.job is not None:
+        beside = node.job.get("plan_457b") is not None
+        parses_alone = isinstance(junk, dict) and junk.get("type") in PLAN_TYPES
+        assume(
+            not beside
+            or isinstance(junk, list)
+            or (isinstance(junk, dict) and not parses_alone)
+            or (parses_alone and junk["type"] in ("401k", "403b"))
+        )
     node.container[node.key] = junk
     path = node.path
     parses_or_names(
         scenario,
         lambda field: field == path or field.startswith((f"{path}.", f"{path}[")),
     )
+
+
+# --- owners' choice and order (CONTRACT.md v1.1) ---------------------------------------------
+
+
+@PROPERTY
+@given(st.one_of(scenarios(), scenarios(job_types=BUSINESS_TYPES)))
+def test_mega_backdoor_max_at_least_total(scenario: dict[str, Any]) -> None:
+    """The result says it follows contract 1.1, and mega_backdoor_max (the owner's employer
+    contributions chosen for Roth) is never below mega_backdoor_total (the split entered)."""
+    result = run(scenario)
+    assert result["contract_version"] == "1.1"
+    assert result["mega_backdoor_max"] >= result["mega_backdoor_total"], (
+        result["mega_backdoor_max"],
+        result["mega_backdoor_total"],
+    )
+
+
+@PROPERTY
+@given(st.one_of(scenarios(), scenarios(job_types=BUSINESS_TYPES)))
+def test_owner_splits_bracket_the_entered_one(scenario: dict[str, Any]) -> None:
+    """An owner's plan carries both splits: roth_max leaves at least the after-tax room of the
+    split entered, deduction_max has at least roth_max's employer contribution; a W-2
+    employer's plan carries neither."""
+    result = run(scenario)
+    for plan in result["plans"]:
+        if plan["job_type"] == "employee":
+            assert plan["roth_max"] is None, plan
+            assert plan["deduction_max"] is None, plan
+            continue
+        roth, deduction = plan["roth_max"], plan["deduction_max"]
+        assert roth is not None, plan
+        assert deduction is not None, plan
+        assert roth["after_tax_room"] >= plan["after_tax_room"], plan
+        assert deduction["employer_contributions"] >= roth["employer_contributions"], plan
+        if plan["route"] == "none":
+            assert roth["after_tax_room"] == 0, plan
+
+
+def permuted(scenario: dict[str, Any], order: list[int]) -> tuple[dict[str, Any], list[int]]:
+    """The scenario with its jobs listed as ``order`` (new place k holds old job order[k]),
+    ``related_to`` remapped; and where each old job went."""
+    where = [0] * len(order)
+    for new, old in enumerate(order):
+        where[old] = new
+    jobs = []
+    for old in order:
+        job = copy.deepcopy(scenario["jobs"][old])
+        if job.get("related_to") is not None:
+            job["related_to"] = where[int(job["related_to"])]
+        jobs.append(job)
+    return {**scenario, "jobs": jobs}, where
+
+
+@PROPERTY
+@given(st.data())
+def test_order_of_jobs_never_changes_a_figure(data: st.DataObject) -> None:
+    """The same jobs in another order give the same figures: each plan's numbers (matched by
+    job identity), the totals, the verdict, the Roth IRA figures, the limits, and the Solo 401(k)
+    option and Roth-maximizing alternative (for the same business)."""
+    scenario = data.draw(
+        st.one_of(scenarios(min_jobs=2), scenarios(min_jobs=2, related=True)), label="scenario"
+    )
+    # Two identical jobs cannot be told apart: which of them a figure belongs to is moot.
+    shown = [json.dumps(to_json_ready(job), sort_keys=True) for job in scenario["jobs"]]
+    assume(len(set(shown)) == len(shown))
+    order = data.draw(st.permutations(range(len(scenario["jobs"]))), label="order")
+    other, where = permuted(scenario, order)
+    a, b = run(scenario), run(other)
+    for key in (
+        "verdict",
+        "deferral_limit",
+        "catch_up_limit",
+        "catch_up_457b_limit",
+        "mega_backdoor_total",
+        "mega_backdoor_max",
+        "roth_ira",
+    ):
+        assert a[key] == b[key], (key, a[key], b[key])
+    moved = {(where[p["job"]], p["plan_type"]): {**p, "job": where[p["job"]]} for p in a["plans"]}
+    assert moved == {(p["job"], p["plan_type"]): p for p in b["plans"]}
+    for key in ("solo_401k_option", "roth_maximizing_alternative"):
+        if a[key] is None:
+            assert b[key] is None, key
+            continue
+        assert b[key] is not None, key
+        assert {**a[key], "job": where[a[key]["job"]]} == b[key], (key, a[key], b[key])
