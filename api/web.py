@@ -8,13 +8,23 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from api.deps import AppState, StateDep
-from conversations.flow import Ask, Incoming, Problem, Reply, ResultReply, State, snapshot
+from conversations import faq
+from conversations.flow import (
+    Ask,
+    Incoming,
+    Problem,
+    Reply,
+    ResultReply,
+    State,
+    faq_figures,
+    snapshot,
+)
 from conversations.questions import job_kinds, job_label
 from conversations.render import render
 from conversations.service import Turn, handle_by_id, link_advisor
@@ -169,3 +179,23 @@ async def chat_print(request: Request, app: StateDep) -> HTMLResponse:
         return await _page(request, app, conversation)
     context = {"result": _result_html(now.result, record.state), "summary": now.summary}
     return templates.TemplateResponse(request, "print.html", context)
+
+
+@router.get("/faq", response_class=HTMLResponse)
+async def faq_topics(request: Request) -> HTMLResponse:
+    """Every FAQ topic, each linking to its own page."""
+    context = {"found": None, "entries": faq.load_entries()}
+    return templates.TemplateResponse(request, "faq.html", context)
+
+
+@router.get("/faq/{entry_id}", response_class=HTMLResponse)
+async def faq_topic(request: Request, app: StateDep, entry_id: str) -> HTMLResponse:
+    """One FAQ topic with its detail and sources, in the visitor's own figures when their
+    conversation has them."""
+    if entry_id not in faq.entry_ids():
+        raise HTTPException(404, "no such topic")
+    conversation = request.cookies.get(COOKIE)
+    record = await app.storage.load(conversation) if conversation else None
+    figures = faq_figures(State.from_json(record.state)) if record else {}
+    context = {"found": faq.topic(entry_id, figures), "entries": ()}
+    return templates.TemplateResponse(request, "faq.html", context)
