@@ -292,7 +292,8 @@ def _entry(raw: Any, index: int) -> FaqEntry:
 @cache
 def load_entries() -> tuple[FaqEntry, ...]:
     """Every entry in ``faq.yaml``, in file order (read once)."""
-    data = yaml.safe_load(FAQ_PATH.read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when there is one
+    data = yaml.load(FAQ_PATH.read_text(encoding="utf-8"), Loader=loader)
     raw_entries = data.get("entries") if isinstance(data, dict) else None
     if not isinstance(raw_entries, list):
         raise ValueError(f"{FAQ_PATH.name} must hold a list under 'entries'")
@@ -446,6 +447,12 @@ def _terms(words: Iterable[str]) -> list[str]:
     return kept + [f"{a}_{b}" for a, b in itertools.pairwise(kept)]
 
 
+@cache
+def _cached_words(text: str) -> tuple[str, ...]:
+    """:func:`_words` for the index's own texts, read once while it is built."""
+    return tuple(_words(text))
+
+
 @dataclass(frozen=True)
 class _Doc:
     entry: FaqEntry
@@ -459,8 +466,10 @@ class _Index:
     idf: Mapping[str, float]
     fixes: Mapping[str, str]  # a one-letter variant of a known word -> that word
     unknown_idf: float  # the weight of a word no entry knows
-    # Each phrasing (title, keyword, example): its entry's position and its terms' weights
-    # squared, summed; and, for each term, the phrasings that hold it.
+    # For each term, the entries that hold it: (position, the term's BM25 score there).
+    term_docs: Mapping[str, tuple[tuple[int, float], ...]]
+    # Each phrasing (title, keyword, example): its entry's position and one over its length
+    # (the root of its terms' weights squared); and, for each term, the phrasings that hold it.
     phrasings: tuple[tuple[int, float], ...]
     postings: Mapping[str, tuple[int, ...]]
     # Words the entries only ever use in one phrase ("safe" in "safe harbor"): alone, they are
@@ -484,7 +493,7 @@ def _index() -> _Index:
         tf: Counter[str] = Counter()
         for name, texts in fields.items():
             for text in texts:
-                for term in set(_terms(_words(text))):
+                for term in set(_terms(_cached_words(text))):
                     tf[term] += _FIELD_WEIGHT[name]
         if entry.id == UNPUBLISHED_YEAR_ENTRY:
             tf[_UNPUBLISHED_YEAR_TERM] += 4
@@ -503,18 +512,21 @@ def _index() -> _Index:
     partners: dict[str, set[str]] = {}  # word -> the pairs it was part of every time
     seen: Counter[str] = Counter()
     for position, entry in enumerate(load_entries()):
+        known_here: set[frozenset[str]] = set()
         for text in (entry.title, *entry.keywords, *entry.examples):
-            kept = [w for w in _words(text) if w not in _STOPWORDS]
+            kept = [w for w in _cached_words(text) if w not in _STOPWORDS]
             for i, word in enumerate(kept):
                 pairs = {f"{a}_{b}" for a, b in itertools.pairwise(kept[max(i - 1, 0) : i + 2])}
                 partners[word] = partners[word] & pairs if word in partners else pairs
                 seen[word] += 1
-            terms = set(_terms(_words(text)))
-            if not terms:
+            terms = frozenset(_terms(_cached_words(text)))
+            if not terms or terms in known_here:  # the same phrasing twice counts once
                 continue
+            known_here.add(terms)
             for term in terms:
                 postings.setdefault(term, []).append(len(phrasings))
-            phrasings.append((position, sum(_weight(t, idf) ** 2 for t in terms)))
+            length = math.sqrt(sum(_weight(t, idf) ** 2 for t in terms))
+            phrasings.append((position, 1.0 / length))
     # Misspellings: a typed word not in the index is read as the known word it meets after
     # deleting at most one letter from either (the most widely used such word; ties by spelling).
     known = sorted((t for t in df if "_" not in t and len(t) >= 4 and not t.isdigit()), key=str)
@@ -525,11 +537,18 @@ def _index() -> _Index:
     bound = {
         word: frozenset(pairs) for word, pairs in partners.items() if pairs and seen[word] >= 2
     }
+    _cached_words.cache_clear()
+    term_docs: dict[str, list[tuple[int, float]]] = {}
+    for position, doc in enumerate(built):
+        for term, tf in doc.tf.items():
+            bm25 = _weight(term, idf) * tf * (_K1 + 1) / (tf + doc.norm)
+            term_docs.setdefault(term, []).append((position, bm25))
     return _Index(
         built,
         idf,
         fixes,
         _UNKNOWN_WEIGHT * math.log(1 + (n - 0.5) / 1.5),
+        {term: tuple(found) for term, found in term_docs.items()},
         tuple(phrasings),
         {term: tuple(found) for term, found in postings.items()},
         bound,
@@ -562,29 +581,27 @@ def _query_terms(text: str) -> list[str]:
     return terms
 
 
-def _bm25(doc: _Doc, terms: list[str], index: _Index) -> float:
-    score = 0.0
-    for term in terms:
-        tf = doc.tf.get(term, 0)
-        if tf:
-            score += _weight(term, index.idf) * tf * (_K1 + 1) / (tf + doc.norm)
-    return score
-
-
 def _closest(terms: list[str], index: _Index) -> list[float]:
     """For each entry, the cosine similarity of the question with its closest phrasing (terms
     weighted by idf; a word no entry knows weighs in the question's length only)."""
-    weights = {t: _weight(t, index.idf) if t in index.idf else index.unknown_idf for t in terms}
-    length = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+    squares = {
+        t: (_weight(t, index.idf) if t in index.idf else index.unknown_idf) ** 2 for t in terms
+    }
+    length = math.sqrt(sum(squares.values())) or 1.0
     shared: dict[int, float] = {}
+    get = shared.get
     for term in terms:
+        square = squares[term]
         for phrasing in index.postings.get(term, ()):
-            shared[phrasing] = shared.get(phrasing, 0.0) + weights[term] ** 2
+            shared[phrasing] = get(phrasing, 0.0) + square
     best = [0.0] * len(index.docs)
+    phrasings = index.phrasings
     for phrasing, overlap in shared.items():
-        position, squares = index.phrasings[phrasing]
-        best[position] = max(best[position], overlap / (length * math.sqrt(squares)))
-    return best
+        position, inverse = phrasings[phrasing]
+        value = overlap * inverse
+        if value > best[position]:
+            best[position] = value
+    return [value / length for value in best]
 
 
 @dataclass(frozen=True)
@@ -602,14 +619,23 @@ def _hits(text: str) -> list[_Hit]:
         return []
     index = _index()
     closest = _closest(terms, index)
-    weights = {t: index.idf.get(t, index.unknown_idf) for t in words}
-    total = sum(weights.values()) or 1.0
+    bm25 = [0.0] * len(index.docs)
+    known = [0.0] * len(index.docs)  # the word weight each entry knows
+    total = 0.0
+    for term in terms:
+        weight = index.idf.get(term, index.unknown_idf)
+        if "_" not in term:
+            total += weight
+        for position, score in index.term_docs.get(term, ()):
+            bm25[position] += score
+            if "_" not in term:
+                known[position] += weight
+    total = total or 1.0
     hits = []
-    for doc, cos in zip(index.docs, closest, strict=True):
-        score = round(_bm25(doc, terms, index) + _CLOSEST_WEIGHT * cos, 6)
+    for position, doc in enumerate(index.docs):
+        score = round(bm25[position] + _CLOSEST_WEIGHT * closest[position], 6)
         if score > 0:
-            cover = sum(w for t, w in weights.items() if t in doc.tf) / total
-            hits.append(_Hit(doc.entry, score, cover, cos))
+            hits.append(_Hit(doc.entry, score, known[position] / total, closest[position]))
     hits.sort(key=lambda hit: (-hit.score, hit.entry.id))
     return hits
 
