@@ -540,8 +540,8 @@ def _index() -> _Index:
     _cached_words.cache_clear()
     term_docs: dict[str, list[tuple[int, float]]] = {}
     for position, doc in enumerate(built):
-        for term, tf in doc.tf.items():
-            bm25 = _weight(term, idf) * tf * (_K1 + 1) / (tf + doc.norm)
+        for term, count in doc.tf.items():
+            bm25 = _weight(term, idf) * count * (_K1 + 1) / (count + doc.norm)
             term_docs.setdefault(term, []).append((position, bm25))
     return _Index(
         built,
