@@ -116,11 +116,14 @@ ANSWER_SCORE = 6.0
 ANSWER_LEAD = 1.1
 CHOOSE_SCORE = 2.5
 CHOOSE_SHARE = 0.6
-COVER = 0.5  # an entry must know at least this share of the question's word weight
+COVER = 0.4  # an entry must know at least this share of the question's word weight
 NEAR_LEAD = 0.2  # or its closest phrasing is this much more similar than any other entry's
 CHOOSE_COUNT = 3
 RELATED_COUNT = 2
 
+# A question that names nothing but the topic itself ("mega backdoor?") gets the overview.
+OVERVIEW_ENTRY = "what_is_mega_backdoor_roth"
+_TOPIC_WORDS = frozenset({"mega", "backdoor", "roth", "mega_backdoor", "backdoor_roth"})
 # The entry for years the engine has no figures for, and the term a question naming one gets.
 UNPUBLISHED_YEAR_ENTRY = "years_not_published"
 _UNPUBLISHED_YEAR_TERM = "unpublishedyear"
@@ -332,7 +335,8 @@ _STOPWORD_GROUPS = (
     "why will with would you your yours explain really",
     # chat words that carry no topic
     "best good great hello help hi know like name need nice ok okay thank thanks thing time",
-    "today want way yes even exactly mean meaning going gonna actually",
+    "today want way yes even exactly mean meaning going gonna actually everyone anyone someone",
+    "people talk talks talking heard hear reddit possible let lets guy guys anyway",
 )
 _STOPWORDS = frozenset(word for group in _STOPWORD_GROUPS for word in group.split())
 # Run-together spellings people type, split so they meet the phrase they stand for.
@@ -384,6 +388,9 @@ _ALIASES = {
     "matching": "match",
     "employed": "employ",
     "prop": "proprietor",
+    "company": "employer",
+    "companies": "employer",
+    "employers": "employer",
     "415": "415c",
     "402": "402g",
 }
@@ -802,6 +809,9 @@ def answer(question: str, figures: Mapping[str, str] | None = None) -> FaqAnswer
     if any(year > newest for year in years_named(question)):
         # Whatever it asks about that year, no figure of another year answers it.
         return topic(UNPUBLISHED_YEAR_ENTRY, figures)
+    terms = set(_query_terms(question))
+    if "mega" in terms and terms <= _TOPIC_WORDS:
+        return topic(OVERVIEW_ENTRY, figures, question=question)
     hits = [hit for hit in _hits(question) if hit.cover >= COVER]
     best = hits[0].score if hits else 0.0
     runner_up = hits[1].score if len(hits) > 1 else 0.0
