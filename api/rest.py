@@ -14,10 +14,20 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from api.deps import StateDep
-from conversations.flow import Ask, Incoming, Reply, ResultReply, State, snapshot
+from conversations.flow import (
+    Ask,
+    FaqReply,
+    FaqTopics,
+    Incoming,
+    Reply,
+    ResultReply,
+    State,
+    snapshot,
+)
 from conversations.render import render
 from conversations.service import Turn, handle_by_id, link_advisor
 from conversations.storage import ConversationNotFound
+from conversations.wording import line
 from engine import ScenarioError, evaluate, parse_scenario
 from engine.result import Result, to_jsonable
 
@@ -77,6 +87,26 @@ class MessageOut(BaseModel):
     html: str
 
 
+class FaqChoiceOut(BaseModel):
+    id: str = Field(examples=["pro_rata_in_service"], description="send it back as `faq`")
+    title: str
+
+
+class FaqOut(BaseModel):
+    """The FAQ's reply to free text (or to ``faq``): an answer, a "did you mean" with its
+    choices, a decline, a miss, or the list of topics."""
+
+    kind: Literal["answer", "choose", "decline", "miss", "topics"]
+    entry: str | None = Field(description="the entry answered, for kind answer")
+    title: str | None
+    text: str = Field(description="the short answer, or the sentence for the other kinds")
+    more: str = Field(description="the answer's detail (empty for the other kinds)")
+    sources: list[str]
+    choices: list[FaqChoiceOut] = Field(description="to choose from: send one back as `faq`")
+    decline: str | None = Field(description="investment, evasion or rules, for kind decline")
+    year: int | None = Field(description="the tax year whose figures the answer shows")
+
+
 class SummaryItemOut(BaseModel):
     number: int
     question_id: str
@@ -91,6 +121,9 @@ class ConversationOut(BaseModel):
     messages: list[MessageOut] = Field(description="what this turn said, in order")
     summary: list[SummaryItemOut]
     result: dict[str, Any] | None = Field(description="the contract's result once finished")
+    faq: FaqOut | None = Field(
+        default=None, description="the FAQ's reply when this turn's text was taken as a question"
+    )
 
 
 class StrictIn(BaseModel):
@@ -123,22 +156,32 @@ class TapIn(StrictIn):
     value: str = Field(max_length=64)
 
 
-Command = Literal["back", "restart", "summary", "help", "math", "privacy", "forget", "stop_sharing"]
+Command = Literal[
+    "back", "restart", "summary", "help", "math", "privacy", "forget", "stop_sharing", "faq"
+]
 
 
 class AnswerIn(StrictIn):
-    """Exactly one of: typed text, a choice for a question, a command, or ``edit``."""
+    """Exactly one of: typed text, a choice for a question, a command, ``edit``, or ``faq``."""
 
     text: str | None = Field(default=None, max_length=2000, examples=["$65,000"])
     choice: TapIn | None = None
     command: Command | None = None
     edit: int | None = Field(default=None, ge=1, le=99, description="summary number to change")
+    faq: str | None = Field(
+        default=None,
+        max_length=64,
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="an FAQ topic to read (an id from `faq.choices`), with its detail",
+    )
 
     @model_validator(mode="after")
     def one_kind(self) -> AnswerIn:
-        given = [x for x in (self.text, self.choice, self.command, self.edit) if x is not None]
+        given = [
+            x for x in (self.text, self.choice, self.command, self.edit, self.faq) if x is not None
+        ]
         if len(given) != 1:
-            raise ValueError("send exactly one of text, choice, command or edit")
+            raise ValueError("send exactly one of text, choice, command, edit or faq")
         return self
 
     def incoming(self) -> Incoming:
@@ -148,6 +191,8 @@ class AnswerIn(StrictIn):
             return Incoming(command=self.command)
         if self.edit is not None:
             return Incoming(command=f"edit:{self.edit}")
+        if self.faq is not None:
+            return Incoming(command=f"faq:{self.faq}")
         return Incoming(text=self.text)
 
 
@@ -175,6 +220,38 @@ def _messages(replies: list[Reply]) -> list[MessageOut]:
     ]
 
 
+def _faq(replies: list[Reply]) -> FaqOut | None:
+    """The turn's FAQ reply, as data."""
+    for reply in reversed(replies):
+        if isinstance(reply, FaqTopics):
+            choices = [FaqChoiceOut(id=e.id, title=e.title) for e in reply.entries]
+            return FaqOut(
+                kind="topics",
+                entry=None,
+                title=None,
+                text=line("faq_topics"),
+                more="",
+                sources=[],
+                choices=choices,
+                decline=None,
+                year=None,
+            )
+        if isinstance(reply, FaqReply):
+            found = reply.answer
+            return FaqOut(
+                kind=found.kind,
+                entry=found.entry.id if found.entry else None,
+                title=found.entry.title if found.entry else None,
+                text=found.text,
+                more=found.more,
+                sources=list(found.sources),
+                choices=[FaqChoiceOut(id=e.id, title=e.title) for e in found.choices],
+                decline=found.decline,
+                year=found.year,
+            )
+    return None
+
+
 def conversation_out(
     conversation_id: str,
     status_: str,
@@ -193,6 +270,7 @@ def conversation_out(
         messages=_messages(turn.replies) if turn is not None else [],
         summary=[SummaryItemOut(**vars(item)) for item in now.summary.items],
         result=None if result is None else to_jsonable(result.to_dict()),
+        faq=_faq(turn.replies) if turn is not None else None,
     )
 
 

@@ -15,12 +15,13 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from api.deps import AppState, StateDep
+from conversations import faq
 from conversations.deadlines import ClosedYear
 from conversations.flow import (
     Ask,
@@ -32,6 +33,7 @@ from conversations.flow import (
     State,
     Summary,
     command_of,
+    faq_figures,
     snapshot,
 )
 from conversations.questions import by_id, job_kinds, job_label
@@ -422,3 +424,23 @@ async def chat_print(request: Request, app: StateDep) -> Response:
         "prepared": line("print_date", date=day(app.today())),
     }
     return templates.TemplateResponse(request, "print.html", context)
+
+
+@router.get("/faq", response_class=HTMLResponse)
+async def faq_topics(request: Request) -> HTMLResponse:
+    """Every FAQ topic, each linking to its own page."""
+    context = {"found": None, "entries": faq.load_entries()}
+    return templates.TemplateResponse(request, "faq.html", context)
+
+
+@router.get("/faq/{entry_id}", response_class=HTMLResponse)
+async def faq_topic(request: Request, app: StateDep, entry_id: str) -> HTMLResponse:
+    """One FAQ topic with its detail and sources, in the visitor's own figures when their
+    conversation has them."""
+    if entry_id not in faq.entry_ids():
+        raise HTTPException(404, "no such topic")
+    conversation = request.cookies.get(COOKIE)
+    record = await app.storage.load(conversation) if conversation else None
+    figures = faq_figures(State.from_json(record.state)) if record else {}
+    context = {"found": faq.topic(entry_id, figures), "entries": ()}
+    return templates.TemplateResponse(request, "faq.html", context)

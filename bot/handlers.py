@@ -46,6 +46,7 @@ COMMANDS: dict[str, str] = {
     "math": "Show how each figure was worked out",
     "forget": "Delete everything stored about you",
     "privacy": "What is stored, and for how long",
+    "faq": "Questions I can answer (or /faq your question)",
 }
 
 
@@ -168,12 +169,11 @@ def build_router(deps: BotDeps) -> Router:
     ) -> TelegramMethod[Any] | None:
         if message.from_user is None:
             return None
+        name = command.command
+        if name == "faq" and command.args:  # "/faq pro rata": the words as a question
+            name = f"faq:{command.args.strip()[:500]}"
         return await turn(
-            bot,
-            message.chat.id,
-            message.from_user.id,
-            Incoming(command=command.command),
-            event_update,
+            bot, message.chat.id, message.from_user.id, Incoming(command=name), event_update
         )
 
     @router.message(private, F.text)

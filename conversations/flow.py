@@ -40,6 +40,7 @@ __all__ = [
     "Ask",
     "Deadlines",
     "FaqReply",
+    "FaqTopics",
     "Help",
     "Incoming",
     "LogEntry",
@@ -55,6 +56,7 @@ __all__ = [
     "SummaryItem",
     "command_of",
     "current_result",
+    "faq_figures",
     "pending_replies",
     "snapshot",
     "step",
@@ -78,6 +80,9 @@ class State:
     # An amount that looked implausible (a yearly pay of $200), waiting for "did you mean"
     # to be answered: {"question_id", "typed", "meant"}.
     checking: dict[str, str] | None = None
+    # The FAQ's memory: the entry last answered ("last", for "more") and the list last offered
+    # ("offer": entry ids, or "topics" for all of them, for "faq 2").
+    faq: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -90,6 +95,8 @@ class State:
         }
         if self.checking is not None:
             data["checking"] = dict(self.checking)
+        if self.faq:
+            data["faq"] = dict(self.faq)
         return data
 
     @classmethod
@@ -103,6 +110,7 @@ class State:
             confirming_forget=bool(data.get("confirming_forget", False)),
             channel=dict(data.get("channel", {})),
             checking=dict(data["checking"]) if data.get("checking") else None,
+            faq=dict(data.get("faq", {})),
         )
 
 
@@ -240,10 +248,23 @@ class Help:
 
 @dataclass(frozen=True)
 class FaqReply:
+    """An FAQ answer (``detail``: its detail and sources, asked for with "more" or by picking the
+    topic), a "Did you mean", a decline or a miss."""
+
     answer: faq.FaqAnswer
+    detail: bool = False
 
 
-Reply = Ask | Problem | Notice | Summary | ResultReply | Math | Help | FaqReply | Deadlines
+@dataclass(frozen=True)
+class FaqTopics:
+    """Every FAQ topic, numbered, to pick from (/faq)."""
+
+    entries: tuple[faq.FaqEntry, ...]
+
+
+Reply = (
+    Ask | Problem | Notice | Summary | ResultReply | Math | Help | FaqReply | FaqTopics | Deadlines
+)
 
 
 @dataclass(frozen=True)
@@ -336,7 +357,9 @@ def personal_figures(answers: Answers, result: Result | None) -> dict[str, str]:
     age = answers.get("age")
     if age is not None:
         figures["age"] = str(age)
-        figures["catch_up_limit"] = usd(catch_up_for_age(int(age), figures_for(int(year))))
+        catch_up = catch_up_for_age(int(age), figures_for(int(year)))
+        if catch_up > 0:  # under 50 there is none: the answer says so from the age
+            figures["catch_up_limit"] = usd(catch_up)
     if result is not None:
         figures["after_tax_room"] = usd(result.mega_backdoor_total)
     return figures
@@ -474,7 +497,7 @@ def step(state: State, incoming: Incoming, today: date | None = None) -> Outcome
     raw = (text or "").strip()
     if q is None:
         if raw:
-            out.replies.append(FaqReply(_faq(raw, state)))
+            out.replies.extend(_faq_side(raw, state, always=True))
         out.replies.append(Notice("done_hint"))
         return out
     # What the jobs were before this answer (an "income" reopened by back or edit is a draft).
@@ -495,8 +518,10 @@ def step(state: State, incoming: Incoming, today: date | None = None) -> Outcome
         try:
             value = q.parse(raw, state.answers, today)
         except AnswerError as err:
-            if faq.looks_like_question(raw):
-                out.replies.append(FaqReply(_faq(raw, state)))
+            # Not an answer to the pending question: perhaps a question of the person's own.
+            side = _faq_side(raw, state) if _may_be_question(raw, q, state) else []
+            if side:
+                out.replies.extend(side)
                 out.replies.append(Notice("faq_then"))
             else:
                 out.replies.append(Problem(err.reason, err.example))
@@ -550,9 +575,79 @@ def _forget_changed_jobs(state: State, before: tuple[str, ...]) -> None:
                 del state.answers[key]
 
 
-def _faq(text: str, state: State) -> faq.FaqAnswer:
-    done = current_result(state.answers) if next_question(state.answers) is None else None
-    return faq.answer(text, personal_figures(state.answers, done[1] if done else None))
+def faq_figures(state: State) -> dict[str, str]:
+    """The person's figures for FAQ answers: their year, age, catch-up and, once finished,
+    their Mega Backdoor room."""
+    try:
+        done = current_result(state.answers) if next_question(state.answers) is None else None
+    except ScenarioError:
+        done = None
+    return personal_figures(state.answers, done[1] if done else None)
+
+
+def _may_be_question(raw: str, q: Question, state: State) -> bool:
+    """Whether text that is not a valid answer may be a question: it has a letter, and is not
+    part of one of the pending question's choices ("side business" when asked how you earn)."""
+    if not re.search(r"[^\W\d_]", raw):
+        return False
+    lowered = " ".join(raw.lower().split())
+    return not any(lowered in c.label.lower() for c in q.options(state.answers))
+
+
+_MORE = frozenset({"more", "tell me more", "more please", "details", "more details", "detail"})
+_FAQ_WORD = re.compile(r"^/?(?:faq|topics)(?:\s+(.*))?$")
+
+
+def _faq_side(raw: str, state: State, *, always: bool = False) -> list[Reply]:
+    """The FAQ's reply to free text: "more" after an answer, "faq", "faq 2" or "faq <words>",
+    or the text as a question. Empty when the text is no question at all (unless ``always``):
+    then the pending question's own problem is the better reply."""
+    text = " ".join(raw.lower().strip().rstrip(".!?").split())
+    last = state.faq.get("last")
+    if text.lstrip("/") in _MORE and isinstance(last, str) and last in faq.entry_ids():
+        return [_topic_reply(last, state, detail=True)]
+    word = _FAQ_WORD.match(text)
+    if word:
+        return [_faq_request((word.group(1) or "").strip(), state)]
+    found = faq.answer(raw, faq_figures(state))
+    if found.kind == "miss" and not always and not faq.looks_like_question(raw):
+        return []
+    _remember(state, found)
+    return [FaqReply(found)]
+
+
+def _remember(state: State, found: faq.FaqAnswer) -> None:
+    if found.kind == "answer" and found.entry is not None:
+        state.faq = {"last": found.entry.id}
+    elif found.kind == "choose":
+        state.faq = {"offer": [e.id for e in found.choices]}
+
+
+def _topic_reply(entry_id: str, state: State, *, detail: bool) -> FaqReply:
+    found = faq.topic(entry_id, faq_figures(state))
+    _remember(state, found)
+    return FaqReply(found, detail=detail)
+
+
+def _faq_request(arg: str, state: State) -> Reply:
+    """/faq: every topic; /faq 3: the third of the list last offered (or of every topic);
+    /faq <entry id>: that topic with its detail; /faq <words>: the words as a question."""
+    if not arg:
+        state.faq = {"offer": "topics"}
+        return FaqTopics(faq.load_entries())
+    if arg in faq.entry_ids():
+        return _topic_reply(arg, state, detail=True)
+    if arg.isdecimal() and len(arg) <= 3:
+        offer = state.faq.get("offer")
+        ids = list(faq.entry_ids()) if offer in (None, "topics") else list(offer)
+        n = int(arg)
+        if 1 <= n <= len(ids) and ids[n - 1] in faq.entry_ids():
+            return _topic_reply(ids[n - 1], state, detail=True)
+        state.faq = {"offer": "topics"}
+        return FaqTopics(faq.load_entries())
+    found = faq.answer(arg, faq_figures(state))
+    _remember(state, found)
+    return FaqReply(found)
 
 
 def pending_replies(state: State, today: date | None = None) -> list[Reply]:
@@ -641,6 +736,12 @@ def _command(state: State, command: tuple[str, str], out: Outcome) -> Outcome:
         state.confirming_forget = True
         out.replies.append(Notice("forget_confirm"))
         return out
+    if name in ("faq", "more"):
+        last = state.faq.get("last")
+        if name == "more" and not arg and isinstance(last, str):
+            arg = last
+        out.replies.append(_faq_request(arg.strip(), state))
+        return _resume(state, out)
     if name == "math":
         done = current_result(answers)
         if done is None:

@@ -23,6 +23,7 @@ from conversations.flow import (
     Ask,
     Deadlines,
     FaqReply,
+    FaqTopics,
     Help,
     Math,
     Notice,
@@ -64,6 +65,7 @@ class OutMessage:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     kind: str = "notice"  # ask | problem | notice | result | summary | math | help | faq
+    # | faq_topics
     question_id: str | None = None
 
 
@@ -205,11 +207,27 @@ def _context(reply: Reply) -> tuple[str, dict[str, Any]]:
     if isinstance(reply, Help):
         return "help", {}
     if isinstance(reply, FaqReply):
-        return "faq", {"a": reply.answer}
+        return "faq", {"a": reply.answer, "detail": reply.detail}
+    if isinstance(reply, FaqTopics):
+        return "faq_topics", {"entries": reply.entries}
     raise TypeError(reply)  # pragma: no cover
 
 
+def _faq_buttons(reply: FaqReply | FaqTopics) -> tuple[tuple[Button, ...], ...]:
+    """Telegram's buttons for the FAQ: a topic each (a "Did you mean" or /faq), or "More"."""
+    if isinstance(reply, FaqTopics):
+        return tuple((Button(e.title, f"c|faq:{e.id}"),) for e in reply.entries)
+    found = reply.answer
+    if found.kind == "choose":
+        return tuple((Button(e.title, f"c|faq:{e.id}"),) for e in found.choices)
+    if found.kind == "answer" and found.entry is not None and not reply.detail:
+        return ((Button(line("faq_more_button"), f"c|more:{found.entry.id}"),),)
+    return ()
+
+
 def _buttons(reply: Reply, channel: Channel) -> tuple[tuple[Button, ...], ...]:
+    if isinstance(reply, FaqReply | FaqTopics):
+        return _faq_buttons(reply) if channel == "telegram" else ()
     if not isinstance(reply, Ask) or channel == "text":
         return ()
     rows: list[tuple[Button, ...]] = []

@@ -345,3 +345,63 @@ async def test_the_dispatcher_keeps_nothing_per_chat_in_memory(harness: Harness)
     assert isinstance(storage, NoStateStorage)
     assert vars(storage) == {}
     assert len(harness.texts()) >= 3
+
+
+def _buttons(payload: dict[str, Any]) -> list[str]:
+    markup = payload.get("reply_markup") or {}
+    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def test_questions_mid_flow_get_answers_buttons_and_the_question_again(
+    harness: Harness,
+) -> None:
+    await harness.text("/start")
+    await harness.text("2026")
+    harness.session.clear()
+    # A close call: "did you mean" with a button per topic, then the pending question.
+    await harness.text("catch up")
+    sent = harness.session.sent()
+    offered = _buttons(sent[0])
+    assert offered[:2]
+    assert all(data.startswith("c|faq:") for data in offered)
+    assert all(len(data.encode()) <= 64 for data in offered)
+    assert "31 December 2026" in sent[-1]["text"], "the pending question again"
+    # Tapping one answers it with its detail and sources, then asks again.
+    harness.session.clear()
+    await harness.tap(offered[0], message_id=70)
+    texts = harness.texts()
+    assert "Sources:" in texts[0]
+    assert "31 December 2026" in texts[-1]
+    # A strong match: the short answer with a "More" button.
+    harness.session.clear()
+    await harness.text("do RMDs apply to roth 401k money?")
+    sent = harness.session.sent()
+    assert sent[0]["text"].startswith("<b>Do required minimum distributions")
+    assert _buttons(sent[0]) == ["c|more:rmds_roth_401k"]
+    harness.session.clear()
+    await harness.tap("c|more:rmds_roth_401k", message_id=71)
+    assert "SECURE 2.0 Act §325" in harness.texts()[0]
+    # /faq lists every topic as a button; /faq with words asks them.
+    harness.session.clear()
+    await harness.text("/faq")
+    topics = _buttons(harness.session.sent()[0])
+    assert len(topics) >= 45
+    harness.session.clear()
+    await harness.text("/faq pro rata rule")
+    assert "pro-rata" in harness.texts()[0]
+    # A decline, then the conversation goes on to its result.
+    harness.session.clear()
+    await harness.text("should I buy bitcoin")
+    assert "pick investments" in harness.texts()[0]
+    for text in ("45", "1", "150000", "1", "yes", "yes", "no", "max", "7500", "1", "140000"):
+        await harness.text(text)
+    assert any("Mega Backdoor Roth works for you" in t for t in harness.texts())
+    harness.session.clear()
+    await harness.text("how much after tax room do i have")
+    assert "About $40,000" in harness.texts()[0]
+
+
+async def test_faq_is_in_the_command_menu() -> None:
+    from bot.handlers import bot_commands
+
+    assert "faq" in [c.command for c in bot_commands()]

@@ -80,3 +80,34 @@ def test_new_starts_over(db_url: str, tmp_path: Path) -> None:
     again = chat(ANSWERS, db_url, tmp_path, "--new")
     assert "Starting over" in again.stdout
     assert RESULT in again.stdout
+
+
+def test_questions_mid_flow_are_answered_and_the_conversation_finishes(
+    db_url: str, tmp_path: Path
+) -> None:
+    lines = [
+        ANSWERS[0],
+        "pro rata rule",  # a strong match: the short answer, then "more" for the detail
+        "more",
+        "catch up",  # a close call: numbered choices, picked with "faq 2"
+        "faq 2",
+        "should i buy bitcoin",
+        *ANSWERS[1:3],
+        "im 52 and my employer only has a 403b",
+        *ANSWERS[3:],
+        "do rmds apply to roth 401k money",  # after the result
+    ]
+    run = chat(lines, db_url, tmp_path)
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    assert "What is the pro-rata rule for in-service withdrawals?" in out
+    assert "Type more for the detail and sources." in out
+    assert "Sources: IRC §72(e)(8)" in out
+    assert "Did you mean one of these?" in out
+    assert "  1. " in out
+    assert "Type faq and its number" in out
+    assert "pick investments" in out
+    assert "Can I do a mega backdoor with a 403(b)?" in out
+    assert "Now, back to where we were." in out
+    assert RESULT in out
+    assert out.rstrip().count("Do required minimum distributions") == 1

@@ -39,6 +39,7 @@ from hypothesis import strategies as st
 from conversations.flow import (
     Ask,
     FaqReply,
+    FaqTopics,
     Help,
     Incoming,
     Math,
@@ -306,7 +307,8 @@ def check_step(
         if isinstance(reply, Summary):
             assert [i.question_id for i in reply.items] == _summary_ids(state.answers), where
         assert isinstance(
-            reply, Ask | Problem | Notice | Summary | ResultReply | Math | Help | FaqReply
+            reply,
+            Ask | Problem | Notice | Summary | ResultReply | Math | Help | FaqReply | FaqTopics,
         )
 
     if outcome.forget:  # the channel deletes everything: the person starts afresh

@@ -18,6 +18,7 @@ from conversations.chart import SEGMENTS, stack, text_bar
 from conversations.flow import (
     Ask,
     FaqReply,
+    FaqTopics,
     Help,
     Incoming,
     Math,
@@ -409,21 +410,70 @@ def test_help_renders(channel: Channel) -> None:
 
 
 @pytest.mark.parametrize("channel", CHANNELS)
-@pytest.mark.parametrize(
-    "question", ["what is the pro-rata rule?", "how does a solo 401k work", "zzz qqq xyzzy"]
-)
-def test_faq_answers_render(channel: Channel, question: str) -> None:
+@pytest.mark.parametrize("detail", [False, True])
+@pytest.mark.parametrize("question", ["what is the pro-rata rule?", "how does a solo 401k work"])
+def test_faq_answers_render(channel: Channel, question: str, detail: bool) -> None:
     answer = faq.answer(question, {"tax_year": "2026", "age": "61"})
-    text = _plain(_joined(_render([FaqReply(answer)], channel)))
-    if answer.entry is not None:
-        assert answer.entry.title in text
-        for source in answer.sources:
-            assert source in text
+    assert answer.entry is not None
+    messages = _render([FaqReply(answer, detail=detail)], channel)
+    text = _plain(_joined(messages))
+    assert answer.entry.title in text
+    assert answer.text.split(". ")[0] in text
+    sources = f"{WORDING['faq_sources']}: {'; '.join(answer.sources)}"
+    assert (sources in text) is detail
+    assert (answer.more.split(". ")[0] in text) is detail
+    if channel == "text" and not detail:
+        assert WORDING["faq_more_hint"] in text
+    if channel == "web" and not detail:
+        assert f'href="/faq/{answer.entry.id}"' in messages[0].text
+    if channel == "telegram":
+        more = [b.data for row in messages[-1].buttons for b in row]
+        assert more == ([] if detail else [f"c|more:{answer.entry.id}"])
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_did_you_mean_offers_each_choice(channel: Channel) -> None:
+    answer = faq.answer("catch up")
+    assert answer.kind == "choose"
+    messages = _render([FaqReply(answer)], channel)
+    text = _plain(_joined(messages))
+    assert WORDING["faq_choose"] in text
+    ids = [e.id for e in answer.choices]
+    if channel == "telegram":  # buttons
+        assert [b.data for row in messages[-1].buttons for b in row] == [f"c|faq:{i}" for i in ids]
+    elif channel == "web":  # links
+        for i in ids:
+            assert f'href="/faq/{i}"' in messages[0].text
+    else:  # numbered choices
+        for n, e in enumerate(answer.choices, 1):
+            assert f"{n}. {e.title}" in text
+        assert WORDING["faq_choose_hint"] in text
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize("question", ["zzz qqq xyzzy", "should I buy bitcoin"])
+def test_misses_and_declines_render_their_sentence(channel: Channel, question: str) -> None:
+    answer = faq.answer(question)
+    messages = _render([FaqReply(answer)], channel)
+    assert _plain(_joined(messages)).strip() == answer.text
+    assert all(not m.buttons for m in messages)
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_faq_topics_list_every_topic(channel: Channel) -> None:
+    entries = faq.load_entries()
+    messages = _render([FaqTopics(entries)], channel)
+    text = _joined(messages)
+    if channel == "telegram":
+        assert [b.data for row in messages[-1].buttons for b in row] == [
+            f"c|faq:{e.id}" for e in entries
+        ]
+    elif channel == "web":
+        for e in entries:
+            assert f'href="/faq/{e.id}"' in text
     else:
-        assert WORDING["faq_unknown"] in text
-        assert answer.suggestions
-        for suggestion in answer.suggestions:
-            assert suggestion.title in text
+        for n, e in enumerate(entries, 1):
+            assert f"{n}. {e.title}" in text
 
 
 def _placeholders(template: str) -> list[str]:
@@ -552,12 +602,23 @@ HOSTILE: list[Reply] = [
     Ask("age", f"Age? {SCRIPT}", "number", (("x", TAG_AND_AMP),), 2, 9, "", TAG_AND_AMP),
     FaqReply(
         faq.FaqAnswer(
+            "answer",
             faq.FaqEntry("hostile", f"Title {SCRIPT}", ("x",), "", (TAG_AND_AMP,)),
             f"Body {SCRIPT}\n\n{TAG_AND_AMP}",
-            (f"Source {TAG_AND_AMP}",),
-            (),
+            more=f"More {SCRIPT}",
+            sources=(f"Source {TAG_AND_AMP}",),
+        ),
+        detail=True,
+    ),
+    FaqReply(
+        faq.FaqAnswer(
+            "choose",
+            None,
+            f"Did you {SCRIPT} {TAG_AND_AMP}",
+            choices=(faq.FaqEntry("x", f"Title {SCRIPT} {TAG_AND_AMP}", (), "", ()),),
         )
     ),
+    FaqTopics((faq.FaqEntry("x", f"Title {SCRIPT} {TAG_AND_AMP}", (), "", ()),)),
 ]
 
 
@@ -574,7 +635,14 @@ def _escaped(text: str) -> None:
 @pytest.mark.parametrize("channel", ["telegram", "web"])
 @pytest.mark.parametrize("reply", HOSTILE, ids=lambda r: type(r).__name__)
 def test_user_text_is_escaped_in_html_channels(reply: Reply, channel: Channel) -> None:
-    _escaped(_joined(_render([reply], channel)))
+    messages = _render([reply], channel)
+    if isinstance(reply, FaqTopics) and channel == "telegram":
+        # The topics are buttons there: plain text, never read as HTML.
+        assert [b.label for row in messages[-1].buttons for b in row] == [
+            e.title for e in reply.entries
+        ]
+        return
+    _escaped(_joined(messages))
 
 
 @pytest.mark.parametrize("reply", HOSTILE, ids=lambda r: type(r).__name__)

@@ -6,6 +6,8 @@ Each ``transcripts/*.yaml`` file is one conversation from a fresh :class:`State`
   question pending before the turn), ``{tap_stale: [question id, value]}`` (a button of another
   question) or ``{unsupported: "sticker"}``; each with optional expectations:
   ``expect_question`` (the question asked by this turn, which is also the pending one),
+  ``expect_faq`` (the FAQ's reply to the turn: an entry id for an answer, or ``choose``,
+  ``decline``, ``miss`` or ``topics``; absent: no FAQ reply at all),
   ``expect_notice`` (a notice key or a list of them among the replies), ``expect_problem``
   (true: a Problem, the same question asked again, no answer gained or lost; absent or false: no
   Problem at all) and ``expect_answers`` (stored answers after the turn, by question id).
@@ -32,7 +34,18 @@ import yaml
 from click.testing import CliRunner
 
 from api.cli import main as cli
-from conversations.flow import Ask, Incoming, Notice, Outcome, Problem, ResultReply, State, step
+from conversations.flow import (
+    Ask,
+    FaqReply,
+    FaqTopics,
+    Incoming,
+    Notice,
+    Outcome,
+    Problem,
+    ResultReply,
+    State,
+    step,
+)
 from conversations.questions import INCOME_PATTERNS, OUTLINE, next_question
 from engine import evaluate, parse_scenario
 
@@ -49,7 +62,13 @@ TOP_KEYS = {
     "expect_questions_asked",
 }
 INPUT_KEYS = {"send", "tap", "tap_stale", "unsupported"}
-EXPECT_KEYS = {"expect_question", "expect_notice", "expect_problem", "expect_answers"}
+EXPECT_KEYS = {
+    "expect_question",
+    "expect_notice",
+    "expect_problem",
+    "expect_answers",
+    "expect_faq",
+}
 SINGLE_JOB = {p for p, kinds in INCOME_PATTERNS.items() if len(kinds) == 1}
 QUESTION_IDS = {q.id for q in OUTLINE}
 
@@ -111,6 +130,20 @@ def _check_turn(
         assert asks[-1].question_id == previous.id, f"{where}: re-asked {asks[-1].question_id}"
     else:
         assert not problems, f"{where}: unexpected problem {problems}"
+    faq_replies = [
+        "topics"
+        if isinstance(r, FaqTopics)
+        else r.answer.entry.id
+        if r.answer.kind == "answer" and r.answer.entry is not None
+        else r.answer.kind
+        for r in outcome.replies
+        if isinstance(r, FaqReply | FaqTopics)
+    ]
+    if "expect_faq" in turn:
+        assert faq_replies == [turn["expect_faq"]], f"{where}: FAQ replies {faq_replies}"
+        assert after.answers == before.answers, f"{where}: a question changed the answers"
+    else:
+        assert not faq_replies, f"{where}: unexpected FAQ replies {faq_replies}"
     for question_id, value in (turn.get("expect_answers") or {}).items():
         assert question_id in after.answers, f"{where}: {question_id} not answered"
         assert after.answers[question_id] == value, f"{where}: {question_id}"
