@@ -64,24 +64,40 @@ def _copy(state: State) -> State:
     return State.from_json(json.loads(json.dumps(state.to_json())))
 
 
+# Answers that take a walk to the questions the plain walks pass by.
+_DETOURS: tuple[dict[str, str], ...] = (
+    {"income": "w2", "job0.plan": "401k", "job0.after_tax": "yes", "job0.conversion": "no"}
+    | {"magi": "500000"},
+    {"income": "w2_side", "job0.plan": "403b", "job0.pay": "20000", "job1.profit": "20000"}
+    | {"job1.plan": "solo_401k"},
+    {"income": "two_w2", "job1.pay": "20000", "job1.plan": "401k"},
+)
+
+
+def _walk(pick: int, answers: dict[str, str], age: str) -> Iterator[State]:
+    state = State()
+    step(state, Incoming(command="start"))
+    while (q := next_question(state.answers)) is not None:
+        yield state
+        options = q.options(state.answers)
+        if q.id in answers:
+            value = answers[q.id]
+        elif options:
+            value = options[pick % len(options)].value
+        else:
+            value = _valid_inputs(q, state.answers)[0] if q.kind != "number" else age
+            if q.id == "tax_year":
+                value = "2026"
+        step(state, Incoming(text=value))
+
+
 def _paths() -> Iterator[State]:
     """Conversations walked to the end by each way of earning, each plan, yes and no."""
     incomes = next(q for q in OUTLINE if q.id == "income").options({})
     for income, pick, age in itertools.product(incomes, range(4), ("45", "61")):
-        state = State()
-        step(state, Incoming(command="start"))
-        while (q := next_question(state.answers)) is not None:
-            yield state
-            options = q.options(state.answers)
-            if q.id == "income":
-                value = income.value
-            elif options:
-                value = options[pick % len(options)].value
-            else:
-                value = _valid_inputs(q, state.answers)[0] if q.kind != "number" else age
-                if q.id == "tax_year":
-                    value = "2026"
-            step(state, Incoming(text=value))
+        yield from _walk(pick, {"income": income.value}, age)
+    for detour in _DETOURS:
+        yield from _walk(0, detour, "45")
 
 
 def test_every_valid_answer_to_every_question_is_taken_as_its_answer() -> None:

@@ -63,7 +63,7 @@ GARBAGE = ["abc", "-5", "", "   ", "!!!", "1e9", "0x10", "$", "twelve", "1,00", 
 # Invalid for money, number and choice questions, but a cap may be a percent and amounts may be
 # small: only garbage where the pending question says so.
 KIND_GARBAGE = {
-    "money": ["12%", "ten percent", "5.555", "200m"],
+    "money": ["12%", "ten percent", "5.555", "2000m"],
     "money_or_max": ["12%", "5.555"],
     "optional_money": ["12%", "5.555"],
     "number": ["300", "12.5", "-45", "forty"],
