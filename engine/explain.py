@@ -469,7 +469,9 @@ def _warnings(
         limit = fig.section_457b_limit if kind == "457b" else c.deferral_limit
         warn(
             "excess_deferrals",
-            what=f"The deferrals to the {_plan_name(p)} at {job_label(c, job_index)} are",
+            what=say(
+                "warnings", "excess_deferrals_what", plan=_plan_name(p), job=job_label(c, job_index)
+            ),
             why=say(
                 "warnings", f"excess_deferrals_{kind}", limit=limit, simple_limit=p.deferral_cap
             ),
