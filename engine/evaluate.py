@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 
-from engine.compute import Computation, PlanFigures, compute
+from engine.compute import Computation, PlanFigures, canonical_order, compute
 from engine.explain import explain
 from engine.figures import YearFigures, figures_for, supported_years
 from engine.money import ZERO
@@ -195,7 +195,10 @@ def solo_401k_option(scenario: Scenario, fig: YearFigures, c: Computation) -> So
     for the business where it puts the most into Roth: the after-tax room with no employer
     contribution, and beside it the largest employer contribution and what it would leave."""
     best: SoloOption | None = None
-    for job in _solo_candidates(scenario, c):
+    # Between businesses that give the same room, the first in the canonical order is shown,
+    # so the option does not depend on the order in which jobs are listed.
+    rank = canonical_order(scenario.jobs, [c.group_of.count(g) for g in c.group_of])
+    for job in sorted(_solo_candidates(scenario, c), key=lambda j: rank[j]):
         current = scenario.jobs[job].plan
         roth = compute(_with_plans(scenario, {job: _solo_plan(current, ZERO)}), fig)
         p = next(q for q in roth.plans if q.job == job)

@@ -160,16 +160,16 @@ def _trace(
             with_max=option.after_tax_room_with_max_employer,
         )
     if alternative is not None:
+        self_employed = s.jobs[alternative.job].type == "self_employed"
         add(
-            "IRC §415(c); §401(c)(2)",
+            "IRC §415(c); §401(c)(2)" if self_employed else "IRC §415(c); §404(a)(3)",
             "roth_maximizing",
             alternative.roth_total,
             fig.source("annual_additions_limit"),
             job=job_label(c, alternative.job).capitalize(),
             deferrals=alternative.employee_deferrals,
             room=alternative.after_tax_room,
-            nese=c.pay[alternative.job],
-            dollar_limit=fig.annual_additions_limit,
+            why=say("trace", "roth_maximizing_self_employed") if self_employed else "",
             difference=alternative.difference,
         )
     _trace_roth_ira(c, roth_ira, add)
@@ -247,6 +247,8 @@ def _trace_plan(c: Computation, p: PlanFigures, add: _Add) -> None:
             fig.source("employer_deduction_rate"),
             job=job,
             plan=plan,
+            nese=p.pay,
+            deferrals=p.deferrals,
             step5=ws.rate_limit,
             comp_limit=fig.compensation_limit,
             step6=ws.compensation_limit,
@@ -263,6 +265,9 @@ def _trace_plan(c: Computation, p: PlanFigures, add: _Add) -> None:
             job=job,
             plan=plan,
             comp_limit=fig.compensation_limit,
+            counted=min(p.pay, fig.compensation_limit),
+            pay=p.pay,
+            deferrals=p.deferrals,
             step5=ws.rate_limit,
             step10=ws.annual_additions_left,
             step12=ws.earned_income_left,
@@ -295,12 +300,23 @@ def _trace_plan(c: Computation, p: PlanFigures, add: _Add) -> None:
         rest = say("trace", "after_tax_cap", cap=p.plan_cap, amount=p.after_tax_room)
     elif p.binding_limit == "shared_limit":
         rest = say("trace", "after_tax_shared", amount=p.after_tax_room)
+    if p.job_type == "self_employed":
+        shown_limit = fig.annual_additions_limit
+        raw = min(shown_limit - p.deferrals - p.employer, p.pay - 2 * p.employer - p.deferrals)
+    else:
+        shown_limit = p.annual_additions_limit
+        raw = shown_limit - p.deferrals - p.employer
+    # Room under $1 counts as none: the calculation shows what it came to, and why it is none.
+    under: Message | str = ""
+    if p.own_room == 0 and raw > 0:
+        under = say("trace", "after_tax_under_a_dollar")
     common = {
         "job": job,
         "plan": plan,
         "deferrals": p.deferrals,
         "employer": p.employer,
-        "own": p.own_room,
+        "own": round_cents(raw) if under else p.own_room,
+        "under": under,
         "rest": rest,
     }
     if p.job_type == "self_employed":
@@ -338,17 +354,37 @@ def _trace_roth_ira(c: Computation, roth_ira: RothIraResult, add: _Add) -> None:
     s = c.scenario
     catch_up = s.age >= 50
     base = fig.ira_limit + (fig.ira_catch_up if catch_up else ZERO)
+    limit = roth_ira.contribution_limit
+    parts: list[Message] = []
+    if catch_up:
+        parts.append(
+            say(
+                "trace",
+                "ira_limit_catch_up",
+                base=fig.ira_limit,
+                catch_up=fig.ira_catch_up,
+                total=base,
+            )
+        )
+    if limit < base:
+        parts.append(
+            say(
+                "trace",
+                "ira_limit_earned",
+                total=base,
+                earned_income=c.earned_income,
+                amount=limit,
+            )
+        )
+    if not parts:
+        parts.append(say("trace", "ira_limit_plain", amount=limit))
     add(
         "IRC §219(b)(5)",
         "ira_limit",
-        roth_ira.contribution_limit,
+        limit,
         fig.source("ira_catch_up" if catch_up else "ira_limit"),
         year=s.tax_year,
-        base=fig.ira_limit,
-        catch_up=say("trace", "ira_limit_catch_up", catch_up=fig.ira_catch_up) if catch_up else "",
-        earned=say("trace", "ira_limit_earned", earned_income=c.earned_income)
-        if roth_ira.contribution_limit < base
-        else "",
+        how="; ".join(str(part) for part in parts),
     )
     magi = s.magi
     if magi is None or roth_ira.direct_allowed is None:
@@ -433,7 +469,9 @@ def _warnings(
         limit = fig.section_457b_limit if kind == "457b" else c.deferral_limit
         warn(
             "excess_deferrals",
-            what=f"The deferrals to the {_plan_name(p)} at {job_label(c, job_index)} are",
+            what=say(
+                "warnings", "excess_deferrals_what", plan=_plan_name(p), job=job_label(c, job_index)
+            ),
             why=say(
                 "warnings", f"excess_deferrals_{kind}", limit=limit, simple_limit=p.deferral_cap
             ),

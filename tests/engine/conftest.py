@@ -13,7 +13,7 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-PROFILES = {"dev": 25, "ci": 300}
+PROFILES = {"dev": 10, "ci": 300}
 
 for _name, _examples in PROFILES.items():
     settings.register_profile(
