@@ -368,6 +368,11 @@ def _parse_job(
 ) -> Job:
     """One job; ``owners_jobs`` are the person's jobs when this is a spouse's job (which may then
     carry ``paid_by``)."""
+    if owners_jobs is None and isinstance(data, Mapping) and "paid_by" in data:
+        raise ScenarioError(
+            f"{path}.paid_by",
+            "goes on a spouse's job (spouse.jobs) paid by one of the person's own businesses",
+        )
     _fields(data, path, _JOB_FIELDS if owners_jobs is None else _SPOUSE_JOB_FIELDS, ("type",))
     job_type = _choice(data["type"], f"{path}.type", JOB_TYPES)
     business = _paying_business(data, path, job_type, owners_jobs)
