@@ -107,6 +107,9 @@ class Computation:
     mega_backdoor_total: Decimal
     earned_income: Decimal
     excess: list[tuple[int, str]]  # (job, what was cut)
+    # ``earned_income`` is the spousal IRA compensation of §219(c) (a joint return: own plus the
+    # other spouse's, less the other's IRA contribution), not the person's own (engine.household).
+    spousal_ira: bool = False
 
     def group_has_employees(self, job: int) -> bool:
         """Some business in this job's §415(c) group has common-law employees (§410(b)

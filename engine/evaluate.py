@@ -54,12 +54,11 @@ def _evaluate_household(scenario: Scenario, fig: YearFigures) -> Result:
     c_mine, c_theirs = compute(mine, fig), compute(theirs, fig)
     own, other = c_mine.earned_income, c_theirs.earned_income
     # The Roth IRA limit (and its trace) is figured on the §219(c) compensation.
-    c_mine = dataclasses.replace(
-        c_mine, earned_income=spousal_ira_compensation(mine, own, other, theirs.age, fig)
-    )
-    c_theirs = dataclasses.replace(
-        c_theirs, earned_income=spousal_ira_compensation(mine, other, own, mine.age, fig)
-    )
+    mine_ira = spousal_ira_compensation(mine, own, other, theirs.age, fig)
+    theirs_ira = spousal_ira_compensation(mine, other, own, mine.age, fig)
+    joint = scenario.filing_status == "married_joint"
+    c_mine = dataclasses.replace(c_mine, earned_income=mine_ira, spousal_ira=joint)
+    c_theirs = dataclasses.replace(c_theirs, earned_income=theirs_ira, spousal_ira=joint)
     person = _evaluate_one(mine, fig, c_mine)
     spouse = _evaluate_one(theirs, fig, c_theirs)
     person.spouse = spouse

@@ -346,7 +346,11 @@ def _trace_roth_ira(c: Computation, roth_ira: RothIraResult, add: _Add) -> None:
         year=s.tax_year,
         base=fig.ira_limit,
         catch_up=say("trace", "ira_limit_catch_up", catch_up=fig.ira_catch_up) if catch_up else "",
-        earned=say("trace", "ira_limit_earned", earned_income=c.earned_income)
+        earned=say(
+            "trace",
+            "ira_limit_spousal" if c.spousal_ira else "ira_limit_earned",
+            earned_income=c.earned_income,
+        )
         if roth_ira.contribution_limit < base
         else "",
     )
