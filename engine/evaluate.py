@@ -185,6 +185,8 @@ def _solo_candidates(scenario: Scenario, c: Computation) -> list[int]:
         plan = job.plan
         if plan is not None and plan.type == "simple_ira":
             continue
+        if scenario.household_simple_ira and job.controlled:
+            continue
         if any(
             other.plan is not None
             and other.plan.type == "simple_ira"

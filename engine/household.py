@@ -33,10 +33,21 @@ def _employees(jobs: tuple[Job, ...]) -> bool:
     return any(job.controlled and job.has_employees for job in jobs)
 
 
+def _simple_ira(jobs: tuple[Job, ...]) -> bool:
+    return any(
+        job.controlled and job.plan is not None and job.plan.type == "simple_ira" for job in jobs
+    )
+
+
 def person_scenario(s: Scenario) -> Scenario:
     """The person alone, aware of the spouse's controlled businesses' employees."""
     assert s.spouse is not None
-    return dataclasses.replace(s, spouse=None, household_employees=_employees(s.spouse.jobs))
+    return dataclasses.replace(
+        s,
+        spouse=None,
+        household_employees=_employees(s.spouse.jobs),
+        household_simple_ira=_simple_ira(s.spouse.jobs),
+    )
 
 
 def spouse_scenario(s: Scenario) -> Scenario:
@@ -53,6 +64,7 @@ def spouse_scenario(s: Scenario) -> Scenario:
         pretax_ira_balance=sp.pretax_ira_balance,
         lived_apart=s.lived_apart,
         household_employees=_employees(s.jobs),
+        household_simple_ira=_simple_ira(s.jobs),
     )
 
 

@@ -161,6 +161,9 @@ class Scenario:
     # Some business of the other spouse's that the couple controls has common-law employees:
     # §410(b) coverage is tested across the couple's controlled group (§1563(e)(5) attribution).
     household_employees: bool = False
+    # Some business of the other spouse's that the couple controls has a SIMPLE IRA this year
+    # (the exclusive-plan rule, §408(p)(2)(D), applies across the couple's controlled group).
+    household_simple_ira: bool = False
 
 
 @dataclass(frozen=True, slots=True)
