@@ -245,9 +245,7 @@ class Result:
 
     def _with_household(self, out: dict[str, Any]) -> dict[str, Any]:
         if self.spouse is not None and self.household is not None:
-            spouse = self.spouse.to_dict()
-            del spouse["contract_version"]
-            out["spouse"] = spouse
+            out["spouse"] = self.spouse.to_dict()
             out["household"] = _dataclass_dict(self.household)
         return out
 
