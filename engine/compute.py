@@ -72,6 +72,7 @@ class PlanFigures:
     plan_cap: Decimal | None = None
     after_tax_room: Decimal = ZERO
     binding_limit: str = "no_after_tax"
+    family_business: bool = False  # a spouse's W-2 job at the other spouse's business
 
     @property
     def max_employer_contribution(self) -> Decimal | None:
@@ -83,8 +84,9 @@ class PlanFigures:
 
     @property
     def owner(self) -> bool:
-        """The person's own business makes this plan's employer contribution."""
-        return self.job_type != "employee"
+        """The person's own business (or, for a spouse on its payroll, the household's)
+        makes this plan's employer contribution."""
+        return self.job_type != "employee" or self.family_business
 
 
 @dataclass(slots=True)
@@ -105,10 +107,16 @@ class Computation:
     mega_backdoor_total: Decimal
     earned_income: Decimal
     excess: list[tuple[int, str]]  # (job, what was cut)
+    # ``earned_income`` is the spousal IRA compensation of §219(c) (a joint return: own plus the
+    # other spouse's, less the other's IRA contribution), not the person's own (engine.household).
+    spousal_ira: bool = False
 
     def group_has_employees(self, job: int) -> bool:
         """Some business in this job's §415(c) group has common-law employees (§410(b)
-        coverage is tested across the whole controlled group)."""
+        coverage is tested across the whole controlled group, the other spouse's businesses
+        included by §1563(e)(5) attribution)."""
+        if self.scenario.household_employees and self.scenario.jobs[job].controlled:
+            return True
         g = self.group_of[job]
         return any(
             j.has_employees and self.group_of[i] == g for i, j in enumerate(self.scenario.jobs)
@@ -156,6 +164,7 @@ def canonical_order(jobs: tuple[Job, ...], group_sizes: list[int]) -> list[int]:
                 str(job.prior_year_fica_wages),
                 job.has_employees,
                 str(job.ownership_percent),
+                job.family_business,
                 group_sizes[i],
                 _plan_key(job.plan),
                 _plan_key(job.plan_457b),
@@ -256,6 +265,7 @@ def compute(s: Scenario, fig: YearFigures) -> Computation:
                     order=order[i],
                     pay=pay[i],
                     deferral_cap=cap,
+                    family_business=job.family_business,
                 )
             )
 

@@ -8,8 +8,10 @@ from decimal import Decimal
 from engine.compute import Computation, PlanFigures, canonical_order, compute
 from engine.explain import explain
 from engine.figures import YearFigures, figures_for, supported_years
+from engine.household import person_scenario, spousal_ira_compensation, spouse_scenario
 from engine.money import ZERO
 from engine.result import (
+    Household,
     PlanResult,
     Result,
     RothIraResult,
@@ -36,9 +38,40 @@ def rules_version() -> str:
 
 
 def evaluate(scenario: Scenario) -> Result:
-    """Every figure, the verdict, warnings, next steps and trace for one scenario."""
+    """Every figure, the verdict, warnings, next steps and trace for one scenario; with a
+    spouse, the person's and the spouse's results and the household's totals."""
     fig = figures_for(scenario.tax_year)
-    c = compute(scenario, fig)
+    if scenario.spouse is None:
+        return _evaluate_one(scenario, fig, compute(scenario, fig))
+    return _evaluate_household(scenario, fig)
+
+
+def _evaluate_household(scenario: Scenario, fig: YearFigures) -> Result:
+    """Each spouse figured on their own (their own §402(g), catch-up and §415(c) limits), joined
+    by the joint MAGI, the spousal IRA and the couple's controlled group (engine.household)."""
+    assert scenario.spouse is not None
+    mine, theirs = person_scenario(scenario), spouse_scenario(scenario)
+    c_mine, c_theirs = compute(mine, fig), compute(theirs, fig)
+    own, other = c_mine.earned_income, c_theirs.earned_income
+    # The Roth IRA limit (and its trace) is figured on the §219(c) compensation.
+    mine_ira = spousal_ira_compensation(mine, own, other, theirs.age, fig)
+    theirs_ira = spousal_ira_compensation(mine, other, own, mine.age, fig)
+    joint = scenario.filing_status == "married_joint"
+    c_mine = dataclasses.replace(c_mine, earned_income=mine_ira, spousal_ira=joint)
+    c_theirs = dataclasses.replace(c_theirs, earned_income=theirs_ira, spousal_ira=joint)
+    person = _evaluate_one(mine, fig, c_mine)
+    spouse = _evaluate_one(theirs, fig, c_theirs)
+    person.spouse = spouse
+    person.household = Household(
+        mega_backdoor_total=person.mega_backdoor_total + spouse.mega_backdoor_total,
+        mega_backdoor_max=person.mega_backdoor_max + spouse.mega_backdoor_max,
+        roth_ira_contribution_limit=person.roth_ira.contribution_limit
+        + spouse.roth_ira.contribution_limit,
+    )
+    return person
+
+
+def _evaluate_one(scenario: Scenario, fig: YearFigures, c: Computation) -> Result:
     best = roth_max_computation(scenario, fig, c)
     available = any(p.route in MEGA_ROUTES and p.after_tax_room > 0 for p in best.plans)
     option = None if available else solo_401k_option(scenario, fig, c)
@@ -151,6 +184,8 @@ def _solo_candidates(scenario: Scenario, c: Computation) -> list[int]:
             continue
         plan = job.plan
         if plan is not None and plan.type == "simple_ira":
+            continue
+        if scenario.household_simple_ira and job.controlled:
             continue
         if any(
             other.plan is not None

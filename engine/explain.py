@@ -22,18 +22,23 @@ from engine.result import (
 )
 from engine.rules.roth_ira import phase_out_figure, phase_out_range
 from engine.rules.routes import MEGA_ROUTES, is_402g_plan
-from engine.scenario import MAX
+from engine.scenario import MAX, Job
 from engine.text import Message, say, section
 
 __all__ = ["explain", "job_label"]
 
 
 def job_label(c: Computation, job: int) -> str:
-    """``your job``, or ``your job #2`` when the person has two of the same kind."""
+    """``your job``, or ``your job #2`` when the person has two of the same kind; a spouse's
+    job at the other spouse's business is ``your spouse's business``."""
     jobs = c.scenario.jobs
-    kind = jobs[job].type
+
+    def kind_of(j: Job) -> str:
+        return "family_business" if j.family_business else j.type
+
+    kind = kind_of(jobs[job])
     name = section("job_names")[kind]
-    same = [i for i, j in enumerate(jobs) if j.type == kind]
+    same = [i for i, j in enumerate(jobs) if kind_of(j) == kind]
     return name if len(same) == 1 else f"{name} #{same.index(job) + 1}"
 
 
@@ -370,7 +375,7 @@ def _trace_roth_ira(c: Computation, roth_ira: RothIraResult, add: _Add) -> None:
         parts.append(
             say(
                 "trace",
-                "ira_limit_earned",
+                "ira_limit_spousal" if c.spousal_ira else "ira_limit_earned",
                 total=base,
                 earned_income=c.earned_income,
                 amount=limit,
@@ -480,7 +485,13 @@ def _warnings(
     tested = [
         p
         for p in c.plans
-        if p.takes_after_tax and (s.jobs[p.job].type == "employee" or c.group_has_employees(p.job))
+        if p.takes_after_tax
+        # A spouse in the household's own plan has no non-highly compensated co-workers to be
+        # tested against, unless the couple's group has employees.
+        and (
+            (s.jobs[p.job].type == "employee" and not s.jobs[p.job].family_business)
+            or c.group_has_employees(p.job)
+        )
     ]
     for p in c.plans:
         job = s.jobs[p.job]

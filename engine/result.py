@@ -12,6 +12,7 @@ from engine.text import Message, render
 
 __all__ = [
     "CONTRACT_VERSION",
+    "Household",
     "PlanResult",
     "Result",
     "RothIraResult",
@@ -105,6 +106,15 @@ class RothMaximizingAlternative:
     difference: Decimal
 
 
+@dataclass(frozen=True, slots=True)
+class Household:
+    """A married couple's totals over both spouses (contract 1.2)."""
+
+    mega_backdoor_total: Decimal
+    mega_backdoor_max: Decimal
+    roth_ira_contribution_limit: Decimal
+
+
 def _dataclass_dict(obj: Any) -> dict[str, Any]:
     out = {}
     for name in obj.__dataclass_fields__:
@@ -113,7 +123,7 @@ def _dataclass_dict(obj: Any) -> dict[str, Any]:
     return out
 
 
-CONTRACT_VERSION = "1.1"
+CONTRACT_VERSION = "1.2"
 
 
 Explanation = tuple[tuple[Warning, ...], tuple[Message, ...], tuple[TraceEntry, ...]]
@@ -133,6 +143,7 @@ class Result:
         "catch_up_457b_limit",
         "catch_up_limit",
         "deferral_limit",
+        "household",
         "mega_backdoor_max",
         "mega_backdoor_total",
         "plans",
@@ -140,6 +151,7 @@ class Result:
         "roth_maximizing_alternative",
         "rules_version",
         "solo_401k_option",
+        "spouse",
         "tax_year",
         "verdict",
     )
@@ -174,6 +186,9 @@ class Result:
         self.solo_401k_option = solo_401k_option
         self.roth_maximizing_alternative = roth_maximizing_alternative
         self._explain: Callable[[], Explanation] | None = explain
+        # With a spouse (contract 1.2): the spouse's own result and the household's totals.
+        self.spouse: Result | None = None
+        self.household: Household | None = None
         self._explanation: Explanation | None = None
 
     def _explained(self) -> Explanation:
@@ -200,31 +215,39 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         """The contract's result as plain data; money stays ``Decimal`` (at most two places)."""
-        return {
-            "contract_version": CONTRACT_VERSION,
-            "tax_year": self.tax_year,
-            "rules_version": self.rules_version,
-            "verdict": self.verdict,
-            "deferral_limit": self.deferral_limit,
-            "catch_up_limit": self.catch_up_limit,
-            "catch_up_457b_limit": self.catch_up_457b_limit,
-            "plans": [_dataclass_dict(p) for p in self.plans],
-            "mega_backdoor_total": self.mega_backdoor_total,
-            "mega_backdoor_max": self.mega_backdoor_max,
-            "roth_ira": _dataclass_dict(self.roth_ira),
-            "warnings": [{"code": w.code, "message": w.message} for w in self.warnings],
-            "next_steps": [render(m) for m in self.next_steps],
-            "trace": [
-                {"rule": t.rule, "text": t.text, "amount": t.amount, "source": t.source}
-                for t in self.trace
-            ],
-            "solo_401k_option": None
-            if self.solo_401k_option is None
-            else _dataclass_dict(self.solo_401k_option),
-            "roth_maximizing_alternative": None
-            if self.roth_maximizing_alternative is None
-            else _dataclass_dict(self.roth_maximizing_alternative),
-        }
+        return self._with_household(
+            {
+                "contract_version": CONTRACT_VERSION,
+                "tax_year": self.tax_year,
+                "rules_version": self.rules_version,
+                "verdict": self.verdict,
+                "deferral_limit": self.deferral_limit,
+                "catch_up_limit": self.catch_up_limit,
+                "catch_up_457b_limit": self.catch_up_457b_limit,
+                "plans": [_dataclass_dict(p) for p in self.plans],
+                "mega_backdoor_total": self.mega_backdoor_total,
+                "mega_backdoor_max": self.mega_backdoor_max,
+                "roth_ira": _dataclass_dict(self.roth_ira),
+                "warnings": [{"code": w.code, "message": w.message} for w in self.warnings],
+                "next_steps": [render(m) for m in self.next_steps],
+                "trace": [
+                    {"rule": t.rule, "text": t.text, "amount": t.amount, "source": t.source}
+                    for t in self.trace
+                ],
+                "solo_401k_option": None
+                if self.solo_401k_option is None
+                else _dataclass_dict(self.solo_401k_option),
+                "roth_maximizing_alternative": None
+                if self.roth_maximizing_alternative is None
+                else _dataclass_dict(self.roth_maximizing_alternative),
+            }
+        )
+
+    def _with_household(self, out: dict[str, Any]) -> dict[str, Any]:
+        if self.spouse is not None and self.household is not None:
+            out["spouse"] = self.spouse.to_dict()
+            out["household"] = _dataclass_dict(self.household)
+        return out
 
     def to_json(self, *, indent: int | None = 2) -> str:
         return json.dumps(to_jsonable(self.to_dict()), indent=indent, ensure_ascii=False)

@@ -29,6 +29,7 @@ __all__ = [
     "Plan",
     "Scenario",
     "ScenarioError",
+    "Spouse",
     "parse_scenario",
 ]
 
@@ -117,6 +118,12 @@ class Job:
     related_to: int | None = None
     ownership_percent: Decimal = Decimal(100)
     plan_457b: Plan | None = None  # a 457(b) the same employer offers beside its 401(k)/403(b)
+    # A spouse's W-2 job at one of the person's own businesses: that business's index in the
+    # person's jobs (contract 1.2).
+    paid_by: int | None = None
+    # The paying business is more than 50% owned by the person: by the spousal attribution of
+    # §1563(e)(5) the spouse is treated as owning it too (set by the parser for ``paid_by``).
+    family_controlled: bool = False
 
     @property
     def is_business(self) -> bool:
@@ -124,10 +131,17 @@ class Job:
         return self.type != "employee"
 
     @property
+    def family_business(self) -> bool:
+        """Wages from the household's own business (the other spouse's), not an outside
+        employer: the business chooses its employer contribution as an owner's plan does."""
+        return self.paid_by is not None
+
+    @property
     def controlled(self) -> bool:
         """A business the person controls: more than 50% owned (IRC §414(b)/(c) as modified by
-        §415(h); Treas. Reg. §1.415(f)-1(f)(2))."""
-        return self.is_business and self.ownership_percent > 50
+        §415(h); Treas. Reg. §1.415(f)-1(f)(2)), directly or, for a spouse's employer, through
+        the other spouse's ownership (§1563(e)(5))."""
+        return (self.is_business and self.ownership_percent > 50) or self.family_controlled
 
     @property
     def plans(self) -> tuple[Plan, ...]:
@@ -143,6 +157,20 @@ class Scenario:
     magi: Decimal | None = None
     pretax_ira_balance: Decimal = Decimal(0)
     lived_apart: bool = False  # married filing separately, apart from the spouse all year
+    spouse: Spouse | None = None  # contract 1.2: the spouse's own age, jobs and IRA balances
+    # Some business of the other spouse's that the couple controls has common-law employees:
+    # §410(b) coverage is tested across the couple's controlled group (§1563(e)(5) attribution).
+    household_employees: bool = False
+    # Some business of the other spouse's that the couple controls has a SIMPLE IRA this year
+    # (the exclusive-plan rule, §408(p)(2)(D), applies across the couple's controlled group).
+    household_simple_ira: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Spouse:
+    age: int
+    jobs: tuple[Job, ...] = ()
+    pretax_ira_balance: Decimal = Decimal(0)
 
 
 # --- field parsers -------------------------------------------------------------------------
@@ -260,6 +288,9 @@ _JOB_FIELDS = (
     "plan",
     "plan_457b",
 )
+_SPOUSE_JOB_FIELDS = (*_JOB_FIELDS, "paid_by")
+_SPOUSE_FIELDS = ("age", "jobs", "pretax_ira_balance")
+SPOUSE_FILING_STATUSES: tuple[FilingStatus, ...] = ("married_joint", "married_separate")
 _SCENARIO_FIELDS = (
     "tax_year",
     "age",
@@ -268,6 +299,7 @@ _SCENARIO_FIELDS = (
     "magi",
     "pretax_ira_balance",
     "jobs",
+    "spouse",
 )
 
 
@@ -334,9 +366,19 @@ def _parse_plan(data: Any, path: str, job_type: str, types: tuple[str, ...] | No
     )
 
 
-def _parse_job(data: Any, path: str, count: int, index: int) -> Job:
-    _fields(data, path, _JOB_FIELDS, ("type",))
+def _parse_job(
+    data: Any, path: str, count: int, index: int, owners_jobs: tuple[Job, ...] | None = None
+) -> Job:
+    """One job; ``owners_jobs`` are the person's jobs when this is a spouse's job (which may then
+    carry ``paid_by``)."""
+    if owners_jobs is None and isinstance(data, Mapping) and "paid_by" in data:
+        raise ScenarioError(
+            f"{path}.paid_by",
+            "goes on a spouse's job (spouse.jobs) paid by one of the person's own businesses",
+        )
+    _fields(data, path, _JOB_FIELDS if owners_jobs is None else _SPOUSE_JOB_FIELDS, ("type",))
     job_type = _choice(data["type"], f"{path}.type", JOB_TYPES)
+    business = _paying_business(data, path, job_type, owners_jobs)
     if job_type == "self_employed":
         if "net_profit" not in data:
             raise ScenarioError(f"{path}.net_profit", "is required for a self_employed job")
@@ -380,7 +422,13 @@ def _parse_job(data: Any, path: str, count: int, index: int) -> Job:
             "does not apply to an employee job (a W-2 job at an employer you do not own)",
         )
     plan_data = data.get("plan")
-    plan = None if plan_data is None else _parse_plan(plan_data, f"{path}.plan", job_type)
+    plan = None
+    if plan_data is not None:
+        # At the household's business the plan is the business's plan, with its types.
+        plan_job_type = job_type if business is None else business.type
+        plan = _parse_plan(plan_data, f"{path}.plan", plan_job_type)
+        if business is not None:
+            _check_business_plan(plan, business, f"{path}.plan.type")
     extra_data = data.get("plan_457b")
     plan_457b = None
     if extra_data is not None:
@@ -401,7 +449,49 @@ def _parse_job(data: Any, path: str, count: int, index: int) -> Job:
         related_to=related_to,
         ownership_percent=Decimal(100) if ownership is None else ownership,
         plan_457b=plan_457b,
+        paid_by=None if business is None else data["paid_by"],
+        family_controlled=business is not None and business.controlled,
     )
+
+
+def _paying_business(
+    data: Mapping[str, Any], path: str, job_type: str, owners_jobs: tuple[Job, ...] | None
+) -> Job | None:
+    """A spouse's ``paid_by``: the index of one of the person's own businesses
+    (``self_employed`` or ``s_corp_owner``) that pays the spouse W-2 wages."""
+    if owners_jobs is None or data.get("paid_by") is None:
+        return None
+    field = f"{path}.paid_by"
+    if job_type != "employee":
+        raise ScenarioError(
+            field, "applies only to an employee job (W-2 wages from the person's business)"
+        )
+    index = _integer(data["paid_by"], field, "the index of one of the person's jobs")
+    if not 0 <= index < len(owners_jobs):
+        raise ScenarioError(
+            field, f"points to job {index}, but the person's jobs are 0 to {len(owners_jobs) - 1}"
+        )
+    business = owners_jobs[index]
+    if not business.is_business:
+        raise ScenarioError(
+            field,
+            f"points to job {index}, an employee job; it must be one of the person's own "
+            "businesses (self_employed or s_corp_owner)",
+        )
+    return business
+
+
+def _check_business_plan(plan: Plan, business: Job, field: str) -> None:
+    """The spouse joins the business's plan: it must be the plan that business has."""
+    if business.plan is None:
+        raise ScenarioError(
+            field, "the person's business (paid_by) has no plan; give the business's plan first"
+        )
+    if plan.type != business.plan.type:
+        raise ScenarioError(
+            field,
+            f"must be the business's own plan ({business.plan.type}), which the spouse joins",
+        )
 
 
 def parse_scenario(data: Any) -> Scenario:
@@ -430,6 +520,14 @@ def parse_scenario(data: Any) -> Scenario:
         raise ScenarioError("lived_apart", f"must be true or false, not {_kind(lived_apart)}")
     if lived_apart and status != "married_separate":
         raise ScenarioError("lived_apart", "applies only with filing_status married_separate")
+    spouse = None
+    if data.get("spouse") is not None:
+        if status not in SPOUSE_FILING_STATUSES:
+            raise ScenarioError(
+                "spouse",
+                f"applies only with filing_status married_joint or married_separate (got {status})",
+            )
+        spouse = _parse_spouse(data["spouse"], jobs)
     return Scenario(
         tax_year=year,
         age=age,
@@ -438,6 +536,28 @@ def parse_scenario(data: Any) -> Scenario:
         magi=_optional_money(data, "magi", ""),
         pretax_ira_balance=Decimal(0) if pretax_ira is None else pretax_ira,
         lived_apart=lived_apart,
+        spouse=spouse,
+    )
+
+
+def _parse_spouse(data: Any, owners_jobs: tuple[Job, ...]) -> Spouse:
+    """The spouse: age, zero to four jobs (none for a spouse without pay), IRA balances."""
+    _fields(data, "spouse", _SPOUSE_FIELDS, ("age",))
+    age = _integer(data["age"], "spouse.age", "the spouse's age on 31 December, such as 44")
+    if not MIN_AGE <= age <= MAX_AGE:
+        raise ScenarioError("spouse.age", f"must be an age from {MIN_AGE} to {MAX_AGE} (got {age})")
+    jobs_data = data.get("jobs", [])
+    if not isinstance(jobs_data, list | tuple):
+        raise ScenarioError("spouse.jobs", f"must be a list of jobs, not {_kind(jobs_data)}")
+    if len(jobs_data) > MAX_JOBS:
+        raise ScenarioError("spouse.jobs", f"must list 0 to {MAX_JOBS} jobs (got {len(jobs_data)})")
+    jobs = tuple(
+        _parse_job(item, f"spouse.jobs[{i}]", len(jobs_data), i, owners_jobs)
+        for i, item in enumerate(jobs_data)
+    )
+    pretax_ira = _optional_money(data, "pretax_ira_balance", "spouse")
+    return Spouse(
+        age=age, jobs=jobs, pretax_ira_balance=Decimal(0) if pretax_ira is None else pretax_ira
     )
 
 

@@ -1,9 +1,11 @@
 """Table-driven engine tests: every case in tests/engine/cases/*.yaml, run through the CLI.
 
 A result case has `scenario` and `expect` (dotted paths into the result JSON, e.g.
-`plans.0.after_tax_room`), with optional `tolerance` (default 0.01), `warnings_include` and
-`warnings_exclude`. An error case has `scenario` and `error`, the field path the message must
-name. Every case has a unique `name` and a `source` (published figure) or `why` (hand arithmetic).
+`plans.0.after_tax_room` or `spouse.plans.0.after_tax_room`), with optional `tolerance` (default
+0.01), `warnings_include` and `warnings_exclude` (and, for a household, the spouse's own
+`spouse_warnings_include` and `spouse_warnings_exclude`). An error case has `scenario` and
+`error`, the field path the message must name. Every case has a unique `name` and a `source`
+(published figure) or `why` (hand arithmetic).
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ CASE_KEYS = {
     "tolerance",
     "warnings_include",
     "warnings_exclude",
+    "spouse_warnings_include",
+    "spouse_warnings_exclude",
     "error",
 }
 FEATURES = ("after_tax", "in_plan_conversion", "in_service_withdrawal")
@@ -99,13 +103,14 @@ def check_result(case: dict[str, Any], result: dict[str, Any]) -> list[str]:
                 problems.append(f"{dotted}: expected {expected}, got {actual} (±{tolerance})")
         elif type(actual) is not type(expected) or actual != expected:
             problems.append(f"{dotted}: expected {expected!r}, got {actual!r}")
-    codes = [warning["code"] for warning in result.get("warnings", [])]
-    for code in case.get("warnings_include", []):
-        if code not in codes:
-            problems.append(f"warning {code!r} missing (got {codes})")
-    for code in case.get("warnings_exclude", []):
-        if code in codes:
-            problems.append(f"warning {code!r} present but must not be (got {codes})")
+    for prefix, node in (("", result), ("spouse_", result.get("spouse") or {})):
+        codes = [warning["code"] for warning in node.get("warnings", [])]
+        for code in case.get(f"{prefix}warnings_include", []):
+            if code not in codes:
+                problems.append(f"{prefix}warning {code!r} missing (got {codes})")
+        for code in case.get(f"{prefix}warnings_exclude", []):
+            if code in codes:
+                problems.append(f"{prefix}warning {code!r} present but must not be (got {codes})")
     return problems
 
 
@@ -136,11 +141,16 @@ def test_cases_are_well_formed() -> None:
         if not (case.get("expect") or case.get("warnings_include") or case.get("warnings_exclude")):
             problems.append(f"{label}: expects nothing")
         # YAML 1.1 reads bare yes/no as booleans: the plan features must stay strings.
-        for index, job in enumerate(case["scenario"].get("jobs", [])):
-            for feature in FEATURES:
-                value = (job.get("plan") or {}).get(feature, "")
-                if not isinstance(value, str):
-                    problems.append(f"{label}: jobs[{index}].plan.{feature} is {value!r}")
+        spouse_jobs = (case["scenario"].get("spouse") or {}).get("jobs", [])
+        for where, jobs in (
+            ("jobs", case["scenario"].get("jobs", [])),
+            ("spouse.jobs", spouse_jobs),
+        ):
+            for index, job in enumerate(jobs):
+                for feature in FEATURES:
+                    value = (job.get("plan") or {}).get(feature, "")
+                    if not isinstance(value, str):
+                        problems.append(f"{label}: {where}[{index}].plan.{feature} is {value!r}")
     assert not problems, "\n".join(problems)
     assert {case["name"] for case in PUBLISHED_CASES} <= set(names)
 

@@ -1036,7 +1036,7 @@ def test_mega_backdoor_max_at_least_total(scenario: dict[str, Any]) -> None:
     """The result says it follows contract 1.1, and mega_backdoor_max (the owner's employer
     contributions chosen for Roth) is never below mega_backdoor_total (the split entered)."""
     result = run(scenario)
-    assert result["contract_version"] == "1.1"
+    assert result["contract_version"] == "1.2"
     assert result["mega_backdoor_max"] >= result["mega_backdoor_total"], (
         result["mega_backdoor_max"],
         result["mega_backdoor_total"],
