@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from engine.figures import YearFigures
 from engine.money import ZERO, floor_cents, non_negative
@@ -153,7 +154,13 @@ def canonical_order(jobs: tuple[Job, ...], group_sizes: list[int]) -> list[int]:
     """Each job's rank when the jobs are sorted by what they are, not where they were listed:
     wherever a choice has to be made between plans, it is made in this order, so the figures do
     not depend on the order in which jobs are given."""
+    if len(jobs) == 1:
+        return [0]
+    return _ranks(jobs, tuple(group_sizes))
 
+
+@lru_cache(maxsize=1024)
+def _ranks(jobs: tuple[Job, ...], group_sizes: tuple[int, ...]) -> list[int]:
     def key(i: int) -> str:
         job = jobs[i]
         return repr(

@@ -580,10 +580,17 @@ def _warnings(
     if any(c.pay[p.job] > fig.compensation_limit for p in c.plans):
         warn("compensation_cap", "compensation_cap_401a17", limit=fig.compensation_limit)
     threshold = fig.roth_catch_up_wage_threshold
-    if threshold is not None and c.catch_up_limit > 0:
+    if threshold is not None and (c.catch_up_limit > 0 or c.catch_up_457b_limit > 0):
         for p in c.plans:
             job = s.jobs[p.job]
-            if job.type == "self_employed" or not is_402g_plan(p.plan):
+            # §414(v)(7) covers every plan with an age-50 catch-up: 401(k), 403(b), SIMPLE and a
+            # governmental 457(b); a tax-exempt employer's 457(b) has no such catch-up.
+            catch_up = c.catch_up_457b_limit if p.plan.is_457b else c.catch_up_limit
+            if (
+                job.type == "self_employed"
+                or p.plan.type in ("457b_tax_exempt", "sep_ira")
+                or catch_up <= 0
+            ):
                 continue
             prior = job.prior_year_fica_wages
             if prior is not None and prior > threshold:
