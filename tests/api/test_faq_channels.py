@@ -89,8 +89,8 @@ def test_web_chat_questions_mid_flow_then_the_result(client: TestClient) -> None
     assert len(links) >= 2
     assert 'name="question_id" value="age"' in page
     page = _say(client, csrf, text="45", question_id="age")
-    # How you earn takes buttons only: a box to ask a question sits beside them.
-    assert 'id="followup"' in page
+    # How you earn takes buttons; the box beside them takes a question too.
+    assert 'id="answer"' in page
     assert 'href="/faq"' in page
     page = _say(client, csrf, text="<script>alert(1)</script> hide income from the irs")
     assert "<script>alert(1)" not in page
