@@ -239,7 +239,8 @@ class JobPlan:
     match: Decimal
     after_tax: Decimal
     deferral_target: Decimal
-    after_tax_room: Decimal
+    after_tax_room: Decimal  # §415(c) room this employer leaves for after-tax money
+    after_tax_reachable: Decimal  # what the remaining paychecks can put in of that room
     match_lost: Decimal
     limit_415c: Decimal
     total_415c: Decimal  # at year end, this employer
@@ -345,11 +346,23 @@ def _schedule(
             out.append(take)
             left -= take
         return values, out
-    # level: the largest multiple of ``step`` whose total fits
+    # level: the largest multiple of ``step`` whose total fits (paychecks of the same pay and
+    # cap are counted once, times how many there are)
+    groups: dict[tuple[Decimal, Decimal], tuple[_Check, int]] = {}
+    for c, cap in zip(checks, caps, strict=True):
+        seen = groups.get((c.pay, cap))
+        groups[(c.pay, cap)] = (c, 1 if seen is None else seen[1] + 1)
+
+    def total_at(value: Decimal) -> Decimal:
+        return sum((_amount(unit, value, c, cap) * k for (_, cap), (c, k) in groups.items()), ZERO)
+
     low, high = 0, int(_floor_step(top, step) / step)
+    guess = int(_floor_step(target * _HUNDRED / sum((c.pay for c in checks), ZERO), step) / step)
+    if unit != "dollars" and low < guess < high and total_at(guess * step) <= target:
+        low = guess  # caps only lower the amounts, so the uncapped level rate always fits
     while low < high:
         mid = (low + high + 1) // 2
-        if sum(amounts(mid * step)) <= target:
+        if total_at(mid * step) <= target:
             low = mid
         else:
             high = mid - 1
@@ -395,6 +408,8 @@ class _Work:
     matches: list[Decimal] = field(default_factory=list)
     true_up: Decimal = ZERO
     after_room: Decimal = ZERO
+    after_reach: Decimal = ZERO
+    full_match: Decimal | None = None
 
 
 def _checks(job: PaycheckJob, year: int, comp_limit: Decimal) -> list[_Check]:
@@ -451,8 +466,10 @@ def _apply_match(w: _Work) -> None:
 
 
 def _full_match(w: _Work) -> Decimal:
-    top = _full_match_percent(w.job.match)
-    return sum((_match_on(w.job.match, top, c.eligible) for c in w.checks), ZERO)
+    if w.full_match is None:
+        top = _full_match_percent(w.job.match)
+        w.full_match = sum((_match_on(w.job.match, top, c.eligible) for c in w.checks), ZERO)
+    return w.full_match
 
 
 def _deferral_caps(w: _Work) -> list[Decimal]:
@@ -571,6 +588,22 @@ def plan_paychecks(inputs: PaycheckInputs) -> PaycheckPlan:
 
         pay = sum((w.job.ytd_pay + sum((c.pay for c in w.checks), ZERO) for w in group), ZERO)
         cap = min(limit_415c, pay)
+        # Deferrals and the match they earn must fit too (a small pay, or money already in):
+        # take the overshoot off the deferrals, last job first, until they fit.
+        for w in reversed(group):
+            for _ in range(8):
+                over = used() - cap
+                if over <= ZERO or w.deferral_target <= ZERO:
+                    break
+                w.deferral_target = non_negative(w.deferral_target - over)
+                w.deferral_values, w.deferrals = _schedule(
+                    w.checks, w.deferral_target, w.job.unit, _deferral_caps(w), inputs.strategy
+                )
+                _apply_match(w)
+            if used() > cap and w.deferral_target > ZERO:
+                w.deferral_target = ZERO
+                w.deferral_values = w.deferrals = [ZERO] * len(w.checks)
+                _apply_match(w)
         for w in group:
             if not w.checks or not w.job.after_tax_allowed:
                 continue
@@ -588,6 +621,7 @@ def plan_paychecks(inputs: PaycheckInputs) -> PaycheckPlan:
                 if used() > cap:
                     w.after_values, w.after, w.matches, w.true_up = before
             reach = _capacity(w, caps)
+            w.after_reach = min(free, reach)
             if reach < free and w.job.after_tax_cap_percent is not None:
                 warnings.append(
                     PlanWarning(
@@ -660,6 +694,7 @@ def plan_paychecks(inputs: PaycheckInputs) -> PaycheckPlan:
             after_tax=sum(w.after, ZERO),
             deferral_target=w.deferral_target,
             after_tax_room=w.after_room,
+            after_tax_reachable=w.after_reach,
             match_lost=floor_cents(non_negative(_full_match(w) - sum(w.matches, ZERO) - w.true_up))
             if w.checks
             else ZERO,
