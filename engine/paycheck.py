@@ -472,8 +472,13 @@ def _full_match(w: _Work) -> Decimal:
     return w.full_match
 
 
+def _unit_cap(unit: Unit, cap: Decimal) -> Decimal:
+    """A per-paycheck cap as the plan's unit can elect it: whole percents round down."""
+    return cap if unit == "dollars" else _floor_step(cap, _STEP[unit])
+
+
 def _deferral_caps(w: _Work) -> list[Decimal]:
-    return [min(w.job.max_deferral_percent, c.room_rate) for c in w.checks]
+    return [_unit_cap(w.job.unit, min(w.job.max_deferral_percent, c.room_rate)) for c in w.checks]
 
 
 def _after_caps(w: _Work) -> list[Decimal]:
@@ -483,7 +488,7 @@ def _after_caps(w: _Work) -> list[Decimal]:
         left = non_negative(c.room_rate - _HUNDRED * d / c.pay)
         if job.after_tax_cap_percent is not None:
             left = min(left, job.after_tax_cap_percent)
-        caps.append(left if job.after_tax_allowed else ZERO)
+        caps.append(_unit_cap(job.unit, left) if job.after_tax_allowed else ZERO)
     return caps
 
 
@@ -672,7 +677,7 @@ def plan_paychecks(inputs: PaycheckInputs) -> PaycheckPlan:
                 PlanWarning(
                     "take_home_floor",
                     w.job.name,
-                    w.job.take_home_floor,
+                    floor_cents(non_negative(w.after_room - sum(w.after, ZERO)) + room),
                     "filling the room would leave less than the take-home floor on some "
                     "paychecks; the plan keeps the floor and puts in less",
                 )
