@@ -743,7 +743,8 @@ def _floor_binds(w: _Work, room_402g: Decimal) -> bool:
 
 def _fill_after(w: _Work, target: Decimal, caps: Sequence[Decimal], strategy: Strategy) -> None:
     w.after_values, w.after = _schedule(w.checks, target, w.job.unit, caps, strategy)
-    _apply_match(w)
+    if w.job.after_tax_matched:
+        _apply_match(w)
 
 
 def _rows(
