@@ -536,6 +536,7 @@ def _catch_up(figures: YearFigures, age: int) -> Decimal:
 def plan_paychecks(inputs: PaycheckInputs) -> PaycheckPlan:
     """The elections, per-paycheck table, year-end landing, deposits and warnings."""
     figures = figures_for(inputs.year)
+    _validate(inputs)
     names = [j.name for j in inputs.jobs] + [d.name for d in inputs.deposits]
     if len(set(names)) != len(names):
         raise ValueError("each job and business needs its own name")
@@ -853,3 +854,48 @@ def _deposits(
                 )
             )
     return tuple(out)
+
+
+def _validate(inputs: PaycheckInputs) -> None:
+    """Refuse what no paycheck can be: each message names the field and what to give instead."""
+
+    def need(ok: bool, where: str, what: str) -> None:
+        if not ok:
+            raise ValueError(f"{where}: {what}")
+
+    need(0 <= inputs.age <= 130, "age", "give the age on 31 December, 0 to 130")
+    for job in inputs.jobs:
+        at = f"jobs[{job.name}]"
+        need(job.frequency in _GAPS, f"{at}.frequency", "weekly, biweekly, semi_monthly or monthly")
+        need(job.unit in _STEP, f"{at}.unit", "whole_percent, percent or dollars")
+        if job.next_pay_date is not None:
+            need(job.pay_per_paycheck > ZERO, f"{at}.pay_per_paycheck", "a dollar amount above 0")
+        for name in ("ytd_pay", "ytd_deferrals", "ytd_employer", "ytd_after_tax", "other_employer"):
+            need(getattr(job, name) >= ZERO, f"{at}.{name}", "a dollar amount, 0 or more")
+        for i, tier in enumerate(job.match):
+            need(
+                ZERO <= tier.rate <= Decimal(10) and ZERO < tier.width <= _HUNDRED,
+                f"{at}.match[{i}]",
+                "a rate such as 1 (100%) or 0.5 and a width in percent of pay above 0",
+            )
+        for name in ("after_tax_cap_percent", "max_deferral_percent"):
+            value = getattr(job, name)
+            need(value is None or ZERO <= value <= _HUNDRED, f"{at}.{name}", "a percent, 0 to 100")
+        need(
+            job.take_home_floor is None or job.take_home_floor >= ZERO,
+            f"{at}.take_home_floor",
+            "a dollar amount, 0 or more",
+        )
+        for bonus in job.bonuses:
+            _days(bonus.date)
+            need(bonus.amount > ZERO, f"{at}.bonuses", "a dollar amount above 0")
+        if job.last_pay_date is not None:
+            _days(job.last_pay_date)
+    for source in inputs.deposits:
+        at = f"deposits[{source.name}]"
+        need(source.kind in _DEADLINES, f"{at}.kind", "self_employed or s_corp_owner")
+        need(source.compensation >= ZERO, f"{at}.compensation", "a dollar amount, 0 or more")
+        need(source.employer >= ZERO, f"{at}.employer", "a dollar amount, 0 or more")
+
+
+_GAPS = ("weekly", "biweekly", "semi_monthly", "monthly")
