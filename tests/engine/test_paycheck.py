@@ -338,9 +338,10 @@ def test_more_paychecks_left_never_lower_what_can_be_reached(
     job: PaycheckJob, earlier: int, age: int
 ) -> None:
     # The same job, schedule and year-to-date figures with the next paycheck ``earlier`` pay
-    # periods sooner (months, for pay once or twice a month): the plan can reach at least as much
-    # deferral, and at least as much of the employer's §415(c) limit with deferrals, match and
-    # after-tax money together.
+    # periods sooner (months, for pay once or twice a month): the plan reaches at least as much of
+    # the §402(g) room, and at least as much after-tax money unless the §415(c) limit (not the
+    # paychecks) is what stops it. (Employer money may differ: a tiered match on the same
+    # deferrals spread over more pay can be smaller, which leaves more after-tax room.)
     fields = {f: getattr(job, f) for f in PaycheckJob.__dataclass_fields__}
     job = PaycheckJob(**{**fields, "after_tax_matched": False})
     assert job.next_pay_date is not None
@@ -359,8 +360,5 @@ def test_more_paychecks_left_never_lower_what_can_be_reached(
     assert len(more.rows) >= len(later.rows)
     a, b = later.jobs[0], more.jobs[0]
     assert b.deferral_target >= a.deferral_target
-    reach_a = a.deferral_target + a.match + a.after_tax_reachable
-    reach_b = b.deferral_target + b.match + b.after_tax_reachable
-    # the match is counted rounded up to the cent on each paycheck: spread over other paychecks
-    # it may round a few cents differently, never by more than a cent a paycheck
-    assert reach_b >= reach_a - CENT * len(more.rows)
+    if b.after_tax_reachable < a.after_tax_reachable:
+        assert b.after_tax_reachable == b.after_tax_room
