@@ -48,6 +48,7 @@ Frequency = Literal["weekly", "biweekly", "semi_monthly", "monthly"]
 Unit = Literal["whole_percent", "percent", "dollars"]
 Strategy = Literal["level", "front_load"]
 TrueUp = Literal["yes", "no", "unknown"]
+DepositKind = Literal["deferral_election", "deferral", "employer", "after_tax"]
 
 _HUNDRED = Decimal(100)
 _CENT = Decimal("0.01")
@@ -249,7 +250,7 @@ class JobPlan:
 @dataclass(frozen=True, slots=True)
 class Deposit:
     business: str
-    source: Literal["deferral_election", "deferral", "employer", "after_tax"]
+    source: DepositKind
     amount: Decimal
     due: str
     due_with_extension: str | None
@@ -684,11 +685,11 @@ def plan_paychecks(inputs: PaycheckInputs) -> PaycheckPlan:
                 )
             )
 
-    rows = _rows(works, inputs, limit_415c)
+    rows = _rows(works, inputs)
     total_402g = sum((j.ytd_deferrals for j in inputs.jobs), ZERO) + sum(
         (sum(w.deferrals, ZERO) for w in active), ZERO
     )
-    deposits = _deposits(inputs, figures, limit_402g - total_402g, limit_415c)
+    deposits = _deposits(inputs, limit_402g - total_402g, limit_415c)
     total_402g += sum((d.amount for d in deposits if d.source == "deferral"), ZERO)
     job_plans = tuple(
         JobPlan(
@@ -748,10 +749,7 @@ def _fill_after(w: _Work, target: Decimal, caps: Sequence[Decimal], strategy: St
         _apply_match(w)
 
 
-def _rows(
-    works: Sequence[_Work], inputs: PaycheckInputs, limit_415c: Decimal
-) -> tuple[PaycheckRow, ...]:
-    del limit_415c
+def _rows(works: Sequence[_Work], inputs: PaycheckInputs) -> tuple[PaycheckRow, ...]:
     events = sorted(
         ((_days(c.date), w.job.name, i, w) for w in works for i, c in enumerate(w.checks)),
         key=lambda e: (e[0], e[1]),
@@ -821,9 +819,8 @@ def _due(year: int, when: str | None) -> str | None:
 
 
 def _deposits(
-    inputs: PaycheckInputs, figures: YearFigures, room_402g: Decimal, limit_415c: Decimal
+    inputs: PaycheckInputs, room_402g: Decimal, limit_415c: Decimal
 ) -> tuple[Deposit, ...]:
-    del figures
     room = non_negative(room_402g)
     out: list[Deposit] = []
     for source in sorted(inputs.deposits, key=lambda d: d.name):
@@ -835,7 +832,7 @@ def _deposits(
         # deferrals above §402(g)'s base amount are catch-up, outside §415(c)
         employer = min(source.employer, non_negative(cap - deferral))
         after = non_negative(cap - deferral - employer) if source.after_tax_allowed else ZERO
-        parts: list[tuple[str, Decimal]] = []
+        parts: list[tuple[DepositKind, Decimal]] = []
         if source.kind == "self_employed" and deferral > ZERO:
             parts.append(("deferral_election", deferral))
         parts += [("deferral", deferral), ("employer", employer), ("after_tax", after)]
@@ -846,7 +843,7 @@ def _deposits(
             out.append(
                 Deposit(
                     business=source.name,
-                    source=kind,  # type: ignore[arg-type]
+                    source=kind,
                     amount=floor_cents(amount),
                     due=_due(inputs.year, due) or "",
                     due_with_extension=_due(inputs.year, extended),

@@ -131,6 +131,14 @@ def _check_limits(inputs: PaycheckInputs, plan: PaycheckPlan) -> None:
         by_employer[key] += row.deferral + row.match + row.after_tax
         pay[key] += row.pay
         assert min(row.deferral, row.after_tax, row.match) >= 0
+        if job.unit != "dollars":  # the elections shown give the amounts, rounded up to the cent
+            places = Decimal(1) if job.unit == "whole_percent" else CENT
+            for election, amount in (
+                (row.deferral_election, row.deferral),
+                (row.after_tax_election, row.after_tax),
+            ):
+                assert election == election.quantize(places)
+                assert amount == (election * row.pay / 100).quantize(CENT, ROUND_CEILING)
         assert row.deferral <= job.max_deferral_percent * row.pay / 100
         if job.after_tax_cap_percent is not None:
             assert row.after_tax <= job.after_tax_cap_percent * row.pay / 100
