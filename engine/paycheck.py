@@ -411,6 +411,7 @@ class _Work:
     after_room: Decimal = ZERO
     after_reach: Decimal = ZERO
     full_match: Decimal | None = None
+    ytd_eligible: Decimal = ZERO  # year-to-date pay the plan may count (§401(a)(17))
 
 
 def _checks(job: PaycheckJob, year: int, comp_limit: Decimal) -> list[_Check]:
@@ -459,17 +460,29 @@ def _apply_match(w: _Work) -> None:
     else:
         w.matches = [ZERO] * len(w.checks)
     w.true_up = ZERO
-    if job.match_period == "annual" or job.true_up == "yes":
-        eligible = sum((c.eligible for c in w.checks), ZERO)
+    if _on_the_year(job):
+        # figured on the whole year's pay and deferrals; year-to-date employer money is taken as
+        # match already paid
+        eligible = w.ytd_eligible + sum((c.eligible for c in w.checks), ZERO)
+        ytd_base = job.ytd_deferrals + (job.ytd_after_tax if job.after_tax_matched else ZERO)
         if eligible > ZERO:
-            annual = _ceil_cents(_match_on(job.match, _HUNDRED * sum(base) / eligible, eligible))
-            w.true_up = non_negative(annual - sum(w.matches))
+            rate = _HUNDRED * (ytd_base + sum(base, ZERO)) / eligible
+            annual = _ceil_cents(_match_on(job.match, rate, eligible))
+            w.true_up = non_negative(annual - job.ytd_employer - sum(w.matches, ZERO))
+
+
+def _on_the_year(job: PaycheckJob) -> bool:
+    """The match is settled on the year's figures (paid on the year, or trued up)."""
+    return job.match_period == "annual" or job.true_up == "yes"
 
 
 def _full_match(w: _Work) -> Decimal:
     if w.full_match is None:
         top = _full_match_percent(w.job.match)
         w.full_match = sum((_match_on(w.job.match, top, c.eligible) for c in w.checks), ZERO)
+        if _on_the_year(w.job):
+            year = _match_on(w.job.match, top, w.ytd_eligible) + w.full_match
+            w.full_match = non_negative(year - w.job.ytd_employer)
     return w.full_match
 
 
@@ -548,7 +561,11 @@ def plan_paychecks(inputs: PaycheckInputs) -> PaycheckPlan:
     # §402(g): one room for the person, less what every job has deferred so far.
     room = non_negative(limit_402g - sum((j.ytd_deferrals for j in inputs.jobs), ZERO))
     works = [
-        _Work(j, _checks(j, inputs.year, figures.compensation_limit))
+        _Work(
+            j,
+            _checks(j, inputs.year, figures.compensation_limit),
+            ytd_eligible=min(j.ytd_pay, figures.compensation_limit),
+        )
         for j in sorted(inputs.jobs, key=lambda j: j.name)
     ]
     active = [w for w in works if w.checks]
@@ -657,7 +674,7 @@ def plan_paychecks(inputs: PaycheckInputs) -> PaycheckPlan:
         got = sum(w.matches, ZERO) + w.true_up
         lost = floor_cents(non_negative(full - got))
         if lost > ZERO and w.job.match:
-            truing = w.job.match_period == "annual" or w.job.true_up == "yes"
+            truing = _on_the_year(w.job)
             if inputs.strategy == "front_load" and not truing:
                 code, why = (
                     "match_lost_front_loading",
