@@ -411,6 +411,7 @@ class _Work:
     after_room: Decimal = ZERO
     after_reach: Decimal = ZERO
     full_match: Decimal | None = None
+    match_bound: Decimal = ZERO
     ytd_eligible: Decimal = ZERO  # year-to-date pay the plan may count (§401(a)(17))
 
 
@@ -477,13 +478,26 @@ def _on_the_year(job: PaycheckJob) -> bool:
 
 
 def _full_match(w: _Work) -> Decimal:
+    """The match the rest of the year pays when every paycheck earns all of it, in cents as
+    paid (per paycheck rounded up; a match settled on the year, on the year's figures)."""
     if w.full_match is None:
         top = _full_match_percent(w.job.match)
-        w.full_match = sum((_match_on(w.job.match, top, c.eligible) for c in w.checks), ZERO)
+        per_check = [_ceil_cents(_match_on(w.job.match, top, c.eligible)) for c in w.checks]
+        w.full_match = sum(per_check, ZERO) if w.job.match_period == "paycheck" else ZERO
         if _on_the_year(w.job):
-            year = _match_on(w.job.match, top, w.ytd_eligible) + w.full_match
+            eligible = w.ytd_eligible + sum((c.eligible for c in w.checks), ZERO)
+            year = _ceil_cents(_match_on(w.job.match, top, eligible))
             w.full_match = non_negative(year - w.job.ytd_employer)
+            w.match_bound = max(w.full_match, sum(per_check, ZERO))
+        else:
+            w.match_bound = w.full_match
     return w.full_match
+
+
+def _match_bound(w: _Work) -> Decimal:
+    """The most match the rest of the year can pay, whatever the elections."""
+    _full_match(w)
+    return w.match_bound
 
 
 def _unit_cap(unit: Unit, cap: Decimal) -> Decimal:
@@ -636,7 +650,8 @@ def plan_paychecks(inputs: PaycheckInputs) -> PaycheckPlan:
             w.after_room = free
             target = min(free, _capacity(w, caps))
             if w.job.after_tax_matched:  # the match may grow with the after-tax money
-                target = non_negative(target - non_negative(_full_match(w) - sum(w.matches)))
+                paid = sum(w.matches, ZERO) + w.true_up
+                target = non_negative(target - non_negative(_match_bound(w) - paid))
             _fill_after(w, target, caps, inputs.strategy)
             if w.job.after_tax_matched and used() < cap:  # give back what the match did not take
                 grown = min(target + cap - used(), _capacity(w, caps))

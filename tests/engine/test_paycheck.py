@@ -157,13 +157,16 @@ def _check_limits(inputs: PaycheckInputs, plan: PaycheckPlan) -> None:
             ZERO,
         )
         assert plan_job.total_415c == expected
-        start = sum(
-            (j.ytd_deferrals + j.ytd_employer + j.ytd_after_tax + j.other_employer)
-            for j in inputs.jobs
-            if (j.employer or j.name) == key
-        )
         limit = min(_limit("annual_additions_limit", inputs.year), pay[key])
-        assert expected <= limit or expected == start
+        if expected > limit:  # only money already in (or owed on it) can pass: the plan adds
+            # none of the person's own and says so
+            own = [
+                r.deferral + r.after_tax
+                for r in plan.rows
+                if (jobs[r.job].employer or r.job) == key
+            ]
+            assert sum(own, ZERO) == 0
+            assert any(w.code == "over_415c" and w.job == key for w in plan.warnings)
 
 
 @pytest.mark.parametrize("case", _cases())
