@@ -412,6 +412,8 @@ class _Work:
     after_reach: Decimal = ZERO
     full_match: Decimal | None = None
     match_bound: Decimal = ZERO
+    deferral_caps: list[Decimal] | None = None
+    deferral_capacity: Decimal | None = None
     ytd_eligible: Decimal = ZERO  # year-to-date pay the plan may count (§401(a)(17))
 
 
@@ -434,7 +436,7 @@ def _checks(job: PaycheckJob, year: int, comp_limit: Decimal) -> list[_Check]:
         pays[bonus.date] = pays.get(bonus.date, ZERO) + bonus.amount
     counted = job.ytd_pay
     out = []
-    for date in sorted(pays, key=_days):
+    for date in sorted(pays):  # ISO dates sort in date order
         pay = pays[date]
         if pay <= ZERO:
             continue
@@ -506,7 +508,17 @@ def _unit_cap(unit: Unit, cap: Decimal) -> Decimal:
 
 
 def _deferral_caps(w: _Work) -> list[Decimal]:
-    return [_unit_cap(w.job.unit, min(w.job.max_deferral_percent, c.room_rate)) for c in w.checks]
+    if w.deferral_caps is None:
+        w.deferral_caps = [
+            _unit_cap(w.job.unit, min(w.job.max_deferral_percent, c.room_rate)) for c in w.checks
+        ]
+    return w.deferral_caps
+
+
+def _deferral_capacity(w: _Work) -> Decimal:
+    if w.deferral_capacity is None:
+        w.deferral_capacity = _capacity(w, _deferral_caps(w))
+    return w.deferral_capacity
 
 
 def _after_caps(w: _Work) -> list[Decimal]:
@@ -585,11 +597,11 @@ def plan_paychecks(inputs: PaycheckInputs) -> PaycheckPlan:
     active = [w for w in works if w.checks]
     # First each job's full match, then plans without after-tax money, then the others.
     for w in active:
-        need = min(_min_for_match(w), _capacity(w, _deferral_caps(w)), room)
+        need = min(_min_for_match(w), _deferral_capacity(w), room)
         w.deferral_target = need
         room -= need
     for w in sorted(active, key=lambda w: (w.job.after_tax_allowed, w.job.name)):
-        more = min(room, non_negative(_capacity(w, _deferral_caps(w)) - w.deferral_target))
+        more = min(room, non_negative(_deferral_capacity(w) - w.deferral_target))
         w.deferral_target += more
         room -= more
     for w in active:
@@ -783,7 +795,7 @@ def _fill_after(w: _Work, target: Decimal, caps: Sequence[Decimal], strategy: St
 
 def _rows(works: Sequence[_Work], inputs: PaycheckInputs) -> tuple[PaycheckRow, ...]:
     events = sorted(
-        ((_days(c.date), w.job.name, i, w) for w in works for i, c in enumerate(w.checks)),
+        ((c.date, w.job.name, i, w) for w in works for i, c in enumerate(w.checks)),
         key=lambda e: (e[0], e[1]),
     )
     total_402g = sum((j.ytd_deferrals for j in inputs.jobs), ZERO)
