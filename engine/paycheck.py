@@ -660,18 +660,18 @@ def plan_paychecks(inputs: PaycheckInputs) -> PaycheckPlan:
             caps = _after_caps(w)
             free = non_negative(cap - used())
             w.after_room = free
-            target = min(free, _capacity(w, caps))
+            reach = _capacity(w, caps)
+            target = min(free, reach)
             if w.job.after_tax_matched:  # the match may grow with the after-tax money
                 paid = sum(w.matches, ZERO) + w.true_up
                 target = non_negative(target - non_negative(_match_bound(w) - paid))
             _fill_after(w, target, caps, inputs.strategy)
             if w.job.after_tax_matched and used() < cap:  # give back what the match did not take
-                grown = min(target + cap - used(), _capacity(w, caps))
+                grown = min(target + cap - used(), reach)
                 before = (w.after_values, w.after, w.matches, w.true_up)
                 _fill_after(w, grown, caps, inputs.strategy)
                 if used() > cap:
                     w.after_values, w.after, w.matches, w.true_up = before
-            reach = _capacity(w, caps)
             w.after_reach = min(free, reach)
             if reach < free and w.job.after_tax_cap_percent is not None:
                 warnings.append(
