@@ -10,6 +10,22 @@ Public API::
 
 from engine.evaluate import evaluate, rules_version
 from engine.figures import UnsupportedYear, YearFigures, figures_for, supported_years
+
+# The paycheck plan (engine/paycheck.py).
+from engine.paycheck import (
+    Bonus,
+    Deposit,
+    DepositSource,
+    ElectionChange,
+    JobPlan,
+    MatchTier,
+    PaycheckInputs,
+    PaycheckJob,
+    PaycheckPlan,
+    PaycheckRow,
+    PlanWarning,
+    plan_paychecks,
+)
 from engine.result import Result
 from engine.rules.roth_ira import phase_out_range
 from engine.scenario import Job, Plan, Scenario, ScenarioError, parse_scenario
@@ -28,4 +44,18 @@ __all__ = [
     "phase_out_range",
     "rules_version",
     "supported_years",
+]
+__all__ += [
+    "Bonus",
+    "Deposit",
+    "DepositSource",
+    "ElectionChange",
+    "JobPlan",
+    "MatchTier",
+    "PaycheckInputs",
+    "PaycheckJob",
+    "PaycheckPlan",
+    "PaycheckRow",
+    "PlanWarning",
+    "plan_paychecks",
 ]
