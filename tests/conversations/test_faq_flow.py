@@ -69,8 +69,9 @@ _DETOURS: tuple[dict[str, str], ...] = (
     {"income": "w2", "job0.plan": "401k", "job0.after_tax": "yes", "job0.conversion": "no"}
     | {"magi": "500000"},
     {"income": "w2_side", "job0.plan": "403b", "job0.pay": "20000", "job1.profit": "20000"}
-    | {"job1.plan": "solo_401k"},
-    {"income": "two_w2", "job1.pay": "20000", "job1.plan": "401k"},
+    | {"job1.has_employees": "no", "job1.plan": "solo_401k"},
+    {"income": "two_w2", "job1.pay": "20000", "job1.plan": "401k", "job1.after_tax": "yes"}
+    | {"job1.conversion": "no"},
 )
 
 
@@ -89,6 +90,7 @@ def _walk(pick: int, answers: dict[str, str], age: str) -> Iterator[State]:
             if q.id == "tax_year":
                 value = "2026"
         step(state, Incoming(text=value))
+        assert q.id in state.answers or next_question(state.answers) is not q, (q.id, value)
 
 
 def _paths() -> Iterator[State]:
