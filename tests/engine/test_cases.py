@@ -1,4 +1,6 @@
-"""Table-driven engine tests: every case in tests/engine/cases/*.yaml, run through the CLI.
+"""Table-driven engine tests: every case in tests/engine/cases/*.yaml, run on the engine
+(``parse_scenario``, ``evaluate``, the result's JSON). ``tests/api/test_cli_cases.py`` runs
+the same cases through ``megaroth evaluate``.
 
 A result case has `scenario` and `expect` (dotted paths into the result JSON, e.g.
 `plans.0.after_tax_room` or `spouse.plans.0.after_tax_room`), with optional `tolerance` (default
@@ -12,17 +14,15 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-ROOT = Path(__file__).resolve().parents[2]
+from engine import ScenarioError, evaluate, parse_scenario
+
 CASES_DIR = Path(__file__).resolve().parent / "cases"
 PUBLISHED = CASES_DIR / "published.yaml"
 DEFAULT_TOLERANCE = Decimal("0.01")
@@ -58,12 +58,6 @@ PUBLISHED_CASES = _load(PUBLISHED)
 
 def _params(cases: list[dict[str, Any]]) -> list[Any]:
     return [pytest.param(case, id=str(case.get("name"))) for case in cases]
-
-
-def _main() -> Any:
-    from api.cli import main
-
-    return main
 
 
 def _resolve(result: Any, dotted: str) -> Any:
@@ -114,10 +108,6 @@ def check_result(case: dict[str, Any], result: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _scenario_json(case: dict[str, Any]) -> str:
-    return json.dumps(case["scenario"])
-
-
 def test_cases_are_well_formed() -> None:
     names = [case.get("name") for case in ALL_CASES]
     duplicates = sorted({name for name in names if names.count(name) > 1})
@@ -155,48 +145,30 @@ def test_cases_are_well_formed() -> None:
     assert {case["name"] for case in PUBLISHED_CASES} <= set(names)
 
 
+def scenario_data(case: dict[str, Any]) -> Any:
+    """The case's scenario as a JSON reader gives it (decimals stay exact)."""
+    return json.loads(json.dumps(case["scenario"]), parse_float=Decimal)
+
+
 @pytest.mark.parametrize("case", _params(RESULT_CASES))
 def test_result_case(case: dict[str, Any]) -> None:
-    outcome = CliRunner().invoke(_main(), ["evaluate", "-"], input=_scenario_json(case))
-    assert outcome.exit_code == 0, (
-        f"exit {outcome.exit_code}\nstderr: {outcome.stderr}\nexception: {outcome.exception!r}"
-    )
-    result = json.loads(outcome.stdout, parse_float=Decimal)
+    result_json = evaluate(parse_scenario(scenario_data(case))).to_json()
+    result = json.loads(result_json, parse_float=Decimal)
     problems = check_result(case, result)
     assert not problems, "\n".join(problems)
 
 
-def _names_field(stderr: str, field: str) -> bool:
+def names_field(message: str, field: str) -> bool:
     """The field path appears as a whole path, not as part of a longer one."""
     pattern = r"(?<![\w.\[\]])" + re.escape(field) + r"(?![\w\[]|\.\w)"
-    return re.search(pattern, stderr) is not None
+    return re.search(pattern, message) is not None
 
 
 @pytest.mark.parametrize("case", _params(ERROR_CASES))
 def test_error_case(case: dict[str, Any]) -> None:
-    outcome = CliRunner().invoke(_main(), ["evaluate", "-"], input=_scenario_json(case))
-    assert outcome.exit_code == 2, (
-        f"exit {outcome.exit_code}\nstdout: {outcome.stdout}\nstderr: {outcome.stderr}\n"
-        f"exception: {outcome.exception!r}"
+    with pytest.raises(ScenarioError) as raised:
+        parse_scenario(scenario_data(case))
+    message = f"{raised.value.field}: {raised.value.message}"
+    assert names_field(message, case["error"]), (
+        f"the error does not name {case['error']!r}: {message!r}"
     )
-    assert _names_field(outcome.stderr, case["error"]), (
-        f"stderr does not name {case['error']!r}: {outcome.stderr!r}"
-    )
-
-
-@pytest.mark.parametrize("case", _params(PUBLISHED_CASES))
-def test_published_case_console_script(case: dict[str, Any], tmp_path: Path) -> None:
-    scenario = tmp_path / "scenario.json"
-    scenario.write_text(_scenario_json(case), encoding="utf-8")
-    completed = subprocess.run(
-        [sys.executable, "-m", "api.cli", "evaluate", str(scenario)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert completed.returncode == 0, f"exit {completed.returncode}\nstderr: {completed.stderr}"
-    result = json.loads(completed.stdout, parse_float=Decimal)
-    problems = check_result(case, result)
-    assert not problems, "\n".join(problems)
