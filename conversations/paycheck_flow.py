@@ -36,7 +36,7 @@ from conversations.paycheck_questions import (
     pay_outline,
     pay_slots,
 )
-from conversations.questions import Answers, JOB_SLOTS, job_kind, job_label, next_question
+from conversations.questions import JOB_SLOTS, Answers, job_kind, job_label, next_question
 from engine import ScenarioError
 from engine.paycheck import (
     Bonus,
@@ -108,9 +108,7 @@ def _sync(state: State) -> tuple[dict[str, Any], dict[str, Any]]:
     answers, drafts = _valid(state)
     state.paycheck["answers"] = answers
     state.paycheck["drafts"] = drafts
-    state.paycheck["basis"] = {
-        str(slot): _basis(state.answers, slot) for slot in range(JOB_SLOTS)
-    }
+    state.paycheck["basis"] = {str(slot): _basis(state.answers, slot) for slot in range(JOB_SLOTS)}
     return answers, drafts
 
 
@@ -160,7 +158,7 @@ def _ask(q: PayQuestion, main: Answers, pay: Answers, drafts: Answers) -> Ask:
 def pending(state: State) -> list[Reply]:
     """The pending paycheck question, or the plan once every one is answered."""
     main = state.answers
-    pay, drafts = _valid(state)
+    pay, drafts = _sync(state)
     if not pay_slots(main) and not deposit_slots(main):
         return [Notice("paycheck_no_jobs")]
     q = _next(main, pay)
@@ -176,7 +174,7 @@ def pending(state: State) -> list[Reply]:
 
 
 def start(state: State, out: Outcome) -> Outcome:
-    """"Plan my paychecks": its first question (or where it stopped, or the plan)."""
+    """ "Plan my paychecks": its first question (or where it stopped, or the plan)."""
     if next_question(state.answers) is not None or not state.answers:
         out.replies.append(Notice("paycheck_not_yet"))
         return out
@@ -267,7 +265,7 @@ def summary_items(state: State, first: int) -> list[SummaryItem]:
         return []
     main = state.answers
     pay, _ = _valid(state)
-    items = []
+    items: list[SummaryItem] = []
     for q in _applicable(main, pay):
         if q.id in pay:
             items.append(

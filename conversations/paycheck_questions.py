@@ -312,14 +312,12 @@ class PayQuestion:
     def show(self, value: Any, main: Answers, pay: Answers) -> str:
         if self.shown is not None:
             return self.shown(value)
+        if self.kind == "money" and value is not None:
+            return usd(Decimal(str(value)))
         for c in self.options(main, pay):
             if c.value == value:
                 return c.label
-        if value is None:
-            return "None"
-        if self.kind == "money":
-            return usd(Decimal(str(value)))
-        return str(value)
+        return "None" if value is None else str(value)
 
 
 def _pick(raw: str, options: tuple[Choice, ...]) -> str | None:
