@@ -325,7 +325,7 @@ def _job(main: Answers, pay: Answers, slot: int) -> PaycheckJob:
         match=tuple(
             MatchTier(Decimal(rate), Decimal(width)) for rate, width in pay.get(f"{p}.match") or ()
         ),
-        match_period=pay.get(f"{p}.match_period") or "paycheck",
+        match_period="annual" if pay.get(f"{p}.match_period") == "annual" else "paycheck",
         true_up=pay.get(f"{p}.true_up") or "unknown",
         after_tax_allowed=after_tax,
         after_tax_matched=pay.get(f"{p}.after_tax_matched") == "yes",

@@ -545,7 +545,8 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             example="Type per paycheck or annual.",
             parse=lambda raw, _m, _p: raw,
             choices=lambda _m, _p: (
-                Choice("paycheck", "On each paycheck", ("per paycheck", "paycheck", "each")),
+                # not "paycheck": a choice's value is never a command word
+                Choice("per_paycheck", "On each paycheck", ("per paycheck", "each")),
                 Choice("annual", "On the year", ("annual", "annually", "yearly", "year")),
             ),
             when=_matched(slot),

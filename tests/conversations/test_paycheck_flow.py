@@ -449,3 +449,17 @@ def test_the_words_that_start_it(word: str) -> None:
     out = _turn(_main_done(W2), Incoming(text=word))
     asks = [r for r in out.replies if isinstance(r, Ask)]
     assert asks and asks[0].question_id == "pay.job0.status"
+
+
+@pytest.mark.parametrize("main", [W2, TWO_W2, SOLE], ids=["w2", "two_w2", "sole"])
+def test_no_choice_is_a_command_word(main: dict[str, Any]) -> None:
+    from conversations.flow import command_of
+    from conversations.paycheck_questions import pay_outline
+
+    for q in pay_outline(main):
+        for pay in ({}, {f"job{s}.{k}": v for s in (0, 1) for k, v in _TYPICAL.items()}):
+            for choice in q.options(main, pay):
+                assert command_of(Incoming(choice=("pay." + q.id, choice.value))) is None
+
+
+_TYPICAL = {"status": "all_year", "frequency": "biweekly", "match": [["1", "3"]]}
