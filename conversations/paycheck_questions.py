@@ -546,7 +546,9 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             parse=lambda raw, _m, _p: raw,
             choices=lambda _m, _p: (
                 # not "paycheck": a choice's value is never a command word
-                Choice("per_paycheck", "On each paycheck", ("per paycheck", "each")),
+                Choice(
+                    "per_paycheck", "On each paycheck", ("per paycheck", "each paycheck", "each")
+                ),
                 Choice("annual", "On the year", ("annual", "annually", "yearly", "year")),
             ),
             when=_matched(slot),

@@ -113,7 +113,9 @@ async def test_plan_my_paychecks_by_taps_ends_in_a_plan_with_a_table(harness: Ha
     assert "Your paycheck plan for 2026" in text
     assert f"defer {election_text(now.deferral, now.unit)}" in text
     assert f"put in {election_text(now.after_tax, now.unit)} after-tax" in text
-    assert "<pre>" in text and " 9 Jan" in text and "25 Dec" in text
+    assert "<pre>" in text
+    assert " 9 Jan" in text
+    assert "25 Dec" in text
     assert all(len(t) <= 4096 for t in harness.texts())
     assert "c|back" in _buttons(message)  # the plan's keyboard (a reminder row goes after it)
     # /paycheck again shows the same plan (nothing is asked twice)

@@ -118,7 +118,8 @@ def talk(main: dict[str, Any], turns: list[tuple[str, str]]) -> tuple[State, lis
     outcomes = [out]
     for asked, sent in turns:
         pending = [r for r in out.replies if isinstance(r, Ask)]
-        assert pending and pending[-1].question_id == asked, (asked, out.replies)
+        assert pending, (asked, out.replies)
+        assert pending[-1].question_id == asked, (asked, out.replies)
         out = _turn(out.state, Incoming(text=sent))
         assert not any(isinstance(r, Problem) for r in out.replies), (asked, sent, out.replies)
         outcomes.append(out)
@@ -169,14 +170,17 @@ def test_biweekly_from_january_with_the_default_pay_and_a_bonus() -> None:
     assert paycheck_plan_of(state) == expected
     dates = [r.date for r in expected.rows]
     # 26 paychecks every two weeks from 9 January, and the bonus paid on its own day
-    assert dates[0] == "2026-01-09" and len(dates) == 27 and "2026-03-13" in dates
+    assert dates[0] == "2026-01-09"
+    assert len(dates) == 27
+    assert "2026-03-13" in dates
     assert expected.total_402g <= expected.limit_402g
     assert all(j.total_415c <= j.limit_415c for j in expected.jobs)
     text = render([reply], "text")[0].text
     now = expected.now("your job")
     assert now is not None
     assert f"defer {now.deferral.normalize():f}%" in text
-    assert "9 January" in text and "Where the year lands" in text
+    assert "9 January" in text
+    assert "Where the year lands" in text
 
 
 def test_tiered_match_without_true_up_front_loaded_warns_of_lost_match() -> None:
@@ -319,7 +323,8 @@ def test_two_jobs_share_one_deferral_limit() -> None:
     assert plan.total_402g == sum((j.deferrals for j in plan.jobs), Decimal(0))
     assert plan.total_402g <= plan.limit_402g
     web = render([_plan_reply(outcomes[-1])], "web")[0].text
-    assert web.count("<table") == 2 and '<th scope="row">15 January</th>' in web
+    assert web.count("<table") == 2
+    assert '<th scope="row">15 January</th>' in web
 
 
 def test_sole_proprietor_gets_a_deposit_schedule() -> None:
@@ -342,18 +347,20 @@ def test_sole_proprietor_gets_a_deposit_schedule() -> None:
     # employer money by the return's due date (with an extension); after-tax money by year end
     employer = next(d for d in plan.deposits if d.source == "employer")
     assert employer.amount == business.employer_contributions.quantize(Decimal("0.01"))
-    assert employer.due == "2027-04-15" and employer.due_with_extension == "2027-10-15"
+    assert employer.due == "2027-04-15"
+    assert employer.due_with_extension == "2027-10-15"
     assert next(d for d in plan.deposits if d.source == "after_tax").due == "2026-12-31"
     assert not plan.rows
     text = render([_plan_reply(outcomes[-1])], "text")[0].text
-    assert "Deposits to make" in text and "31 December 2026" in text
+    assert "Deposits to make" in text
+    assert "31 December 2026" in text
     assert "Set now" not in text  # no paycheck: nothing to elect on one
     assert paycheck_plan_of(state) == plan
 
 
 def test_before_the_result_it_says_not_yet() -> None:
     out = step(State(answers={"tax_year": 2026}, started=True), Incoming(text="plan my paychecks"))
-    assert [r.key for r in out.replies if isinstance(r, Notice)][0] == "paycheck_not_yet"
+    assert next(r.key for r in out.replies if isinstance(r, Notice)) == "paycheck_not_yet"
     assert out.state.paycheck == {}
 
 
@@ -366,7 +373,8 @@ def test_a_bad_answer_keeps_every_answer_and_says_what_to_type() -> None:
     ):
         out = _turn(state, Incoming(text=sent))
         problems = [r for r in out.replies if isinstance(r, Problem)]
-        assert problems and problems[0].example, sent
+        assert problems, sent
+        assert problems[0].example, sent
         asks = [r for r in out.replies if isinstance(r, Ask)]
         assert asks[-1].question_id == pending
         assert out.state.paycheck["answers"] == before
@@ -389,7 +397,8 @@ def test_back_and_edit_reopen_paycheck_answers() -> None:
     state, _ = talk(W2, ALL_YEAR[:4])
     out = _turn(state, Incoming(text="back"))
     ask = [r for r in out.replies if isinstance(r, Ask)][-1]
-    assert ask.question_id == "pay.job0.pay" and ask.current == "$8,000"
+    assert ask.question_id == "pay.job0.pay"
+    assert ask.current == "$8,000"
     assert "job0.pay" not in out.state.paycheck["answers"]
     out = _turn(out.state, Incoming(text="same"))
     assert out.state.paycheck["answers"]["job0.pay"] == "8000"
@@ -400,7 +409,8 @@ def test_back_and_edit_reopen_paycheck_answers() -> None:
     assert item.number > len([i for i in summary.items if not i.question_id.startswith("pay.")])
     out = _turn(out.state, Incoming(text=f"edit {item.number}"))
     ask = [r for r in out.replies if isinstance(r, Ask)][-1]
-    assert ask.question_id == "pay.job0.frequency" and ask.current == "Every two weeks"
+    assert ask.question_id == "pay.job0.frequency"
+    assert ask.current == "Every two weeks"
     out = _turn(out.state, Incoming(choice=("pay.job0.frequency", "weekly")))
     assert out.state.paycheck["answers"]["job0.frequency"] == "weekly"
     # the next question is the first unanswered one again
@@ -448,7 +458,8 @@ def test_restart_clears_the_paycheck_answers_and_redelivery_shows_the_pending_qu
 def test_the_words_that_start_it(word: str) -> None:
     out = _turn(_main_done(W2), Incoming(text=word))
     asks = [r for r in out.replies if isinstance(r, Ask)]
-    assert asks and asks[0].question_id == "pay.job0.status"
+    assert asks
+    assert asks[0].question_id == "pay.job0.status"
 
 
 @pytest.mark.parametrize("main", [W2, TWO_W2, SOLE], ids=["w2", "two_w2", "sole"])
