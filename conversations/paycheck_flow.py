@@ -13,9 +13,11 @@ year), that job's paycheck answers are dropped and asked again; the other jobs' 
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 from typing import Any, cast
 
+from conversations.deadlines import closed_year
 from conversations.flow import (
     Ask,
     Incoming,
@@ -36,7 +38,14 @@ from conversations.paycheck_questions import (
     pay_outline,
     pay_slots,
 )
-from conversations.questions import JOB_SLOTS, Answers, job_kind, job_label, next_question
+from conversations.questions import (
+    JOB_SLOTS,
+    Answers,
+    job_kind,
+    job_kinds,
+    job_label,
+    next_question,
+)
 from engine import ScenarioError
 from engine.paycheck import (
     Bonus,
@@ -178,12 +187,25 @@ def start(state: State, out: Outcome) -> Outcome:
     if next_question(state.answers) is not None or not state.answers:
         out.replies.append(Notice("paycheck_not_yet"))
         return out
+    if _year_over(state.answers, out.today):
+        out.replies.append(Notice("paycheck_year_over", {"year": str(state.answers["tax_year"])}))
+        return out
     state.paycheck["on"] = True
     _sync(state)
     if not state.paycheck["answers"]:
         out.replies.append(Notice("paycheck_intro"))
     out.replies.extend(pending(state))
     return out
+
+
+def _year_over(main: Answers, today: date | None) -> bool:
+    """The tax year's pay is over on ``today``: no paycheck is left to plan."""
+    if today is None:
+        return False
+    try:
+        return closed_year(int(main["tax_year"]), today, job_kinds(main)) is not None
+    except KeyError:  # a year without listed deadlines is one still ahead
+        return False
 
 
 def answer(state: State, incoming: Incoming, out: Outcome) -> Outcome:

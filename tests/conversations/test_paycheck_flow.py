@@ -474,3 +474,20 @@ def test_no_choice_is_a_command_word(main: dict[str, Any]) -> None:
 
 
 _TYPICAL = {"status": "all_year", "frequency": "biweekly", "match": [["1", "3"]]}
+
+
+def test_a_year_whose_pay_is_over_has_no_paychecks_to_plan() -> None:
+    from datetime import date
+
+    from conversations.render import render as draw
+
+    main = {**W2, "tax_year": 2025}
+    state = _main_done(main)
+    out = step(state, Incoming(command="paycheck"), date(2026, 3, 2))
+    assert [r.key for r in out.replies if isinstance(r, Notice)] == ["paycheck_year_over"]
+    assert not any(isinstance(r, Ask) for r in out.replies)
+    # and the result of that year offers no paycheck plan
+    result = list(step(state, Incoming(command="start"), date(2026, 3, 2)).replies)
+    shown = draw([r for r in result if isinstance(r, ResultReply)], "telegram")
+    assert shown
+    assert all(not m.buttons for m in shown)
