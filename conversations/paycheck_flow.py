@@ -156,7 +156,7 @@ def _ask(q: PayQuestion, main: Answers, pay: Answers, drafts: Answers) -> Ask:
         choices=tuple((c.value, c.label) for c in q.options(main, pay)),
         number=done + 1,
         total=done + left,
-        example=q.example,
+        example=q.hint(main),
         current=current,
     )
 

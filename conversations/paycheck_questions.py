@@ -294,6 +294,10 @@ class PayQuestion:
     def wording(self, main: Answers) -> str:
         return self.text.format_map(self._context(main))
 
+    def hint(self, main: Answers) -> str:
+        """The example of what to type, for this tax year."""
+        return self.example.format_map(self._context(main))
+
     def label(self, main: Answers) -> str:
         return self.short.format_map(self._context(main))
 
@@ -412,7 +416,7 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             kind="date",
             short="{Job}: last pay date",
             text="What was your last pay date at {job}?",
-            example=_date_example(2026),
+            example="Type a date such as {tax_year}-01-09, 1/9 or January 9.",
             parse=_date,
             when=_ended(slot),
             slot=slot,
@@ -447,7 +451,7 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             short="{Job}: next pay date",
             text="When is your next payday at {job}? (For a new job that has not paid yet, its "
             "first payday.)",
-            example=_date_example(2026),
+            example="Type a date such as {tax_year}-01-09, 1/9 or January 9.",
             parse=_date,
             when=_running(slot),
             slot=slot,
