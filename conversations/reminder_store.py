@@ -61,6 +61,7 @@ class StoredReminder:
     due: date
     figures: dict[str, Any]
     status: str
+    ref: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,14 @@ async def listed(
     async with storage._read() as conn:
         rows = (await conn.execute(query)).mappings().all()
     return [
-        StoredReminder(row["id"], row["kind"], row["due_on"], dict(row["figures"]), row["status"])
+        StoredReminder(
+            row["id"],
+            row["kind"],
+            row["due_on"],
+            dict(row["figures"]),
+            row["status"],
+            row["ref"],
+        )
         for row in rows
     ]
 

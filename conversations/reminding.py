@@ -12,24 +12,27 @@ from __future__ import annotations
 
 import hashlib
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Final
+from typing import Any, Final, Protocol
 
 from conversations import reminder_store
 from conversations.flow import Incoming, State, current_result
 from conversations.questions import job_kinds, job_label
 from conversations.reminders import Draft, drafts, phrase, text, title
+from conversations.render import Button, OutMessage
 from conversations.storage import Storage
-from engine import ScenarioError
+from engine import Result, ScenarioError
 from engine.paycheck import PaycheckPlan
 
 __all__ = [
     "COMMANDS",
     "ReminderReply",
+    "as_message",
     "calendar",
     "offer",
+    "offer_after",
     "person_drafts",
     "reminder_command",
     "reminder_turn",
@@ -76,6 +79,21 @@ def offer(escape: bool = False) -> ReminderReply:
     return ReminderReply(
         html.escape(words) if escape else words, ((phrase("offer_button"), "remind"),)
     )
+
+
+def offer_after(
+    result: Result, scenario: dict[str, object], state: State, today: date, escape: bool = False
+) -> ReminderReply | None:
+    """The offer to send after this result, when it has a date ahead to remind of."""
+    answers = state.answers
+    labels = {slot: job_label(answers, slot) for slot in range(len(job_kinds(answers)))}
+    return offer(escape) if drafts(result, scenario, today, None, labels) else None
+
+
+def as_message(reply: ReminderReply) -> OutMessage:
+    """The reply as a rendered message (its buttons send their commands: ``c|<command>``)."""
+    buttons = tuple((Button(label, f"c|{command}"),) for label, command in reply.buttons)
+    return OutMessage(text=reply.text, kind="notice", buttons=buttons)
 
 
 def person_drafts(state: State, today: date, plan: PaycheckPlan | None = None) -> list[Draft]:
@@ -189,12 +207,22 @@ def _fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
-def calendar(
-    reminders: Sequence[reminder_store.StoredReminder], *, owner: str, stamp: datetime
-) -> str:
-    """The reminders as an iCalendar file (RFC 5545): one all-day VEVENT each, whose UID is
-    stable (the same reminder keeps it, so a calendar that imports the file again updates the
-    event instead of adding another). ``owner`` seeds the UIDs (a pseudonymous key)."""
+class _Dated(Protocol):
+    @property
+    def kind(self) -> str: ...
+    @property
+    def ref(self) -> str: ...
+    @property
+    def due(self) -> date: ...
+    @property
+    def figures(self) -> Mapping[str, Any]: ...
+
+
+def calendar(reminders: Sequence[_Dated], *, owner: str, stamp: datetime) -> str:
+    """The reminders (stored or drafts) as an iCalendar file (RFC 5545): one all-day VEVENT
+    each, whose UID is stable — the same person, kind and day give the same UID, so a calendar
+    that imports the file again updates the event instead of adding another. ``owner`` (a
+    pseudonymous key) seeds the UIDs."""
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -204,7 +232,8 @@ def calendar(
     ]
     stamped = stamp.strftime("%Y%m%dT%H%M%SZ")
     for r in reminders:
-        digest = hashlib.sha256(f"{owner}:{r.id}".encode()).hexdigest()[:32]
+        seed = f"{owner}:{r.kind}:{r.ref}:{r.due.isoformat()}"
+        digest = hashlib.sha256(seed.encode()).hexdigest()[:32]
         end = date.fromordinal(r.due.toordinal() + 1)
         lines += [
             "BEGIN:VEVENT",

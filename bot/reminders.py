@@ -1,0 +1,135 @@
+"""The reminders' scheduler inside ``megaroth serve``: sends each due reminder through the Bot
+API, once.
+
+APScheduler runs :meth:`ReminderSender.tick` every ``REMINDER_TICK_SECONDS`` on the app's own
+event loop (an ``AsyncIOScheduler`` with one interval job: never two ticks at once in a worker,
+a tick missed while the loop was busy is run once, not many times). Each worker of each host
+runs its own scheduler; the database decides who sends what (see
+:mod:`conversations.reminder_store`): a due reminder is claimed by exactly one worker, sent,
+then marked. A reminder is due on its day from ``REMINDER_SEND_HOUR`` (US Eastern time); with
+the app's clock pinned (``MEGAROTH_TODAY``) it is due on that day at any hour.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiohttp import ClientConnectorError
+
+from conversations import reminder_store
+from conversations.reminders import text
+from conversations.storage import Storage
+
+__all__ = ["ReminderSender", "outcome_of", "start_scheduler"]
+
+log = logging.getLogger("megaroth.reminders")
+
+
+def outcome_of(exc: BaseException) -> str:
+    """What a failed send means for the reminder: ``blocked`` (the person blocked the bot),
+    ``retry`` (the Bot API answered with an error, or could not be reached: not sent),
+    ``failed`` (a request Telegram will never take, such as a chat that is gone) or ``sent``
+    (no answer came: the message may be out, and sending it again could send it twice)."""
+    if isinstance(exc, TelegramForbiddenError):
+        return "blocked"
+    if isinstance(exc, TelegramServerError | TelegramRetryAfter):
+        return "retry"
+    if isinstance(exc, TelegramNetworkError):
+        return "retry" if isinstance(exc.__cause__, ClientConnectorError) else "sent"
+    if isinstance(exc, TelegramBadRequest):
+        return "failed"
+    if isinstance(exc, TelegramAPIError):
+        return "retry"
+    return "retry"
+
+
+class ReminderSender:
+    """One tick: claim the due reminders, send each, record how it went."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        storage: Storage,
+        today: Callable[[], date],
+        *,
+        lease: timedelta = timedelta(minutes=5),
+        batch: int = 50,
+    ) -> None:
+        self.bot = bot
+        self.storage = storage
+        self.today = today
+        self.lease = lease
+        self.batch = batch
+
+    async def tick(self) -> int:
+        """Send what is due now; the number sent. Never raises (a database outage waits for
+        the next tick)."""
+        try:
+            claimed = await reminder_store.claim_due(
+                self.storage, self.today(), lease=self.lease, limit=self.batch
+            )
+        except Exception as exc:
+            log.warning("reminders: could not claim (%s)", type(exc).__name__)
+            return 0
+        if not claimed:
+            return 0
+        log.info("reminders: %d claimed by worker %d", len(claimed), os.getpid())
+        sent = 0
+        for reminder in claimed:
+            outcome = await self._send(reminder)
+            try:
+                await reminder_store.finish(self.storage, reminder, outcome)
+            except Exception as exc:
+                # Left ``sending``: after its lease it counts as sent (at most once).
+                log.warning("reminders: could not record a send (%s)", type(exc).__name__)
+            sent += outcome == "sent"
+        return sent
+
+    async def _send(self, reminder: reminder_store.Claimed) -> str:
+        assert reminder.address is not None
+        message = text(reminder.kind, reminder.figures, escape=True)
+        try:
+            await self.bot.send_message(chat_id=int(reminder.address), text=message)
+        except Exception as exc:
+            outcome = outcome_of(exc)
+            log.warning(
+                "reminders: a %s reminder not confirmed sent (%s): %s",
+                reminder.kind,
+                type(exc).__name__,
+                outcome,
+            )
+            return outcome
+        return "sent"
+
+
+def start_scheduler(sender: ReminderSender, seconds: float) -> Any:
+    """An APScheduler ``AsyncIOScheduler`` running ``sender.tick`` every ``seconds``, the first
+    at once; started on the running loop. ``shutdown(wait=False)`` it when the app stops."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(
+        sender.tick,
+        "interval",
+        seconds=seconds,
+        id="reminders",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now().astimezone(),
+        misfire_grace_time=None,
+    )
+    scheduler.start()
+    return scheduler
