@@ -96,11 +96,17 @@ def day(value: date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
-def election(after_tax: Decimal, unit: str) -> str:
-    """An after-tax election as a paystub shows it: ``8%``, ``7.25%`` or ``$400``."""
+def _rate(amount: Decimal, unit: str) -> str:
     if unit == "dollars":
-        return f"{usd(after_tax)} a paycheck"
-    return f"{after_tax.normalize():f}%"
+        return usd(amount)
+    return f"{amount.normalize():f}%"
+
+
+def election(deferral: Decimal, after_tax: Decimal, unit: str) -> str:
+    """An election as a paystub shows it: ``10% deferred (pre-tax or Roth) and 19% after-tax``
+    (or dollars a paycheck)."""
+    text = phrase("election", deferral=_rate(deferral, unit), after_tax=_rate(after_tax, unit))
+    return text + (phrase("per_paycheck") if unit == "dollars" else "")
 
 
 def _next_month(today: date) -> date:
@@ -137,7 +143,7 @@ def drafts(
                 figures = {
                     "job": job.job,
                     "date": day(on),
-                    "election": election(change.after_tax, change.unit),
+                    "election": election(change.deferral, change.after_tax, change.unit),
                 }
                 if n > 0:
                     found.append(Draft("change_election", on - CHANGE_LEAD, figures, job.job))
