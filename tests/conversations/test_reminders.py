@@ -183,11 +183,14 @@ def test_the_calendar_file_is_rfc_5545_with_one_event_each_and_stable_uids() -> 
     found = person_drafts(finished_state(), TODAY)
     stamp = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
     ics = calendar(found, owner="key", stamp=stamp)
-    assert ics.endswith("\r\n") and "\n" not in ics.replace("\r\n", "")
+    assert ics.endswith("\r\n")
+    assert "\n" not in ics.replace("\r\n", "")
     assert all(len(line.encode()) <= 75 for line in ics.split("\r\n"))
     lines = unfold(ics)
-    assert lines[0] == "BEGIN:VCALENDAR" and lines[-2] == "END:VCALENDAR"
-    assert "VERSION:2.0" in lines and any(line.startswith("PRODID:") for line in lines)
+    assert lines[0] == "BEGIN:VCALENDAR"
+    assert lines[-2] == "END:VCALENDAR"
+    assert "VERSION:2.0" in lines
+    assert any(line.startswith("PRODID:") for line in lines)
     assert lines.count("BEGIN:VEVENT") == len(found) == lines.count("END:VEVENT")
     starts = [line for line in lines if line.startswith("DTSTART;VALUE=DATE:")]
     assert starts == [f"DTSTART;VALUE=DATE:{d.due:%Y%m%d}" for d in found]
