@@ -88,8 +88,13 @@ class ReminderSender:
             return 0
         log.info("reminders: %d claimed by worker %d", len(claimed), os.getpid())
         sent = 0
+        blocked: set[tuple[str, str]] = set()
         for reminder in claimed:
-            outcome = await self._send(reminder)
+            person = (reminder.channel, reminder.user_key)
+            # The person blocked the bot a moment ago: their other claimed ones are not tried.
+            outcome = "blocked" if person in blocked else await self._send(reminder)
+            if outcome == "blocked":
+                blocked.add(person)
             try:
                 await reminder_store.finish(self.storage, reminder, outcome)
             except Exception as exc:
