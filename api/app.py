@@ -161,6 +161,7 @@ def _reminders(state: AppState) -> Any:
         state.bot,
         state.storage,
         settings.reminder_day(),
+        settings.key_secret(),
         lease=timedelta(seconds=settings.reminder_lease_seconds),
     )
     return start_scheduler(sender, settings.reminder_tick_seconds)

@@ -126,7 +126,7 @@ def build_router(deps: BotDeps) -> Router:
                 asked,
                 state=State.from_json(record.state),
                 today=deps.clock() if deps.clock is not None else date.today(),
-                address=str(chat_id),
+                address=reminder_store.seal(str(chat_id), deps.key_secret),
                 escape=True,
             )
             if before_send is not None:

@@ -64,6 +64,7 @@ class ReminderSender:
         bot: Bot,
         storage: Storage,
         today: Callable[[], date],
+        key_secret: str,
         *,
         lease: timedelta = timedelta(minutes=5),
         batch: int = 50,
@@ -71,6 +72,7 @@ class ReminderSender:
         self.bot = bot
         self.storage = storage
         self.today = today
+        self.key_secret = key_secret
         self.lease = lease
         self.batch = batch
 
@@ -107,7 +109,8 @@ class ReminderSender:
         assert reminder.address is not None
         message = text(reminder.kind, reminder.figures, escape=True)
         try:
-            await self.bot.send_message(chat_id=int(reminder.address), text=message)
+            chat = int(reminder_store.unseal(reminder.address, self.key_secret))
+            await self.bot.send_message(chat_id=chat, text=message)
         except Exception as exc:
             outcome = outcome_of(exc)
             log.warning(

@@ -292,10 +292,11 @@ class Reminder(SQLModel, table=True):
     """A date a person opted in to be reminded of, on one channel.
 
     Keyed like a conversation, by ``(channel, user_key)``; ``address`` is where the scheduler
-    sends it (the Telegram chat id; None on the web chat, whose reminders reach the person as a
-    calendar file). No sentence is stored: ``kind`` and ``figures`` (the few values its sentence
-    needs) are rendered when it is sent. ``status``: pending, sending (claimed by a worker until
-    ``claimed_until``), sent, cancelled or failed.
+    sends it: the Telegram chat id, sealed with ``USER_KEY_SECRET``
+    (:func:`conversations.reminder_store.seal`); None on the web chat, whose reminders reach the
+    person as a calendar file. No sentence is stored: ``kind`` and ``figures`` (the few values
+    its sentence needs) are rendered when it is sent. ``status``: pending, sending (claimed by a
+    worker until ``claimed_until``), sent, cancelled or failed.
     """
 
     __table_args__ = (

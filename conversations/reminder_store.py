@@ -23,6 +23,9 @@ most once; a failure Telegram reports is retried.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -45,6 +48,8 @@ __all__ = [
     "forget",
     "listed",
     "save",
+    "seal",
+    "unseal",
 ]
 
 reminder_t: Final[Table] = SQLModel.metadata.tables["reminder"]
@@ -75,6 +80,30 @@ class Claimed:
     kind: str
     figures: dict[str, Any]
     attempts: int
+
+
+def _pad(secret: str, nonce: bytes, length: int) -> bytes:
+    return hmac.new(secret.encode(), b"reminder-address:" + nonce, hashlib.sha256).digest()[:length]
+
+
+def seal(address: str, secret: str) -> str:
+    """A chat id as stored for sending: XORed with a pad derived from ``secret``
+    (``USER_KEY_SECRET``) and a random nonce kept beside it, so the table holds no Telegram id
+    in the clear; only a process with the secret can send."""
+    data = address.encode()
+    if len(data) > 20:
+        raise ValueError("an address is at most 20 characters")
+    nonce = secrets.token_bytes(12)
+    sealed = bytes(a ^ b for a, b in zip(data, _pad(secret, nonce, len(data)), strict=True))
+    return f"{nonce.hex()}.{sealed.hex()}"
+
+
+def unseal(sealed: str, secret: str) -> str:
+    """The chat id :func:`seal` stored."""
+    nonce_hex, _, data_hex = sealed.partition(".")
+    data = bytes.fromhex(data_hex)
+    pad = _pad(secret, bytes.fromhex(nonce_hex), len(data))
+    return bytes(a ^ b for a, b in zip(data, pad, strict=True)).decode(errors="replace")
 
 
 def _mine(channel: str, user_key: str) -> Any:

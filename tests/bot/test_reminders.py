@@ -146,7 +146,7 @@ async def test_the_scheduler_sends_a_due_reminder_once_and_stops_at_a_block(
     await harness.tap("c|remind_yes")
     harness.session.clear()
     day = TODAY
-    sender = ReminderSender(harness.bot, harness.storage, lambda: day)
+    sender = ReminderSender(harness.bot, harness.storage, lambda: day, "test-secret")
     assert await sender.tick() == 0, "nothing due yet"
     day = date(2026, 4, 1)
     assert await sender.tick() == 1
@@ -198,16 +198,25 @@ def test_a_request_that_never_reached_telegram_is_retried_one_without_answer_is_
     assert outcome_of(dropped) == "sent"
 
 
+def test_a_chat_id_is_stored_sealed_and_read_back_only_with_the_secret() -> None:
+    sealed = reminder_store.seal("-1001234567890", "test-secret")
+    assert "1234567890" not in sealed
+    assert len(sealed) <= 64
+    assert reminder_store.seal("-1001234567890", "test-secret") != sealed, "a nonce each"
+    assert reminder_store.unseal(sealed, "test-secret") == "-1001234567890"
+    assert reminder_store.unseal(sealed, "another-secret") != "-1001234567890"
+
+
 async def test_a_retried_reminder_goes_out_after_its_backoff(harness: Harness) -> None:
     await reminder_store.save(
         harness.storage,
         "telegram",
         KEY,
         [Draft("ira_check", TODAY, {"year": "2026"})],
-        address=str(CHAT),
+        address=reminder_store.seal(str(CHAT), "test-secret"),
     )
     claimed = await reminder_store.claim_due(harness.storage, TODAY, lease=timedelta(minutes=5))
     await reminder_store.finish(harness.storage, claimed[0], "retry")
-    sender = ReminderSender(harness.bot, harness.storage, lambda: TODAY)
+    sender = ReminderSender(harness.bot, harness.storage, lambda: TODAY, "test-secret")
     assert await sender.tick() == 0, "waiting for its backoff"
     assert harness.session.sent() == []

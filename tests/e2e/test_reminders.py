@@ -33,6 +33,7 @@ pytestmark = pytest.mark.slow
 
 TOKEN = "123456:REMINDERS"
 SECRET = "reminders-secret"
+KEY = "reminders-key"
 CHAT = 760_001
 OTHERS = range(761_000, 761_030)  # people whose reminders are due on the same day
 SCRIPT = ["2026", "45", "1", "250000", "1", "yes", "yes", "no", "max", "10000", "1", "260000", "0"]
@@ -44,7 +45,7 @@ def server(database_url: str, bot_api: BotApiDouble, tmp_path: Path, today: str)
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_WEBHOOK_SECRET": SECRET,
         "TELEGRAM_API_BASE": bot_api.base_url,
-        "USER_KEY_SECRET": "reminders-key",
+        "USER_KEY_SECRET": KEY,
         "VAR_DIR": str(tmp_path),
         "RATE_LIMIT_CONVERSATION_PER_MINUTE": "0",
         "MEGAROTH_TODAY": today,
@@ -153,7 +154,8 @@ async def test_an_opt_in_reminder_is_sent_once_on_its_day_even_when_a_worker_die
     try:
         for chat in OTHERS:
             draft = Draft("ira_check", date(2026, 4, 1), {"year": "2026"})
-            await reminder_store.save(storage, "telegram", f"p{chat}", [draft], address=str(chat))
+            sealed = reminder_store.seal(str(chat), KEY)
+            await reminder_store.save(storage, "telegram", f"p{chat}", [draft], address=sealed)
     finally:
         await storage.close()
 
