@@ -151,8 +151,8 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
 
-def _reminders(state: AppState) -> Any:
-    """The reminders' scheduler on this worker (see ``bot.reminders``)."""
+def _reminders(state: AppState) -> tuple[Any, Any]:
+    """The reminders' scheduler on this worker and its sender (see ``bot.reminders``)."""
     from bot.reminders import ReminderSender, start_scheduler
 
     assert state.bot is not None
@@ -164,7 +164,7 @@ def _reminders(state: AppState) -> Any:
         settings.key_secret(),
         lease=timedelta(seconds=settings.reminder_lease_seconds),
     )
-    return start_scheduler(sender, settings.reminder_tick_seconds)
+    return start_scheduler(sender, settings.reminder_tick_seconds), sender
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -181,7 +181,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings=settings, storage=storage, per_chat=per_chat, clock=settings.clock()
         )
         token = settings.telegram_bot_token
-        scheduler: Any = None
+        scheduler: tuple[Any, Any] | None = None
         if token is not None:
             from bot import BotDeps, build_dispatcher, make_bot  # aiogram only when needed
 
@@ -212,7 +212,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             gc.unfreeze()
             if scheduler is not None:
-                scheduler.shutdown(wait=False)
+                timer, sender = scheduler
+                timer.shutdown(wait=False)
+                await sender.stop()  # the tick under way ends before the database closes
             if state.bot is not None:
                 await state.bot.session.close()
             await storage.close()

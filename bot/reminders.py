@@ -12,6 +12,8 @@ the app's clock pinned (``MEGAROTH_TODAY``) it is due on that day at any hour.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Callable
@@ -36,6 +38,9 @@ from conversations.storage import Storage
 __all__ = ["ReminderSender", "outcome_of", "start_scheduler"]
 
 log = logging.getLogger("megaroth.reminders")
+# A tick skipped because the last one is still sending is expected, not worth a warning; the
+# scheduler's errors still show.
+logging.getLogger("apscheduler").setLevel(logging.ERROR)
 
 
 def outcome_of(exc: BaseException) -> str:
@@ -75,10 +80,25 @@ class ReminderSender:
         self.key_secret = key_secret
         self.lease = lease
         self.batch = batch
+        self._busy = asyncio.Lock()
+        self._stopped = False
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """No more ticks; wait (at most ``timeout`` seconds) for the one under way to end."""
+        self._stopped = True
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout), self._busy:
+                pass
 
     async def tick(self) -> int:
         """Send what is due now; the number sent. Never raises (a database outage waits for
         the next tick)."""
+        if self._stopped:
+            return 0
+        async with self._busy:
+            return await self._tick()
+
+    async def _tick(self) -> int:
         try:
             claimed = await reminder_store.claim_due(
                 self.storage, self.today(), lease=self.lease, limit=self.batch
@@ -125,7 +145,8 @@ class ReminderSender:
 
 def start_scheduler(sender: ReminderSender, seconds: float) -> Any:
     """An APScheduler ``AsyncIOScheduler`` running ``sender.tick`` every ``seconds``, the first
-    at once; started on the running loop. ``shutdown(wait=False)`` it when the app stops."""
+    at once; started on the running loop. When the app stops: ``shutdown(wait=False)``, then
+    ``await sender.stop()``."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
     scheduler = AsyncIOScheduler(timezone="UTC")

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from conversations import reminder_store
 from conversations.reminder_store import reminder_t
 from conversations.reminders import Draft
-from conversations.storage import Storage
+from conversations.storage import Storage, user_key
 from tests.e2e.server import Server
 from tests.e2e.test_telegram import message, tap
 from tests.support.telegram_double import BotApiDouble
@@ -35,6 +35,7 @@ TOKEN = "123456:REMINDERS"
 SECRET = "reminders-secret"
 KEY = "reminders-key"
 CHAT = 760_001
+PERSON = user_key("telegram", CHAT, KEY)
 OTHERS = range(761_000, 761_030)  # people whose reminders are due on the same day
 SCRIPT = ["2026", "45", "1", "250000", "1", "yes", "yes", "no", "max", "10000", "1", "260000", "0"]
 
@@ -95,7 +96,7 @@ async def rows(database_url: str) -> dict[str, tuple[str, str, int]]:
             found = (
                 await conn.execute(
                     select(
-                        reminder_t.c.address,
+                        reminder_t.c.user_key,
                         reminder_t.c.kind,
                         reminder_t.c.status,
                         reminder_t.c.attempts,
@@ -104,7 +105,7 @@ async def rows(database_url: str) -> dict[str, tuple[str, str, int]]:
             ).all()
     finally:
         await storage.close()
-    return {f"{r.address}:{r.kind}": (r.kind, r.status, r.attempts) for r in found}
+    return {f"{r.user_key}:{r.kind}": (r.kind, r.status, r.attempts) for r in found}
 
 
 def sending_worker(server: Server, port: int) -> int:
@@ -177,8 +178,8 @@ async def test_an_opt_in_reminder_is_sent_once_on_its_day_even_when_a_worker_die
     for chat in OTHERS:
         assert len(texts(bot_api, chat)) == 1, f"chat {chat}: exactly once"
     stored = await rows(postgres_url)
-    assert stored[f"{CHAT}:convert"] == ("convert", "sent", 1)
-    assert stored[f"{CHAT}:year_end_check"][1] == "pending", "not before 1 December"
+    assert stored[f"{PERSON}:convert"] == ("convert", "sent", 1)
+    assert stored[f"{PERSON}:year_end_check"][1] == "pending", "not before 1 December"
 
     # 3. 1 December: the Bot API holds the send; the worker making it is killed meanwhile.
     bot_api.delay_next("sendMessage", seconds=4)
@@ -200,7 +201,7 @@ async def test_an_opt_in_reminder_is_sent_once_on_its_day_even_when_a_worker_die
         )
         # Past the lease, a surviving worker's claim settles the row as sent, unsent again.
         deadline = time.monotonic() + 30
-        while (await rows(postgres_url))[f"{CHAT}:year_end_check"][1] != "sent":
+        while (await rows(postgres_url))[f"{PERSON}:year_end_check"][1] != "sent":
             assert time.monotonic() < deadline, "the abandoned claim settled"
             await asyncio.sleep(0.2)
         await asyncio.sleep(1.0)  # more ticks on both workers: nothing more is sent
@@ -209,8 +210,8 @@ async def test_an_opt_in_reminder_is_sent_once_on_its_day_even_when_a_worker_die
     year_end = [t for t in texts(bot_api, CHAT) if "year-to-date" in t]
     assert len(year_end) == 1, "exactly once: not lost, not doubled"
     stored = await rows(postgres_url)
-    assert stored[f"{CHAT}:year_end_check"] == ("year_end_check", "sent", 1), "one attempt"
-    assert stored[f"{CHAT}:ira_check"][1] == "pending", "15 December is still ahead"
+    assert stored[f"{PERSON}:year_end_check"] == ("year_end_check", "sent", 1), "one attempt"
+    assert stored[f"{PERSON}:ira_check"][1] == "pending", "15 December is still ahead"
     log = (tmp_path / "server.log").read_text()
     assert "Traceback" not in log
     print(
