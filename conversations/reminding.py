@@ -156,7 +156,10 @@ async def reminder_turn(
     if name == "remind_no":
         return ReminderReply(esc(phrase("declined")))
     if name == "reminder_stop":
-        await reminder_store.cancel(storage, channel, user_key, arg.strip()[:36] or None)
+        reminder_id = arg.strip()[:36]
+        if not reminder_id:  # which one is not said: nothing stopped, the list again
+            return await _list(storage, channel, user_key, escape)
+        await reminder_store.cancel(storage, channel, user_key, reminder_id)
         return await _list(storage, channel, user_key, escape, esc(phrase("stopped_one")))
     if name == "reminders_stop":
         count = await reminder_store.cancel(storage, channel, user_key)

@@ -220,3 +220,11 @@ async def test_a_retried_reminder_goes_out_after_its_backoff(harness: Harness) -
     sender = ReminderSender(harness.bot, harness.storage, lambda: TODAY, "test-secret")
     assert await sender.tick() == 0, "waiting for its backoff"
     assert harness.session.sent() == []
+
+
+async def test_a_stop_without_an_id_stops_nothing(harness: Harness) -> None:
+    await finish_conversation(harness)
+    await harness.tap("c|remind_yes")
+    await harness.tap("c|reminder_stop:")
+    assert "Your reminders" in harness.texts()[-1]
+    assert len(await reminder_store.listed(harness.storage, "telegram", KEY)) == 3
