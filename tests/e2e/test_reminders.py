@@ -215,6 +215,6 @@ async def test_an_opt_in_reminder_is_sent_once_on_its_day_even_when_a_worker_die
     log = (tmp_path / "server.log").read_text()
     assert "Traceback" not in log
     print(
-        f"\nreminders e2e: {1 + len(OTHERS)} people, {len(OTHERS) + 2} reminders sent by two "
-        f"workers, each once; worker {victim} killed mid-send: lost 0, doubled 0"
+        f"\nreminders e2e: {1 + len(OTHERS)} people, {len(OTHERS) + 2} reminders sent by a "
+        f"2-worker server, each once; worker {victim} killed mid-send: lost 0, doubled 0"
     )
