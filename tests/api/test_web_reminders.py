@@ -109,3 +109,11 @@ def test_no_reminders_section_before_the_result(client: TestClient) -> None:
     client.post("/chat/start", data={"csrf": csrf})
     assert 'id="reminders"' not in client.get("/chat").text
     assert client.get("/chat/reminders.ics").text.count("BEGIN:VEVENT") == 0
+
+
+def test_the_reminders_day_follows_the_pinned_clock_or_the_send_hour(tmp_path: Path) -> None:
+    pinned = make_settings(tmp_path, megaroth_today=date(2026, 12, 1))
+    assert pinned.reminder_day()() == date(2026, 12, 1)
+    from_midnight = make_settings(tmp_path, reminder_send_hour=0, megaroth_today=None)
+    assert from_midnight.megaroth_today is None
+    assert from_midnight.reminder_day()() == from_midnight.clock()()
