@@ -29,7 +29,8 @@ from conversations.db import upgrade
 from conversations.reminders import Draft
 from conversations.storage import Storage, user_key
 from tests.bot.recording import BOT_ID
-from tests.bot.test_handlers import CHAT, USER, Harness, _ids
+from tests.bot.test_handlers import CHAT, USER, Harness
+from tests.support import updates
 
 TODAY = date(2026, 3, 2)
 SCRIPT = ["2026", "45", "1", "250000", "1", "yes", "yes", "no", "max", "10000", "1", "260000", "0"]
@@ -122,7 +123,7 @@ async def test_blocking_the_bot_stops_the_reminders(harness: Harness) -> None:
     bot_user = {"id": BOT_ID, "is_bot": True, "first_name": "megaroth"}
     await harness.feed(
         {
-            "update_id": next(_ids),
+            "update_id": updates.new_id(),
             "my_chat_member": {
                 "chat": {"id": CHAT, "type": "private"},
                 "from": {"id": USER, "is_bot": False, "first_name": "Pat"},

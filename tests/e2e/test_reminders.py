@@ -26,7 +26,7 @@ from conversations.reminder_store import reminder_t
 from conversations.reminders import Draft
 from conversations.storage import Storage, user_key
 from tests.e2e.server import Server
-from tests.e2e.test_telegram import message, tap
+from tests.support import updates
 from tests.support.telegram_double import BotApiDouble
 
 pytestmark = pytest.mark.slow
@@ -62,6 +62,14 @@ async def post(client: httpx.AsyncClient, bot_api: BotApiDouble, update: dict[st
     )
     assert response.status_code == 200
     await bot_api.carry_out(TOKEN, response.content)
+
+
+def message(text: str, chat: int) -> dict[str, object]:
+    return updates.message(text, chat=chat)
+
+
+def tap(data: str, message_id: int, chat: int) -> dict[str, object]:
+    return updates.tap(data, chat=chat, message_id=message_id)
 
 
 def texts(bot_api: BotApiDouble, chat: int) -> list[str]:
