@@ -6,6 +6,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from api.settings import Settings, get_settings
 from api.telegram import router as telegram_router
 from api.web import error_page, templates, wants_html
 from api.web import router as web_router
+from api.web_reminders import router as web_reminders_router
 from conversations.db import upgrade
 from conversations.storage import TRANSIENT_ERRORS, Storage, database_url
 from conversations.wording import line
@@ -53,7 +55,7 @@ async def register_webhook(state: AppState) -> bool:
         await state.bot.set_webhook(
             url=url,
             secret_token=secret.get_secret_value(),
-            allowed_updates=["message", "edited_message", "callback_query"],
+            allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"],
             max_connections=40,
         )
         from bot import bot_commands
@@ -149,6 +151,22 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
 
+def _reminders(state: AppState) -> tuple[Any, Any]:
+    """The reminders' scheduler on this worker and its sender (see ``bot.reminders``)."""
+    from bot.reminders import ReminderSender, start_scheduler
+
+    assert state.bot is not None
+    settings = state.settings
+    sender = ReminderSender(
+        state.bot,
+        state.storage,
+        settings.reminder_day(),
+        settings.key_secret(),
+        lease=timedelta(seconds=settings.reminder_lease_seconds),
+    )
+    return start_scheduler(sender, settings.reminder_tick_seconds), sender
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -163,6 +181,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings=settings, storage=storage, per_chat=per_chat, clock=settings.clock()
         )
         token = settings.telegram_bot_token
+        scheduler: tuple[Any, Any] | None = None
         if token is not None:
             from bot import BotDeps, build_dispatcher, make_bot  # aiogram only when needed
 
@@ -177,6 +196,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if settings.telegram_webhook_secret is None:
                 log.warning("TELEGRAM_WEBHOOK_SECRET is not set: the webhook refuses every update")
             await register_webhook(state)
+            scheduler = _reminders(state) if settings.reminders else None
         else:
             log.info("no TELEGRAM_BOT_TOKEN: the Telegram channel is off")
         app.state.megaroth = state
@@ -191,6 +211,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             gc.unfreeze()
+            if scheduler is not None:
+                timer, sender = scheduler
+                timer.shutdown(wait=False)
+                await sender.stop()  # the tick under way ends before the database closes
             if state.bot is not None:
                 await state.bot.session.close()
             await storage.close()
@@ -221,6 +245,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(telegram_router)
     app.include_router(rest_router)
     app.include_router(web_router)
+    app.include_router(web_reminders_router)
     app.include_router(advisor_router)
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"

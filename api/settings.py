@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -71,6 +71,36 @@ class Settings(BaseSettings):
         description="the date the app takes as today (YYYY-MM-DD), for tests and demos; "
         "the real (US Eastern) date when unset",
     )
+
+    reminders: bool = Field(
+        default=True, description="send reminders from `megaroth serve` (with Telegram on)"
+    )
+    reminder_tick_seconds: float = Field(
+        default=60.0, gt=0, description="how often the scheduler looks for due reminders"
+    )
+    reminder_lease_seconds: float = Field(
+        default=300.0, gt=0, description="how long a worker's claim on a reminder lasts"
+    )
+    reminder_send_hour: int = Field(
+        default=9, ge=0, le=23, description="reminders go out from this hour (US Eastern)"
+    )
+
+    def reminder_day(self) -> Callable[[], date]:
+        """The day whose reminders are due now: the app's clock when pinned; otherwise today
+        (US Eastern) from ``REMINDER_SEND_HOUR``, yesterday before it."""
+        if self.megaroth_today is not None:
+            return self.clock()
+        hour = self.reminder_send_hour
+
+        def day() -> date:
+            try:
+                zone: tzinfo = ZoneInfo("America/New_York")
+            except ZoneInfoNotFoundError:  # pragma: no cover - no time-zone data
+                zone = UTC
+            now = datetime.now(zone)
+            return now.date() if now.hour >= hour else now.date() - timedelta(days=1)
+
+        return day
 
     def clock(self) -> Callable[[], date]:
         """Today's date, as the conversation is told it (never read inside the flow)."""

@@ -21,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from api.deps import AppState, StateDep
+from api.web_reminders import reminders_context
 from conversations import faq
 from conversations.deadlines import ClosedYear
 from conversations.flow import (
@@ -156,6 +157,7 @@ async def _page(
     confirm: str | None = None,
     notice: str | None = None,
     status_code: int = 200,
+    preview: bool = False,
 ) -> HTMLResponse:
     token = csrf_token(request)
     context: dict[str, Any] = {
@@ -200,6 +202,8 @@ async def _page(
             confirming_forget=state.confirming_forget,
             tax_year=state.answers.get("tax_year"),
         )
+        if now.result is not None:
+            context["reminders"] = await reminders_context(app, record, state, preview)
     response = templates.TemplateResponse(request, "chat.html", context, status_code=status_code)
     # Always the conversation as it stands now (Back and reload ask again, nothing stale).
     response.headers["cache-control"] = "no-store"
@@ -303,7 +307,11 @@ async def chat_advisor(
 
 @router.get("/chat", response_class=HTMLResponse)
 async def chat_view(
-    request: Request, app: StateDep, confirm: str | None = None, done: str | None = None
+    request: Request,
+    app: StateDep,
+    confirm: str | None = None,
+    done: str | None = None,
+    reminders: str | None = None,
 ) -> HTMLResponse:
     conversation = request.cookies.get(COOKIE)
     if done == "deleted":
@@ -311,7 +319,11 @@ async def chat_view(
         response.delete_cookie(COOKIE)
         return response
     return await _page(
-        request, app, conversation, confirm=confirm if confirm == "restart" else None
+        request,
+        app,
+        conversation,
+        confirm=confirm if confirm == "restart" else None,
+        preview=reminders == "preview",
     )
 
 

@@ -23,10 +23,19 @@ from aiogram.exceptions import (
 )
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.methods import TelegramMethod
-from aiogram.types import BotCommand, CallbackQuery, ErrorEvent, Message, Update
+from aiogram.types import (
+    BotCommand,
+    CallbackQuery,
+    ChatMemberUpdated,
+    ErrorEvent,
+    Message,
+    Update,
+)
 
 from bot.sender import remove_keyboard, remove_keyboard_call, send_all
-from conversations.flow import Incoming
+from conversations import reminder_store
+from conversations.flow import Incoming, State
+from conversations.reminding import as_message, reminder_command, reminder_turn
 from conversations.service import UpdateRef, handle, person_lock, sent, set_status
 from conversations.storage import Storage, is_transient, user_key
 from conversations.wording import line
@@ -48,6 +57,8 @@ COMMANDS: dict[str, str] = {
     "privacy": "What is stored, and for how long",
     "faq": "Questions I can answer (or /faq your question)",
     "paycheck": "Plan my paychecks (once you have your result)",
+    "remind": "Reminders of the dates that matter for your result",
+    "reminders": "Your reminders: list them, stop one or all",
 }
 
 
@@ -106,6 +117,26 @@ def build_router(deps: BotDeps) -> Router:
         answer_with: TelegramMethod[Any] | None,
     ) -> TelegramMethod[Any] | None:
         chat_key = user_key("telegram-chat", chat_id, deps.key_secret)
+        asked = reminder_command(incoming)
+        if asked is not None:  # idempotent: a redelivered update only says it again
+            record = await deps.storage.get_or_create(CHANNEL, key, chat_key=chat_key)
+            reply = await reminder_turn(
+                deps.storage,
+                CHANNEL,
+                key,
+                asked,
+                state=State.from_json(record.state),
+                today=deps.clock() if deps.clock is not None else date.today(),
+                address=reminder_store.seal(str(chat_id), deps.key_secret),
+                escape=True,
+            )
+            if before_send is not None:
+                await before_send()
+            try:
+                await send_all(bot, chat_id, [as_message(reply)])
+            except TelegramForbiddenError:
+                await _blocked(key)
+            return answer_with
         ref = UpdateRef(str(bot.id), update.update_id)
         result = await handle(
             deps.storage,
@@ -141,13 +172,23 @@ def build_router(deps: BotDeps) -> Router:
         try:
             prompt = await send_all(bot, chat_id, messages)
         except TelegramForbiddenError:
-            await set_status(deps.storage, CHANNEL, key, "inactive")
-            log.info("the person blocked the bot; conversation marked inactive")
+            await _blocked(key)
             return None
         if not result.forgot:
             # Out of the outbox: a redelivery of this update now sends nothing.
             await sent(deps.storage, result, {"prompt": prompt})
         return answer
+
+    async def _blocked(key: str) -> None:
+        await set_status(deps.storage, CHANNEL, key, "inactive")
+        await reminder_store.cancel(deps.storage, CHANNEL, key)
+        log.info("the person blocked the bot; conversation inactive, reminders stopped")
+
+    @router.my_chat_member()
+    async def on_member(event: ChatMemberUpdated) -> None:
+        """The person blocked the bot (``kicked``) in their private chat: stop their reminders."""
+        if event.chat.type == ChatType.PRIVATE and event.new_chat_member.status == "kicked":
+            await _blocked(user_key(CHANNEL, event.from_user.id, deps.key_secret))
 
     @router.message(private, CommandStart())
     async def on_start(

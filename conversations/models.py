@@ -1,6 +1,6 @@
 """The stored tables (SQLModel), and the public shapes the API and advisor pages read.
 
-Seven tables, named in singular snake_case:
+Eight tables, named in singular snake_case:
 
 - ``conversation`` — one person's conversation on one channel: the flow's state (opaque JSON),
   a version for optimistic concurrency, and a status. ``user_key`` and ``chat_key`` are keyed
@@ -15,6 +15,8 @@ Seven tables, named in singular snake_case:
   account.
 - ``advisor_session`` — signed-in advisor pages: the hash of the session cookie, its account
   (none for the administrator of ``ADVISOR_TOKEN``) and when it expires.
+- ``reminder`` — a date a person asked to be reminded of: its kind, the day, the few figures its
+  sentence needs, and how its sending went (see :mod:`conversations.reminder_store`).
 
 Following the FastAPI full-stack template, a ``…Base`` class holds the fields shared by the
 table and by its ``…Public`` shape. Schema changes go through Alembic migrations in
@@ -24,11 +26,11 @@ table and by its ``…Public`` shape. Schema changes go through Alembic migratio
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Index, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Date, DateTime, Dialect, Index, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import Field, SQLModel
@@ -51,6 +53,7 @@ __all__ = [
     "IntakeResultPublic",
     "JSONDocument",
     "ProcessedUpdate",
+    "Reminder",
     "UTCDateTime",
     "new_id",
     "utcnow",
@@ -280,3 +283,40 @@ class AdvisorPublic(SQLModel):
     codes: list[str]
     created_at: datetime
     revoked_at: datetime | None = None
+
+
+# --- reminders -------------------------------------------------------------------------------
+
+
+class Reminder(SQLModel, table=True):
+    """A date a person opted in to be reminded of, on one channel.
+
+    Keyed like a conversation, by ``(channel, user_key)``; ``address`` is where the scheduler
+    sends it: the Telegram chat id, sealed with ``USER_KEY_SECRET``
+    (:func:`conversations.reminder_store.seal`); None on the web chat, whose reminders reach the
+    person as a calendar file. No sentence is stored: ``kind`` and ``figures`` (the few values
+    its sentence needs) are rendered when it is sent. ``status``: pending, sending (claimed by a
+    worker until ``claimed_until``), sent, cancelled or failed.
+    """
+
+    __table_args__ = (
+        UniqueConstraint(
+            "channel", "user_key", "kind", "ref", "due_on", name="uq_reminder_person_kind_due"
+        ),
+        Index("ix_reminder_status_due_on", "status", "due_on"),
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    channel: str = Field(max_length=16)
+    user_key: str = Field(max_length=128, index=True)
+    address: str | None = Field(default=None, max_length=64)
+    kind: str = Field(max_length=32)
+    ref: str = Field(default="", max_length=64)  # which one of a kind (a job, a date)
+    due_on: date = Field(sa_type=Date)
+    figures: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDocument)
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -23,6 +23,7 @@ from datetime import date
 from typing import Any
 
 from conversations.flow import Ask, Incoming, Reply, State, pending_replies, step
+from conversations.reminding import as_message, offer_after
 from conversations.render import Button, Channel, OutMessage, render
 from conversations.storage import LockedConversation, Storage
 from engine.result import to_jsonable
@@ -318,6 +319,10 @@ async def _turn(
         # Taken out by the adapter once they are out (see ``sent``); still there when the same
         # update comes again, they may never have reached the person.
         turn.messages = render(outcome.replies, outbox)
+        if outcome.result is not None and outcome.scenario is not None and today is not None:
+            offered = offer_after(outcome.result, outcome.scenario, outcome.state, today, True)
+            if offered is not None and outbox == "telegram":  # the web chat has its own
+                turn.messages.append(as_message(offered))
         _put_in(outcome.state, update.update_id, turn.messages)
     record.state = outcome.state.to_json()
     for entry in outcome.log:

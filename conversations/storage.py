@@ -115,6 +115,7 @@ update_t: Final[Table] = _tables["processed_update"]
 advisor_t: Final[Table] = _tables["advisor"]
 advisor_code_t: Final[Table] = _tables["advisor_code"]
 advisor_session_t: Final[Table] = _tables["advisor_session"]
+reminder_t: Final[Table] = _tables["reminder"]
 
 _RECORD_COLUMNS: Final = (
     "id",
@@ -891,9 +892,14 @@ class Storage:
             ).all()
             ids = [row.id for row in rows]
             chats = sorted({row.chat_key for row in rows if row.chat_key is not None})
+            reminders = await conn.execute(
+                delete(reminder_t).where(
+                    reminder_t.c.channel == channel, reminder_t.c.user_key == user_key
+                )
+            )
+            deleted = int(reminders.rowcount)
             if not ids:
-                return 0
-            deleted = 0
+                return deleted
             deleted += await _delete_children(conn, ids)
             if chats:
                 shared = select(conversation_t.c.chat_key).where(
@@ -915,11 +921,20 @@ class Storage:
         """Delete one conversation (on ``channel``, when given) with its log and intakes; False
         if there was none."""
         async with self._write() as conn:
-            found = await conn.scalar(
-                select(conversation_t.c.id).where(_by_id(conversation_id, channel))
-            )
+            found = (
+                await conn.execute(
+                    select(conversation_t.c.channel, conversation_t.c.user_key).where(
+                        _by_id(conversation_id, channel)
+                    )
+                )
+            ).first()
             if found is None:
                 return False
+            await conn.execute(
+                delete(reminder_t).where(
+                    reminder_t.c.channel == found.channel, reminder_t.c.user_key == found.user_key
+                )
+            )
             await _delete_children(conn, [conversation_id])
             result = await conn.execute(
                 delete(conversation_t).where(conversation_t.c.id == conversation_id)

@@ -1,0 +1,164 @@
+"""The reminders' scheduler inside ``megaroth serve``: sends each due reminder through the Bot
+API, once.
+
+APScheduler runs :meth:`ReminderSender.tick` every ``REMINDER_TICK_SECONDS`` on the app's own
+event loop (an ``AsyncIOScheduler`` with one interval job: never two ticks at once in a worker,
+a tick missed while the loop was busy is run once, not many times). Each worker of each host
+runs its own scheduler; the database decides who sends what (see
+:mod:`conversations.reminder_store`): a due reminder is claimed by exactly one worker, sent,
+then marked. A reminder is due on its day from ``REMINDER_SEND_HOUR`` (US Eastern time); with
+the app's clock pinned (``MEGAROTH_TODAY``) it is due on that day at any hour.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiohttp import ClientConnectorError
+
+from conversations import reminder_store
+from conversations.reminders import text
+from conversations.storage import Storage
+
+__all__ = ["ReminderSender", "outcome_of", "start_scheduler"]
+
+log = logging.getLogger("megaroth.reminders")
+# A tick skipped because the last one is still sending is expected, not worth a warning; the
+# scheduler's errors still show.
+logging.getLogger("apscheduler").setLevel(logging.ERROR)
+
+
+def outcome_of(exc: BaseException) -> str:
+    """What a failed send means for the reminder: ``blocked`` (the person blocked the bot),
+    ``retry`` (the Bot API answered with an error, or could not be reached: not sent),
+    ``failed`` (a request Telegram will never take, such as a chat that is gone) or ``sent``
+    (no answer came: the message may be out, and sending it again could send it twice)."""
+    if isinstance(exc, TelegramForbiddenError):
+        return "blocked"
+    if isinstance(exc, TelegramServerError | TelegramRetryAfter):
+        return "retry"
+    if isinstance(exc, TelegramNetworkError):
+        return "retry" if isinstance(exc.__cause__, ClientConnectorError) else "sent"
+    if isinstance(exc, TelegramBadRequest):
+        return "failed"
+    if isinstance(exc, TelegramAPIError):
+        return "retry"
+    return "retry"
+
+
+class ReminderSender:
+    """One tick: claim the due reminders, send each, record how it went."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        storage: Storage,
+        today: Callable[[], date],
+        key_secret: str,
+        *,
+        lease: timedelta = timedelta(minutes=5),
+        batch: int = 50,
+    ) -> None:
+        self.bot = bot
+        self.storage = storage
+        self.today = today
+        self.key_secret = key_secret
+        self.lease = lease
+        self.batch = batch
+        self._busy = asyncio.Lock()
+        self._stopped = False
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """No more ticks; wait (at most ``timeout`` seconds) for the one under way to end."""
+        self._stopped = True
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout), self._busy:
+                pass
+
+    async def tick(self) -> int:
+        """Send what is due now; the number sent. Never raises (a database outage waits for
+        the next tick)."""
+        if self._stopped:
+            return 0
+        async with self._busy:
+            return await self._tick()
+
+    async def _tick(self) -> int:
+        try:
+            claimed = await reminder_store.claim_due(
+                self.storage, self.today(), lease=self.lease, limit=self.batch
+            )
+        except Exception as exc:
+            log.warning("reminders: could not claim (%s)", type(exc).__name__)
+            return 0
+        if not claimed:
+            return 0
+        log.info("reminders: %d claimed by worker %d", len(claimed), os.getpid())
+        sent = 0
+        blocked: set[tuple[str, str]] = set()
+        for reminder in claimed:
+            person = (reminder.channel, reminder.user_key)
+            # The person blocked the bot a moment ago: their other claimed ones are not tried.
+            outcome = "blocked" if person in blocked else await self._send(reminder)
+            if outcome == "blocked":
+                blocked.add(person)
+            try:
+                await reminder_store.finish(self.storage, reminder, outcome)
+            except Exception as exc:
+                # Left ``sending``: after its lease it counts as sent (at most once).
+                log.warning("reminders: could not record a send (%s)", type(exc).__name__)
+            sent += outcome == "sent"
+        return sent
+
+    async def _send(self, reminder: reminder_store.Claimed) -> str:
+        assert reminder.address is not None
+        message = text(reminder.kind, reminder.figures, escape=True)
+        try:
+            chat = int(reminder_store.unseal(reminder.address, self.key_secret))
+            await self.bot.send_message(chat_id=chat, text=message)
+        except Exception as exc:
+            outcome = outcome_of(exc)
+            log.warning(
+                "reminders: a %s reminder not confirmed sent (%s): %s",
+                reminder.kind,
+                type(exc).__name__,
+                outcome,
+            )
+            return outcome
+        return "sent"
+
+
+def start_scheduler(sender: ReminderSender, seconds: float) -> Any:
+    """An APScheduler ``AsyncIOScheduler`` running ``sender.tick`` every ``seconds``, the first
+    at once; started on the running loop. When the app stops: ``shutdown(wait=False)``, then
+    ``await sender.stop()``."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(
+        sender.tick,
+        "interval",
+        seconds=seconds,
+        id="reminders",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now().astimezone(),
+        misfire_grace_time=None,
+    )
+    scheduler.start()
+    return scheduler
