@@ -19,6 +19,7 @@ from typing import Any, Final, Protocol
 
 from conversations import reminder_store
 from conversations.flow import Incoming, State, current_result
+from conversations.paycheck_flow import paycheck_plan_of
 from conversations.questions import job_kinds, job_label
 from conversations.reminders import Draft, drafts, phrase, text, title
 from conversations.render import Button, OutMessage
@@ -97,7 +98,8 @@ def as_message(reply: ReminderReply) -> OutMessage:
 
 
 def person_drafts(state: State, today: date, plan: PaycheckPlan | None = None) -> list[Draft]:
-    """The reminders the person's answers lead to (none before the result)."""
+    """The reminders the person's answers lead to (none before the result), with the dates of
+    their paycheck plan when they have made one."""
     try:
         done = current_result(state.answers) if state.answers else None
     except ScenarioError:
@@ -105,6 +107,8 @@ def person_drafts(state: State, today: date, plan: PaycheckPlan | None = None) -
     if done is None:
         return []
     scenario, result = done
+    if plan is None:
+        plan = paycheck_plan_of(state)
     answers = state.answers
     labels = {slot: job_label(answers, slot) for slot in range(len(job_kinds(answers)))}
     return drafts(result, scenario, today, plan, labels)

@@ -34,6 +34,7 @@ from conversations.flow import (
     Summary,
 )
 from conversations.paycheck_view import paycheck_view
+from conversations.reminders import phrase as reminder_phrase
 from conversations.wording import WORDING, line
 from engine import Result
 from engine.money import usd
@@ -257,9 +258,12 @@ def _buttons(reply: Reply, channel: Channel) -> tuple[tuple[Button, ...], ...]:
 
 
 def paycheck_buttons() -> tuple[tuple[Button, ...], ...]:
-    """The paycheck plan's keyboard: a row to change the last answer. A "Remind me" offer goes
-    in its own row, after this one."""
-    return ((Button("◀ Back", "c|back"), Button("Review answers", "c|summary")),)
+    """The paycheck plan's keyboard: a row to change the last answer, then the offer of
+    reminders on the plan's dates (the election changes, the paystub checks)."""
+    return (
+        (Button("◀ Back", "c|back"), Button("Review answers", "c|summary")),
+        (Button(reminder_phrase("offer_button"), "c|remind"),),
+    )
 
 
 def render(replies: list[Reply], channel: Channel) -> list[OutMessage]:

@@ -5,12 +5,14 @@ monospace table, checked against the planner run on the same figures."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot import BotDeps, build_dispatcher
 from conversations.db import upgrade
 from conversations.paycheck_view import election_text
 from conversations.storage import Storage
@@ -40,6 +42,8 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
     upgrade(url)
     storage = Storage(url)
     h = Harness(storage)
+    # The app's clock: the plan's dates are all ahead of it.
+    h.dp = build_dispatcher(BotDeps(storage, "test-secret", clock=lambda: date(2025, 6, 1)))
     try:
         yield h
     finally:
@@ -117,7 +121,13 @@ async def test_plan_my_paychecks_by_taps_ends_in_a_plan_with_a_table(harness: Ha
     assert " 9 Jan" in text
     assert "25 Dec" in text
     assert all(len(t) <= 4096 for t in harness.texts())
-    assert "c|back" in _buttons(message)  # the plan's keyboard (a reminder row goes after it)
+    assert _buttons(message)[-1] == "c|remind"  # the plan's keyboard ends with the offer
+    # Reminders on the plan's dates: the paystub check on its first paycheck, the year-end ones
+    await harness.tap("c|remind")
+    preview = str(harness.session.sent()[-1]["text"])
+    assert "9 January 2026" in preview, preview
+    assert "1 December 2026" in preview
+    assert _last_buttons(harness) == ["c|remind_yes", "c|remind_no"]
     # /paycheck again shows the same plan (nothing is asked twice)
     await harness.text("/paycheck")
     assert "Your paycheck plan for 2026" in harness.texts()[-1]
