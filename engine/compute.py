@@ -36,6 +36,7 @@ __all__ = [
     "canonical_order",
     "catch_up_for_age",
     "compute",
+    "group_sizes",
     "simple_catch_up_for_age",
 ]
 
@@ -150,6 +151,13 @@ def _plan_key(plan: Plan | None) -> tuple[str, ...]:
     return tuple(str(getattr(plan, name)) for name in plan.__dataclass_fields__)
 
 
+def group_sizes(group_of: list[int]) -> list[int]:
+    """Per job: how many jobs share its §415(c) limit."""
+    if len(group_of) == 1:
+        return [1]
+    return [group_of.count(g) for g in group_of]
+
+
 def canonical_order(jobs: tuple[Job, ...], group_sizes: list[int]) -> list[int]:
     """Each job's rank when the jobs are sorted by what they are, not where they were listed:
     wherever a choice has to be made between plans, it is made in this order, so the figures do
@@ -190,6 +198,11 @@ def _groups(jobs: tuple[Job, ...]) -> tuple[list[int], bool]:
     business the person controls (more than 50% owned: a controlled group under §414(b)/(c) as
     modified by §415(h), Treas. Reg. §1.414(c)-2); and a 403(b) together with the businesses the
     participant controls (Treas. Reg. §1.415(f)-1(f)(2)), including one that has no plan yet."""
+    controlled = [i for i, job in enumerate(jobs) if job.controlled]
+    with_403b = [i for i, job in enumerate(jobs) if job.plan is not None and job.plan.type == "403b"]
+    aggregated_403b = bool(with_403b and controlled)
+    if len(jobs) == 1:
+        return [0], aggregated_403b
     parent = list(range(len(jobs)))
 
     def find(i: int) -> int:
@@ -204,15 +217,12 @@ def _groups(jobs: tuple[Job, ...]) -> tuple[list[int], bool]:
     for i, job in enumerate(jobs):
         if job.related_to is not None:
             union(i, job.related_to)
-    controlled = [i for i, job in enumerate(jobs) if job.controlled]
     for i in controlled[1:]:
         union(i, controlled[0])
-    aggregated_403b = False
-    for i, job in enumerate(jobs):
-        if job.plan is not None and job.plan.type == "403b":
+    if aggregated_403b:
+        for i in with_403b:
             for j in controlled:
                 union(i, j)
-                aggregated_403b = True
     return [find(i) for i in range(len(jobs))], aggregated_403b
 
 
@@ -248,8 +258,7 @@ def compute(s: Scenario, fig: YearFigures) -> Computation:
     count = len(jobs)
     pay, se_tax, se_deduction = _pay(s, fig)
     group_of, aggregated_403b = _groups(jobs)
-    sizes = [group_of.count(g) for g in group_of]
-    order = canonical_order(jobs, sizes)
+    order = canonical_order(jobs, group_sizes(group_of))
     plans: list[PlanFigures] = []
     for i, job in enumerate(jobs):
         for plan in job.plans:
@@ -286,20 +295,13 @@ def compute(s: Scenario, fig: YearFigures) -> Computation:
     catch_up_room = ZERO
     catch_up_457b_room = ZERO
     mega_total = ZERO
-    earned = ZERO
-    for i, job in enumerate(jobs):
-        taxable = pay[i]
-        for p in plans:
-            if p.job != i:
-                continue
-            pretax_share = 1 - (p.plan.roth_deferral_percent or ZERO) / 100
-            taxable -= p.deferrals * pretax_share
-            if job.type == "self_employed":
-                taxable -= p.employer  # earned income is NESE less the plan contribution
-        earned += non_negative(taxable)
+    taxable = list(pay)  # per job: earned income, pay less pre-tax deferrals
     for p in plans:
+        roth_share = p.plan.roth_deferral_percent
+        taxable[p.job] -= p.deferrals if roth_share is None else p.deferrals * (1 - roth_share / 100)
         left = p.pay - p.deferrals
         if p.job_type == "self_employed":
+            taxable[p.job] -= p.employer  # earned income is NESE less the plan contribution
             left -= p.employer
         if p.plan.type == "457b":  # governmental: its own catch-up (§414(v)(6)(A)(iii))
             catch_up_457b_room += non_negative(p.pay - p.deferrals)
@@ -307,6 +309,7 @@ def compute(s: Scenario, fig: YearFigures) -> Computation:
             catch_up_room += non_negative(left)
         if p.route in MEGA_ROUTES:
             mega_total += p.after_tax_room
+    earned = sum((non_negative(t) for t in taxable), ZERO)
     groups: list[list[int]] = []
     if len(set(group_of)) < count:
         members: dict[int, list[int]] = {}

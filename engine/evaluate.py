@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
+from functools import cache
 
-from engine.compute import Computation, PlanFigures, canonical_order, compute
+from engine.compute import Computation, PlanFigures, canonical_order, compute, group_sizes
 from engine.explain import explain
 from engine.figures import YearFigures, figures_for, supported_years
 from engine.household import person_scenario, spousal_ira_compensation, spouse_scenario
@@ -33,6 +34,7 @@ __all__ = ["RULES_REVISION", "evaluate", "rules_version"]
 RULES_REVISION = 1
 
 
+@cache
 def rules_version() -> str:
     return f"{supported_years()[-1]}.{RULES_REVISION}"
 
@@ -79,8 +81,6 @@ def _evaluate_one(scenario: Scenario, fig: YearFigures, c: Computation) -> Resul
     roth_ira = roth_ira_figures(scenario, fig, c)
     verdict = decide_verdict(best, option)
     most_deduction = owner_split_computation(scenario, fig, c, MAX)
-    by_plan = {(p.job, p.plan.type): p for p in best.plans}
-    by_plan_deduction = {(p.job, p.plan.type): p for p in most_deduction.plans}
     return Result(
         tax_year=scenario.tax_year,
         rules_version=rules_version(),
@@ -88,10 +88,7 @@ def _evaluate_one(scenario: Scenario, fig: YearFigures, c: Computation) -> Resul
         deferral_limit=c.deferral_limit,
         catch_up_limit=c.catch_up_limit,
         catch_up_457b_limit=c.catch_up_457b_limit,
-        plans=tuple(
-            _plan_result(p, by_plan[(p.job, p.plan.type)], by_plan_deduction[(p.job, p.plan.type)])
-            for p in c.plans
-        ),
+        plans=_plan_results(c, best, most_deduction),
         mega_backdoor_total=c.mega_backdoor_total,
         mega_backdoor_max=max(best.mega_backdoor_total, c.mega_backdoor_total),
         roth_ira=roth_ira,
@@ -101,7 +98,16 @@ def _evaluate_one(scenario: Scenario, fig: YearFigures, c: Computation) -> Resul
     )
 
 
+def _plan_results(
+    c: Computation, best: Computation, deduction: Computation
+) -> tuple[PlanResult, ...]:
+    """Each plan's figures as entered, with an owner's two splits (``best`` and ``deduction``
+    hold the same plans in the same order, figured with the owner's other choices)."""
+    return tuple(map(_plan_result, c.plans, best.plans, deduction.plans))
+
+
 def _plan_result(p: PlanFigures, best: PlanFigures, deduction: PlanFigures) -> PlanResult:
+    assert best.job == deduction.job == p.job and best.plan.type == p.plan.type
     return PlanResult(
         job=p.job,
         job_type=p.job_type,
@@ -157,6 +163,8 @@ def owner_split_computation(
     """The figures with ``employer`` as the employer contribution of every plan of the person's
     own businesses that shares its §415(c) limit with after-tax money: ``ZERO`` for the most
     Roth, ``MAX`` for the largest deduction now. ``c`` itself when nothing would change."""
+    if not any(p.owner for p in c.plans):
+        return c
     after_tax_groups = {p.group for p in c.plans if p.route in MEGA_ROUTES or p.route == "unknown"}
     changed: dict[int, Plan] = {}
     for p in c.plans:
@@ -232,8 +240,11 @@ def solo_401k_option(scenario: Scenario, fig: YearFigures, c: Computation) -> So
     best: SoloOption | None = None
     # Between businesses that give the same room, the first in the canonical order is shown,
     # so the option does not depend on the order in which jobs are listed.
-    rank = canonical_order(scenario.jobs, [c.group_of.count(g) for g in c.group_of])
-    for job in sorted(_solo_candidates(scenario, c), key=lambda j: rank[j]):
+    candidates = _solo_candidates(scenario, c)
+    if len(candidates) > 1:
+        rank = canonical_order(scenario.jobs, group_sizes(c.group_of))
+        candidates.sort(key=lambda j: rank[j])
+    for job in candidates:
         current = scenario.jobs[job].plan
         roth = compute(_with_plans(scenario, {job: _solo_plan(current, ZERO)}), fig)
         p = next(q for q in roth.plans if q.job == job)
