@@ -7,6 +7,7 @@ output in :mod:`engine.explain`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -158,17 +159,24 @@ def group_sizes(group_of: list[int]) -> list[int]:
     return [group_of.count(g) for g in group_of]
 
 
-def canonical_order(jobs: tuple[Job, ...], group_sizes: list[int]) -> list[int]:
+def canonical_order(
+    jobs: tuple[Job, ...], group_sizes: list[int], plans: tuple[Plan | None, ...] | None = None
+) -> list[int]:
     """Each job's rank when the jobs are sorted by what they are, not where they were listed:
     wherever a choice has to be made between plans, it is made in this order, so the figures do
-    not depend on the order in which jobs are given."""
+    not depend on the order in which jobs are given. ``plans``: each job's plan, when not the
+    one entered."""
     if len(jobs) == 1:
         return [0]
-    return _ranks(jobs, tuple(group_sizes))
+    if plans is None:
+        plans = tuple(job.plan for job in jobs)
+    return _ranks(jobs, plans, tuple(group_sizes))
 
 
 @lru_cache(maxsize=1024)
-def _ranks(jobs: tuple[Job, ...], group_sizes: tuple[int, ...]) -> list[int]:
+def _ranks(
+    jobs: tuple[Job, ...], plans: tuple[Plan | None, ...], group_sizes: tuple[int, ...]
+) -> list[int]:
     def key(i: int) -> str:
         job = jobs[i]
         return repr(
@@ -181,7 +189,7 @@ def _ranks(jobs: tuple[Job, ...], group_sizes: tuple[int, ...]) -> list[int]:
                 str(job.ownership_percent),
                 job.family_business,
                 group_sizes[i],
-                _plan_key(job.plan),
+                _plan_key(plans[i]),
                 _plan_key(job.plan_457b),
             )
         )
@@ -193,13 +201,13 @@ def _ranks(jobs: tuple[Job, ...], group_sizes: tuple[int, ...]) -> list[int]:
     return rank
 
 
-def _groups(jobs: tuple[Job, ...]) -> tuple[list[int], bool]:
+def _groups(jobs: tuple[Job, ...], plans: tuple[Plan | None, ...]) -> tuple[list[int], bool]:
     """§415(c) applies per employer. One employer are: jobs joined by ``related_to``; every
     business the person controls (more than 50% owned: a controlled group under §414(b)/(c) as
     modified by §415(h), Treas. Reg. §1.414(c)-2); and a 403(b) together with the businesses the
     participant controls (Treas. Reg. §1.415(f)-1(f)(2)), including one that has no plan yet."""
     controlled = [i for i, job in enumerate(jobs) if job.controlled]
-    with_403b = [i for i, job in enumerate(jobs) if job.plan is not None and job.plan.type == "403b"]
+    with_403b = [i for i, plan in enumerate(plans) if plan is not None and plan.type == "403b"]
     aggregated_403b = bool(with_403b and controlled)
     if len(jobs) == 1:
         return [0], aggregated_403b
@@ -253,15 +261,23 @@ def _pay(
     return pay, se_tax, se_deduction
 
 
-def compute(s: Scenario, fig: YearFigures) -> Computation:
+def compute(s: Scenario, fig: YearFigures, chosen: Mapping[int, Plan] | None = None) -> Computation:
+    """Every figure for ``s``. With ``chosen``: those jobs' plans in place of the ones entered
+    (what the engine weighs for the person's own businesses: another employer contribution, a
+    Solo 401(k) to open); the computation's ``scenario`` stays ``s`` as entered."""
     jobs = s.jobs
     count = len(jobs)
+    job_plans = tuple(
+        job.plan if chosen is None else chosen.get(i, job.plan) for i, job in enumerate(jobs)
+    )
     pay, se_tax, se_deduction = _pay(s, fig)
-    group_of, aggregated_403b = _groups(jobs)
-    order = canonical_order(jobs, group_sizes(group_of))
+    group_of, aggregated_403b = _groups(jobs, job_plans)
+    order = canonical_order(jobs, group_sizes(group_of), job_plans)
     plans: list[PlanFigures] = []
     for i, job in enumerate(jobs):
-        for plan in job.plans:
+        for plan in (job_plans[i], job.plan_457b):
+            if plan is None:
+                continue
             cap = floor_cents(pay[i])
             if plan.type == "simple_ira":
                 small = job.is_business and not job.has_employees

@@ -141,13 +141,6 @@ def decide_verdict(c: Computation, option: SoloOption | None) -> str:
     return "unavailable"
 
 
-def _with_plans(scenario: Scenario, plans: dict[int, Plan]) -> Scenario:
-    jobs = list(scenario.jobs)
-    for job, plan in plans.items():
-        jobs[job] = dataclasses.replace(jobs[job], plan=plan)
-    return dataclasses.replace(scenario, jobs=tuple(jobs))
-
-
 def roth_max_computation(scenario: Scenario, fig: YearFigures, c: Computation) -> Computation:
     """The figures when the person's own businesses choose their employer contributions for
     Roth: no employer (profit-sharing) contribution in a business whose §415(c) limit is shared
@@ -178,7 +171,7 @@ def owner_split_computation(
             changed[p.job] = dataclasses.replace(p.plan, employer_contributions=employer)
     if not changed:
         return c
-    return compute(_with_plans(scenario, changed), fig)
+    return compute(scenario, fig, changed)
 
 
 def _solo_candidates(scenario: Scenario, c: Computation) -> list[int]:
@@ -246,11 +239,11 @@ def solo_401k_option(scenario: Scenario, fig: YearFigures, c: Computation) -> So
         candidates.sort(key=lambda j: rank[j])
     for job in candidates:
         current = scenario.jobs[job].plan
-        roth = compute(_with_plans(scenario, {job: _solo_plan(current, ZERO)}), fig)
+        roth = compute(scenario, fig, {job: _solo_plan(current, ZERO)})
         p = next(q for q in roth.plans if q.job == job)
         if p.after_tax_room <= 0 or (best is not None and p.after_tax_room <= best.after_tax_room):
             continue
-        deduction = compute(_with_plans(scenario, {job: _solo_plan(current, MAX)}), fig)
+        deduction = compute(scenario, fig, {job: _solo_plan(current, MAX)})
         q = next(q for q in deduction.plans if q.job == job)
         best = SoloOption(
             job=job,
