@@ -19,7 +19,6 @@ from engine.rules.routes import (
     ROUTE_ORDER,
     Route,
     counts_toward_402g,
-    is_402g_plan,
     route_to_roth,
 )
 from engine.rules.self_employment import (
@@ -76,6 +75,13 @@ class PlanFigures:
     after_tax_room: Decimal = ZERO
     binding_limit: str = "no_after_tax"
     family_business: bool = False  # a spouse's W-2 job at the other spouse's business
+    # The person's own business (or, for a spouse on its payroll, the household's) makes this
+    # plan's employer contribution.
+    owner: bool = False
+    # What the plan is, for the limits: a 457(b) has its own §457(e)(15) limit (outside
+    # §415(c)); its deferrals and those of a SEP-IRA (none) do not share §402(g).
+    is_457b: bool = False
+    shares_402g: bool = False
 
     @property
     def max_employer_contribution(self) -> Decimal | None:
@@ -84,12 +90,6 @@ class PlanFigures:
     @property
     def takes_after_tax(self) -> bool:
         return self.route != "none"
-
-    @property
-    def owner(self) -> bool:
-        """The person's own business (or, for a spouse on its payroll, the household's)
-        makes this plan's employer contribution."""
-        return self.job_type != "employee" or self.family_business
 
 
 @dataclass(slots=True)
@@ -298,6 +298,9 @@ def compute(s: Scenario, fig: YearFigures, chosen: Mapping[int, Plan] | None = N
                     pay=pay[i],
                     deferral_cap=cap,
                     family_business=job.family_business,
+                    owner=job.is_business or job.family_business,
+                    is_457b=plan.is_457b,
+                    shares_402g=counts_toward_402g(plan),
                 )
             )
 
@@ -321,7 +324,7 @@ def compute(s: Scenario, fig: YearFigures, chosen: Mapping[int, Plan] | None = N
             left -= p.employer
         if p.plan.type == "457b":  # governmental: its own catch-up (§414(v)(6)(A)(iii))
             catch_up_457b_room += non_negative(p.pay - p.deferrals)
-        elif counts_toward_402g(p.plan):
+        elif p.shares_402g:
             catch_up_room += non_negative(left)
         if p.route in MEGA_ROUTES:
             mega_total += p.after_tax_room
@@ -356,7 +359,7 @@ def compute(s: Scenario, fig: YearFigures, chosen: Mapping[int, Plan] | None = N
 def _catch_up_age_amount(s: Scenario, plans: list[PlanFigures], fig: YearFigures) -> Decimal:
     """The catch-up for the plans that share §402(g): the 401(k)/403(b) amount, or a SIMPLE
     IRA's lower amount when SIMPLE IRAs are the only such plans."""
-    sharing = [p for p in plans if counts_toward_402g(p.plan)]
+    sharing = [p for p in plans if p.shares_402g]
     if sharing and all(p.plan.type == "simple_ira" for p in sharing):
         small = all(s.jobs[p.job].is_business and not s.jobs[p.job].has_employees for p in sharing)
         return simple_catch_up_for_age(s.age, fig, small_employer=small)
@@ -375,9 +378,8 @@ def _place_deferrals(
     wanting_max: list[PlanFigures] = []
     given: list[PlanFigures] = []
     for p in plans:
-        if not counts_toward_402g(p.plan):
-            continue
-        (wanting_max if p.plan.employee_deferrals == MAX else given).append(p)
+        if p.shares_402g:
+            (wanting_max if p.plan.employee_deferrals == MAX else given).append(p)
     for p in sorted(given, key=_deferral_order):
         asked = p.plan.employee_deferrals
         assert asked != MAX
@@ -407,7 +409,7 @@ def _section_457b(
     """§457(e)(15): a 457(b) plan has its own limit, for employee and employer money together,
     never more than the job's pay."""
     for p in plans:
-        if not p.plan.is_457b:
+        if not p.is_457b:
             continue
         limit = min(fig.section_457b_limit, floor_cents(p.pay))
         asked = p.plan.employee_deferrals
@@ -435,16 +437,25 @@ def _employer_contributions(
     owner's deferrals count only as far as the shared limit leaves room for them, and the
     owner's employer contributions then take what is left, the largest allowed for "max"."""
     dollar_limit = fig.annual_additions_limit
-    used: dict[int, Decimal] = {p.group: ZERO for p in plans}
+    used: dict[int, Decimal] = {}  # per §415(c) group: the annual additions counted so far
+    employers: list[PlanFigures] = []  # W-2 employers' plans
+    owners: list[PlanFigures] = []
     for p in plans:
-        if is_402g_plan(p.plan) and not p.owner:
+        if p.is_457b:
+            asked = p.plan.employer_contributions
+            if asked != MAX:
+                p.employer = min(asked, non_negative(p.annual_additions_limit - p.deferrals))
+                p.employer_cut = p.employer < asked
+            continue
+        used.setdefault(p.group, ZERO)
+        if p.owner:
+            owners.append(p)
+        else:
+            employers.append(p)
             used[p.group] += p.deferrals
-    for p in plans:
-        asked = p.plan.employer_contributions
-        if p.plan.is_457b and asked != MAX:
-            p.employer = min(asked, non_negative(p.annual_additions_limit - p.deferrals))
-            p.employer_cut = p.employer < asked
-    for p in sorted((q for q in plans if not q.owner and is_402g_plan(q.plan)), key=_by_order):
+    employers.sort(key=_by_order)
+    owners.sort(key=_by_order)
+    for p in employers:
         asked = p.plan.employer_contributions
         assert asked != MAX  # validation allows "max" only for owners' plans
         own_limit = non_negative(min(dollar_limit, p.pay) - p.deferrals)
@@ -454,7 +465,6 @@ def _employer_contributions(
             p.employer_cut = True
             excess.append((p.job, "employer"))
         used[p.group] += p.employer
-    owners = sorted((q for q in plans if q.owner and is_402g_plan(q.plan)), key=_by_order)
     for p in owners:
         group_left = floor_cents(non_negative(dollar_limit - used[p.group]))
         if p.deferrals > group_left:
@@ -498,9 +508,13 @@ def _after_tax_room(plans: list[PlanFigures], fig: YearFigures) -> None:
     $1 counts as none: no one is told to contribute cents."""
     dollar_limit = fig.annual_additions_limit
     group_left: dict[int, Decimal] = {}
+    under_415c: list[PlanFigures] = []
     for p in plans:
-        if not is_402g_plan(p.plan):
+        if p.is_457b:
+            p.after_tax_room = ZERO
+            p.binding_limit = "no_after_tax"
             continue
+        under_415c.append(p)
         if p.job_type == "self_employed":
             # Earned income is NESE less the contribution itself (§401(c)(2)).
             p.compensation = floor_cents(non_negative(p.pay - p.employer))
@@ -514,8 +528,9 @@ def _after_tax_room(plans: list[PlanFigures], fig: YearFigures) -> None:
         p.plan_cap = cap
         left = group_left.get(p.group, dollar_limit)
         group_left[p.group] = non_negative(left - p.deferrals - p.employer)
-    for p in sorted(plans, key=lambda q: (ROUTE_ORDER[q.route], q.order)):
-        if not is_402g_plan(p.plan) or not p.takes_after_tax:
+    under_415c.sort(key=_room_order)
+    for p in under_415c:
+        if not p.takes_after_tax:
             p.after_tax_room = ZERO
             p.binding_limit = "no_after_tax"
             continue
@@ -530,6 +545,10 @@ def _after_tax_room(plans: list[PlanFigures], fig: YearFigures) -> None:
         else:
             p.after_tax_room, p.binding_limit = room, "annual_additions"
         group_left[p.group] = non_negative(group_left[p.group] - p.after_tax_room)
+
+
+def _room_order(p: PlanFigures) -> tuple[int, int]:
+    return (ROUTE_ORDER[p.route], p.order)
 
 
 def _whole_dollars_or_none(amount: Decimal) -> Decimal:
