@@ -201,7 +201,7 @@ def _ranks(
     return rank
 
 
-def _groups(jobs: tuple[Job, ...], plans: tuple[Plan | None, ...]) -> tuple[list[int], bool]:
+def _groups(jobs: tuple[Job, ...], plans: list[Plan | None]) -> tuple[list[int], bool]:
     """§415(c) applies per employer. One employer are: jobs joined by ``related_to``; every
     business the person controls (more than 50% owned: a controlled group under §414(b)/(c) as
     modified by §415(h), Treas. Reg. §1.414(c)-2); and a 403(b) together with the businesses the
@@ -267,12 +267,13 @@ def compute(s: Scenario, fig: YearFigures, chosen: Mapping[int, Plan] | None = N
     Solo 401(k) to open); the computation's ``scenario`` stays ``s`` as entered."""
     jobs = s.jobs
     count = len(jobs)
-    job_plans = tuple(
-        job.plan if chosen is None else chosen.get(i, job.plan) for i, job in enumerate(jobs)
-    )
+    job_plans = [job.plan for job in jobs]
+    if chosen is not None:
+        for i, plan in chosen.items():
+            job_plans[i] = plan
     pay, se_tax, se_deduction = _pay(s, fig)
     group_of, aggregated_403b = _groups(jobs, job_plans)
-    order = canonical_order(jobs, group_sizes(group_of), job_plans)
+    order = canonical_order(jobs, group_sizes(group_of), tuple(job_plans))
     plans: list[PlanFigures] = []
     for i, job in enumerate(jobs):
         for plan in (job_plans[i], job.plan_457b):
@@ -310,7 +311,8 @@ def compute(s: Scenario, fig: YearFigures, chosen: Mapping[int, Plan] | None = N
     _employer_contributions(plans, fig, excess)
     _after_tax_room(plans, fig)
 
-    catch_up_age = _catch_up_age_amount(s, plans, fig)
+    age_amount = catch_up_for_age(s.age, fig)
+    catch_up_age = _catch_up_age_amount(s, plans, fig, age_amount)
     catch_up_room = ZERO
     catch_up_457b_room = ZERO
     mega_total = ZERO
@@ -328,14 +330,15 @@ def compute(s: Scenario, fig: YearFigures, chosen: Mapping[int, Plan] | None = N
             catch_up_room += non_negative(left)
         if p.route in MEGA_ROUTES:
             mega_total += p.after_tax_room
-    earned = sum((non_negative(t) for t in taxable), ZERO)
+    earned = ZERO
+    for amount in taxable:
+        earned += non_negative(amount)
     groups: list[list[int]] = []
     if len(set(group_of)) < count:
         members: dict[int, list[int]] = {}
         for i, g in enumerate(group_of):
             members.setdefault(g, []).append(i)
         groups = [m for m in members.values() if len(m) > 1]
-    age_457b = catch_up_for_age(s.age, fig)
     return Computation(
         scenario=s,
         fig=fig,
@@ -349,21 +352,27 @@ def compute(s: Scenario, fig: YearFigures, chosen: Mapping[int, Plan] | None = N
         deferral_limit=fig.elective_deferral_limit,
         catch_up_age_amount=catch_up_age,
         catch_up_limit=floor_cents(min(catch_up_age, catch_up_room)),
-        catch_up_457b_limit=floor_cents(min(age_457b, catch_up_457b_room)),
+        catch_up_457b_limit=floor_cents(min(age_amount, catch_up_457b_room)),
         mega_backdoor_total=mega_total,
         earned_income=floor_cents(non_negative(earned)),
         excess=excess,
     )
 
 
-def _catch_up_age_amount(s: Scenario, plans: list[PlanFigures], fig: YearFigures) -> Decimal:
-    """The catch-up for the plans that share §402(g): the 401(k)/403(b) amount, or a SIMPLE
-    IRA's lower amount when SIMPLE IRAs are the only such plans."""
-    sharing = [p for p in plans if p.shares_402g]
-    if sharing and all(p.plan.type == "simple_ira" for p in sharing):
-        small = all(s.jobs[p.job].is_business and not s.jobs[p.job].has_employees for p in sharing)
+def _catch_up_age_amount(
+    s: Scenario, plans: list[PlanFigures], fig: YearFigures, age_amount: Decimal
+) -> Decimal:
+    """The catch-up for the plans that share §402(g): the 401(k)/403(b) amount (``age_amount``),
+    or a SIMPLE IRA's lower amount when SIMPLE IRAs are the only such plans."""
+    sharing = [p.plan.type for p in plans if p.shares_402g]
+    if sharing and sharing.count("simple_ira") == len(sharing):
+        small = all(
+            s.jobs[p.job].is_business and not s.jobs[p.job].has_employees
+            for p in plans
+            if p.shares_402g
+        )
         return simple_catch_up_for_age(s.age, fig, small_employer=small)
-    return catch_up_for_age(s.age, fig)
+    return age_amount
 
 
 def _place_deferrals(
@@ -379,10 +388,10 @@ def _place_deferrals(
     given: list[PlanFigures] = []
     for p in plans:
         if p.shares_402g:
-            (wanting_max if p.plan.employee_deferrals == MAX else given).append(p)
+            (given if isinstance(p.plan.employee_deferrals, Decimal) else wanting_max).append(p)
     for p in sorted(given, key=_deferral_order):
         asked = p.plan.employee_deferrals
-        assert asked != MAX
+        assert isinstance(asked, Decimal)
         applied = min(asked, left, p.deferral_cap)
         if applied < asked:
             if left < min(asked, p.deferral_cap):
@@ -457,7 +466,7 @@ def _employer_contributions(
     owners.sort(key=_by_order)
     for p in employers:
         asked = p.plan.employer_contributions
-        assert asked != MAX  # validation allows "max" only for owners' plans
+        assert isinstance(asked, Decimal)  # validation allows "max" only for owners' plans
         own_limit = non_negative(min(dollar_limit, p.pay) - p.deferrals)
         allowed = floor_cents(min(own_limit, non_negative(dollar_limit - used[p.group])))
         p.employer = min(asked, allowed)
@@ -468,7 +477,7 @@ def _employer_contributions(
     for p in owners:
         group_left = floor_cents(non_negative(dollar_limit - used[p.group]))
         if p.deferrals > group_left:
-            if p.plan.employee_deferrals != MAX:
+            if isinstance(p.plan.employee_deferrals, Decimal):  # an amount, not "max"
                 if p.deferrals_cut_by is not None:
                     excess.remove((p.job, p.deferrals_cut_by))
                 p.deferrals_cut_by = "415c"
@@ -487,13 +496,13 @@ def _employer_contributions(
         else:
             p.worksheet = employer_max_s_corp(p.pay, p.deferrals, group_left, fig)
             allowed = p.worksheet.maximum
-        if asked == MAX:
-            p.employer = allowed
-        else:
+        if isinstance(asked, Decimal):
             p.employer = min(asked, allowed)
             if p.employer < asked:
                 p.employer_cut = True
                 excess.append((p.job, "employer"))
+        else:  # "max"
+            p.employer = allowed
         used[p.group] += p.employer
 
 
