@@ -269,8 +269,8 @@ def compute(s: Scenario, fig: YearFigures, chosen: Mapping[int, Plan] | None = N
     count = len(jobs)
     job_plans = [job.plan for job in jobs]
     if chosen is not None:
-        for i, plan in chosen.items():
-            job_plans[i] = plan
+        for i, chosen_plan in chosen.items():
+            job_plans[i] = chosen_plan
     pay, se_tax, se_deduction = _pay(s, fig)
     group_of, aggregated_403b = _groups(jobs, job_plans)
     order = canonical_order(jobs, group_sizes(group_of), tuple(job_plans))
@@ -318,8 +318,9 @@ def compute(s: Scenario, fig: YearFigures, chosen: Mapping[int, Plan] | None = N
     mega_total = ZERO
     taxable = list(pay)  # per job: earned income, pay less pre-tax deferrals
     for p in plans:
-        roth_share = p.plan.roth_deferral_percent
-        taxable[p.job] -= p.deferrals if roth_share is None else p.deferrals * (1 - roth_share / 100)
+        roth_share = p.plan.roth_deferral_percent  # None: all pre-tax
+        pretax = p.deferrals if roth_share is None else p.deferrals * (1 - roth_share / 100)
+        taxable[p.job] -= pretax
         left = p.pay - p.deferrals
         if p.job_type == "self_employed":
             taxable[p.job] -= p.employer  # earned income is NESE less the plan contribution
@@ -389,7 +390,11 @@ def _place_deferrals(
     for p in plans:
         if p.shares_402g:
             (given if isinstance(p.plan.employee_deferrals, Decimal) else wanting_max).append(p)
-    for p in sorted(given, key=_deferral_order):
+    if len(given) > 1:
+        given.sort(key=_deferral_order)
+    if len(wanting_max) > 1:
+        wanting_max.sort(key=_deferral_order)
+    for p in given:
         asked = p.plan.employee_deferrals
         assert isinstance(asked, Decimal)
         applied = min(asked, left, p.deferral_cap)
@@ -403,7 +408,7 @@ def _place_deferrals(
             excess.append((p.job, p.deferrals_cut_by))
         p.deferrals = applied
         left -= applied
-    for p in sorted(wanting_max, key=_deferral_order):
+    for p in wanting_max:
         p.deferrals = min(left, p.deferral_cap)
         left -= p.deferrals
 
@@ -462,8 +467,10 @@ def _employer_contributions(
         else:
             employers.append(p)
             used[p.group] += p.deferrals
-    employers.sort(key=_by_order)
-    owners.sort(key=_by_order)
+    if len(employers) > 1:
+        employers.sort(key=_by_order)
+    if len(owners) > 1:
+        owners.sort(key=_by_order)
     for p in employers:
         asked = p.plan.employer_contributions
         assert isinstance(asked, Decimal)  # validation allows "max" only for owners' plans
@@ -533,11 +540,11 @@ def _after_tax_room(plans: list[PlanFigures], fig: YearFigures) -> None:
             own = min(dollar_limit, p.pay) - p.deferrals - p.employer
         p.annual_additions_limit = min(dollar_limit, p.compensation)
         p.own_room = _whole_dollars_or_none(floor_cents(non_negative(own)))
-        cap = _plan_cap(p, fig)
-        p.plan_cap = cap
+        p.plan_cap = _plan_cap(p, fig)
         left = group_left.get(p.group, dollar_limit)
         group_left[p.group] = non_negative(left - p.deferrals - p.employer)
-    under_415c.sort(key=_room_order)
+    if len(under_415c) > 1:
+        under_415c.sort(key=_room_order)
     for p in under_415c:
         if not p.takes_after_tax:
             p.after_tax_room = ZERO
