@@ -116,7 +116,7 @@ def _plan_results(
     """Each plan's figures as entered, with an owner's two splits (``best`` and ``deduction``
     hold the same plans in the same order, figured with the owner's other choices)."""
     plans = zip(c.plans, best.plans, deduction.plans, strict=True)
-    return tuple(_plan_result(p, b, d) for p, b, d in plans)
+    return tuple([_plan_result(p, b, d) for p, b, d in plans])
 
 
 def _plan_result(p: PlanFigures, best: PlanFigures, deduction: PlanFigures) -> PlanResult:
