@@ -36,6 +36,7 @@ __all__ = [
     "canonical_order",
     "catch_up_for_age",
     "compute",
+    "compute_with",
     "group_sizes",
     "simple_catch_up_for_age",
 ]
@@ -261,18 +262,38 @@ def _pay(
     return pay, se_tax, se_deduction
 
 
-def compute(s: Scenario, fig: YearFigures, chosen: Mapping[int, Plan] | None = None) -> Computation:
-    """Every figure for ``s``. With ``chosen``: those jobs' plans in place of the ones entered
+def compute(s: Scenario, fig: YearFigures) -> Computation:
+    """Every figure for ``s``, its plans as entered."""
+    return _compute(s, fig, [job.plan for job in s.jobs], None)
+
+
+def compute_with(entered: Computation, chosen: Mapping[int, Plan]) -> Computation:
+    """The figures of ``entered``'s scenario with ``chosen`` plans in place of those jobs' own
     (what the engine weighs for the person's own businesses: another employer contribution, a
-    Solo 401(k) to open); the computation's ``scenario`` stays ``s`` as entered."""
+    Solo 401(k) to open); the computation's ``scenario`` stays the one entered. Pay, SE tax and
+    the §415(c) groups are ``entered``'s: they depend on the jobs, not on these choices (a
+    business's plan is never a 403(b), so no group changes)."""
+    s = entered.scenario
+    job_plans = [job.plan for job in s.jobs]
+    for i, plan in chosen.items():
+        current = job_plans[i]
+        assert plan.type != "403b"
+        assert current is None or current.type != "403b"
+        job_plans[i] = plan
+    return _compute(s, entered.fig, job_plans, entered)
+
+
+def _compute(
+    s: Scenario, fig: YearFigures, job_plans: list[Plan | None], entered: Computation | None
+) -> Computation:
     jobs = s.jobs
     count = len(jobs)
-    job_plans = [job.plan for job in jobs]
-    if chosen is not None:
-        for i, chosen_plan in chosen.items():
-            job_plans[i] = chosen_plan
-    pay, se_tax, se_deduction = _pay(s, fig)
-    group_of, aggregated_403b = _groups(jobs, job_plans)
+    if entered is None:
+        pay, se_tax, se_deduction = _pay(s, fig)
+        group_of, aggregated_403b = _groups(jobs, job_plans)
+    else:
+        pay, se_tax, se_deduction = entered.pay, entered.se_tax, entered.se_deduction
+        group_of, aggregated_403b = entered.group_of, entered.aggregated_403b
     order = canonical_order(jobs, group_sizes(group_of), tuple(job_plans))
     plans: list[PlanFigures] = []
     for i, job in enumerate(jobs):
@@ -334,8 +355,8 @@ def compute(s: Scenario, fig: YearFigures, chosen: Mapping[int, Plan] | None = N
     earned = ZERO
     for amount in taxable:
         earned += non_negative(amount)
-    groups: list[list[int]] = []
-    if len(set(group_of)) < count:
+    groups: list[list[int]] = [] if entered is None else entered.groups
+    if entered is None and len(set(group_of)) < count:
         members: dict[int, list[int]] = {}
         for i, g in enumerate(group_of):
             members.setdefault(g, []).append(i)

@@ -6,7 +6,14 @@ import dataclasses
 from decimal import Decimal
 from functools import cache
 
-from engine.compute import Computation, PlanFigures, canonical_order, compute, group_sizes
+from engine.compute import (
+    Computation,
+    PlanFigures,
+    canonical_order,
+    compute,
+    compute_with,
+    group_sizes,
+)
 from engine.explain import explain
 from engine.figures import YearFigures, figures_for, supported_years
 from engine.household import person_scenario, spousal_ira_compensation, spouse_scenario
@@ -86,7 +93,7 @@ def _evaluate_one(scenario: Scenario, fig: YearFigures, c: Computation) -> Resul
     def extras() -> Extras:
         # Read on first use: the Solo 401(k) option beside the largest employer contribution
         # takes one more computation.
-        option = None if solo is None else solo_401k_figures(scenario, fig, solo)
+        option = None if solo is None else solo_401k_figures(c, solo)
         return option, roth_maximizing_alternative(c, best, option)
 
     def words(
@@ -185,7 +192,7 @@ def owner_split_computation(
             changed[p.job] = dataclasses.replace(p.plan, employer_contributions=employer)
     if not changed:
         return c
-    return compute(scenario, fig, changed)
+    return compute_with(c, changed)
 
 
 def _solo_candidates(scenario: Scenario, c: Computation) -> list[int]:
@@ -245,7 +252,7 @@ def solo_401k_option(scenario: Scenario, fig: YearFigures, c: Computation) -> So
     for the business where it puts the most into Roth: the after-tax room with no employer
     contribution, and beside it the largest employer contribution and what it would leave."""
     choice = solo_401k_choice(scenario, fig, c)
-    return None if choice is None else solo_401k_figures(scenario, fig, choice)
+    return None if choice is None else solo_401k_figures(c, choice)
 
 
 def solo_401k_choice(scenario: Scenario, fig: YearFigures, c: Computation) -> PlanFigures | None:
@@ -260,7 +267,7 @@ def solo_401k_choice(scenario: Scenario, fig: YearFigures, c: Computation) -> Pl
         rank = canonical_order(scenario.jobs, group_sizes(c.group_of))
         candidates.sort(key=lambda j: rank[j])
     for job in candidates:
-        roth = compute(scenario, fig, {job: _solo_plan(scenario.jobs[job].plan, ZERO)})
+        roth = compute_with(c, {job: _solo_plan(scenario.jobs[job].plan, ZERO)})
         p = next(q for q in roth.plans if q.job == job)
         if p.after_tax_room <= 0 or (best is not None and p.after_tax_room <= best.after_tax_room):
             continue
@@ -268,11 +275,11 @@ def solo_401k_choice(scenario: Scenario, fig: YearFigures, c: Computation) -> Pl
     return best
 
 
-def solo_401k_figures(scenario: Scenario, fig: YearFigures, p: PlanFigures) -> SoloOption:
+def solo_401k_figures(c: Computation, p: PlanFigures) -> SoloOption:
     """The chosen Solo 401(k) (``p``, with no employer contribution), and beside it the largest
     employer contribution and the after-tax room it would leave."""
-    current = scenario.jobs[p.job].plan
-    deduction = compute(scenario, fig, {p.job: _solo_plan(current, MAX)})
+    current = c.scenario.jobs[p.job].plan
+    deduction = compute_with(c, {p.job: _solo_plan(current, MAX)})
     q = next(q for q in deduction.plans if q.job == p.job)
     return SoloOption(
         job=p.job,
