@@ -7,6 +7,7 @@ output in :mod:`engine.explain`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -18,7 +19,6 @@ from engine.rules.routes import (
     ROUTE_ORDER,
     Route,
     counts_toward_402g,
-    is_402g_plan,
     route_to_roth,
 )
 from engine.rules.self_employment import (
@@ -36,6 +36,8 @@ __all__ = [
     "canonical_order",
     "catch_up_for_age",
     "compute",
+    "compute_with",
+    "group_sizes",
     "simple_catch_up_for_age",
 ]
 
@@ -74,6 +76,13 @@ class PlanFigures:
     after_tax_room: Decimal = ZERO
     binding_limit: str = "no_after_tax"
     family_business: bool = False  # a spouse's W-2 job at the other spouse's business
+    # The person's own business (or, for a spouse on its payroll, the household's) makes this
+    # plan's employer contribution.
+    owner: bool = False
+    # What the plan is, for the limits: a 457(b) has its own §457(e)(15) limit (outside
+    # §415(c)); its deferrals and those of a SEP-IRA (none) do not share §402(g).
+    is_457b: bool = False
+    shares_402g: bool = False
 
     @property
     def max_employer_contribution(self) -> Decimal | None:
@@ -82,12 +91,6 @@ class PlanFigures:
     @property
     def takes_after_tax(self) -> bool:
         return self.route != "none"
-
-    @property
-    def owner(self) -> bool:
-        """The person's own business (or, for a spouse on its payroll, the household's)
-        makes this plan's employer contribution."""
-        return self.job_type != "employee" or self.family_business
 
 
 @dataclass(slots=True)
@@ -150,17 +153,31 @@ def _plan_key(plan: Plan | None) -> tuple[str, ...]:
     return tuple(str(getattr(plan, name)) for name in plan.__dataclass_fields__)
 
 
-def canonical_order(jobs: tuple[Job, ...], group_sizes: list[int]) -> list[int]:
+def group_sizes(group_of: list[int]) -> list[int]:
+    """Per job: how many jobs share its §415(c) limit."""
+    if len(group_of) == 1:
+        return [1]
+    return [group_of.count(g) for g in group_of]
+
+
+def canonical_order(
+    jobs: tuple[Job, ...], group_sizes: list[int], plans: tuple[Plan | None, ...] | None = None
+) -> list[int]:
     """Each job's rank when the jobs are sorted by what they are, not where they were listed:
     wherever a choice has to be made between plans, it is made in this order, so the figures do
-    not depend on the order in which jobs are given."""
+    not depend on the order in which jobs are given. ``plans``: each job's plan, when not the
+    one entered."""
     if len(jobs) == 1:
         return [0]
-    return _ranks(jobs, tuple(group_sizes))
+    if plans is None:
+        plans = tuple(job.plan for job in jobs)
+    return _ranks(jobs, plans, tuple(group_sizes))
 
 
 @lru_cache(maxsize=1024)
-def _ranks(jobs: tuple[Job, ...], group_sizes: tuple[int, ...]) -> list[int]:
+def _ranks(
+    jobs: tuple[Job, ...], plans: tuple[Plan | None, ...], group_sizes: tuple[int, ...]
+) -> list[int]:
     def key(i: int) -> str:
         job = jobs[i]
         return repr(
@@ -173,7 +190,7 @@ def _ranks(jobs: tuple[Job, ...], group_sizes: tuple[int, ...]) -> list[int]:
                 str(job.ownership_percent),
                 job.family_business,
                 group_sizes[i],
-                _plan_key(job.plan),
+                _plan_key(plans[i]),
                 _plan_key(job.plan_457b),
             )
         )
@@ -185,11 +202,16 @@ def _ranks(jobs: tuple[Job, ...], group_sizes: tuple[int, ...]) -> list[int]:
     return rank
 
 
-def _groups(jobs: tuple[Job, ...]) -> tuple[list[int], bool]:
+def _groups(jobs: tuple[Job, ...], plans: list[Plan | None]) -> tuple[list[int], bool]:
     """§415(c) applies per employer. One employer are: jobs joined by ``related_to``; every
     business the person controls (more than 50% owned: a controlled group under §414(b)/(c) as
     modified by §415(h), Treas. Reg. §1.414(c)-2); and a 403(b) together with the businesses the
     participant controls (Treas. Reg. §1.415(f)-1(f)(2)), including one that has no plan yet."""
+    controlled = [i for i, job in enumerate(jobs) if job.controlled]
+    with_403b = [i for i, plan in enumerate(plans) if plan is not None and plan.type == "403b"]
+    aggregated_403b = bool(with_403b and controlled)
+    if len(jobs) == 1:
+        return [0], aggregated_403b
     parent = list(range(len(jobs)))
 
     def find(i: int) -> int:
@@ -204,15 +226,12 @@ def _groups(jobs: tuple[Job, ...]) -> tuple[list[int], bool]:
     for i, job in enumerate(jobs):
         if job.related_to is not None:
             union(i, job.related_to)
-    controlled = [i for i, job in enumerate(jobs) if job.controlled]
     for i in controlled[1:]:
         union(i, controlled[0])
-    aggregated_403b = False
-    for i, job in enumerate(jobs):
-        if job.plan is not None and job.plan.type == "403b":
+    if aggregated_403b:
+        for i in with_403b:
             for j in controlled:
                 union(i, j)
-                aggregated_403b = True
     return [find(i) for i in range(len(jobs))], aggregated_403b
 
 
@@ -244,15 +263,43 @@ def _pay(
 
 
 def compute(s: Scenario, fig: YearFigures) -> Computation:
+    """Every figure for ``s``, its plans as entered."""
+    return _compute(s, fig, [job.plan for job in s.jobs], None)
+
+
+def compute_with(entered: Computation, chosen: Mapping[int, Plan]) -> Computation:
+    """The figures of ``entered``'s scenario with ``chosen`` plans in place of those jobs' own
+    (what the engine weighs for the person's own businesses: another employer contribution, a
+    Solo 401(k) to open); the computation's ``scenario`` stays the one entered. Pay, SE tax and
+    the §415(c) groups are ``entered``'s: they depend on the jobs, not on these choices (a
+    business's plan is never a 403(b), so no group changes)."""
+    s = entered.scenario
+    job_plans = [job.plan for job in s.jobs]
+    for i, plan in chosen.items():
+        current = job_plans[i]
+        assert plan.type != "403b"
+        assert current is None or current.type != "403b"
+        job_plans[i] = plan
+    return _compute(s, entered.fig, job_plans, entered)
+
+
+def _compute(
+    s: Scenario, fig: YearFigures, job_plans: list[Plan | None], entered: Computation | None
+) -> Computation:
     jobs = s.jobs
     count = len(jobs)
-    pay, se_tax, se_deduction = _pay(s, fig)
-    group_of, aggregated_403b = _groups(jobs)
-    sizes = [group_of.count(g) for g in group_of]
-    order = canonical_order(jobs, sizes)
+    if entered is None:
+        pay, se_tax, se_deduction = _pay(s, fig)
+        group_of, aggregated_403b = _groups(jobs, job_plans)
+    else:
+        pay, se_tax, se_deduction = entered.pay, entered.se_tax, entered.se_deduction
+        group_of, aggregated_403b = entered.group_of, entered.aggregated_403b
+    order = canonical_order(jobs, group_sizes(group_of), tuple(job_plans))
     plans: list[PlanFigures] = []
     for i, job in enumerate(jobs):
-        for plan in job.plans:
+        for plan in (job_plans[i], job.plan_457b):
+            if plan is None:
+                continue
             cap = floor_cents(pay[i])
             if plan.type == "simple_ira":
                 small = job.is_business and not job.has_employees
@@ -273,6 +320,9 @@ def compute(s: Scenario, fig: YearFigures) -> Computation:
                     pay=pay[i],
                     deferral_cap=cap,
                     family_business=job.family_business,
+                    owner=job.is_business or job.family_business,
+                    is_457b=plan.is_457b,
+                    shares_402g=counts_toward_402g(plan),
                 )
             )
 
@@ -282,38 +332,35 @@ def compute(s: Scenario, fig: YearFigures) -> Computation:
     _employer_contributions(plans, fig, excess)
     _after_tax_room(plans, fig)
 
-    catch_up_age = _catch_up_age_amount(s, plans, fig)
+    age_amount = catch_up_for_age(s.age, fig)
+    catch_up_age = _catch_up_age_amount(s, plans, fig, age_amount)
     catch_up_room = ZERO
     catch_up_457b_room = ZERO
     mega_total = ZERO
-    earned = ZERO
-    for i, job in enumerate(jobs):
-        taxable = pay[i]
-        for p in plans:
-            if p.job != i:
-                continue
-            pretax_share = 1 - (p.plan.roth_deferral_percent or ZERO) / 100
-            taxable -= p.deferrals * pretax_share
-            if job.type == "self_employed":
-                taxable -= p.employer  # earned income is NESE less the plan contribution
-        earned += non_negative(taxable)
+    taxable = list(pay)  # per job: earned income, pay less pre-tax deferrals
     for p in plans:
+        roth_share = p.plan.roth_deferral_percent  # None: all pre-tax
+        pretax = p.deferrals if roth_share is None else p.deferrals * (1 - roth_share / 100)
+        taxable[p.job] -= pretax
         left = p.pay - p.deferrals
         if p.job_type == "self_employed":
+            taxable[p.job] -= p.employer  # earned income is NESE less the plan contribution
             left -= p.employer
         if p.plan.type == "457b":  # governmental: its own catch-up (§414(v)(6)(A)(iii))
             catch_up_457b_room += non_negative(p.pay - p.deferrals)
-        elif counts_toward_402g(p.plan):
+        elif p.shares_402g:
             catch_up_room += non_negative(left)
         if p.route in MEGA_ROUTES:
             mega_total += p.after_tax_room
-    groups: list[list[int]] = []
-    if len(set(group_of)) < count:
+    earned = ZERO
+    for amount in taxable:
+        earned += non_negative(amount)
+    groups: list[list[int]] = [] if entered is None else entered.groups
+    if entered is None and len(set(group_of)) < count:
         members: dict[int, list[int]] = {}
         for i, g in enumerate(group_of):
             members.setdefault(g, []).append(i)
         groups = [m for m in members.values() if len(m) > 1]
-    age_457b = catch_up_for_age(s.age, fig)
     return Computation(
         scenario=s,
         fig=fig,
@@ -327,21 +374,27 @@ def compute(s: Scenario, fig: YearFigures) -> Computation:
         deferral_limit=fig.elective_deferral_limit,
         catch_up_age_amount=catch_up_age,
         catch_up_limit=floor_cents(min(catch_up_age, catch_up_room)),
-        catch_up_457b_limit=floor_cents(min(age_457b, catch_up_457b_room)),
+        catch_up_457b_limit=floor_cents(min(age_amount, catch_up_457b_room)),
         mega_backdoor_total=mega_total,
         earned_income=floor_cents(non_negative(earned)),
         excess=excess,
     )
 
 
-def _catch_up_age_amount(s: Scenario, plans: list[PlanFigures], fig: YearFigures) -> Decimal:
-    """The catch-up for the plans that share §402(g): the 401(k)/403(b) amount, or a SIMPLE
-    IRA's lower amount when SIMPLE IRAs are the only such plans."""
-    sharing = [p for p in plans if counts_toward_402g(p.plan)]
-    if sharing and all(p.plan.type == "simple_ira" for p in sharing):
-        small = all(s.jobs[p.job].is_business and not s.jobs[p.job].has_employees for p in sharing)
+def _catch_up_age_amount(
+    s: Scenario, plans: list[PlanFigures], fig: YearFigures, age_amount: Decimal
+) -> Decimal:
+    """The catch-up for the plans that share §402(g): the 401(k)/403(b) amount (``age_amount``),
+    or a SIMPLE IRA's lower amount when SIMPLE IRAs are the only such plans."""
+    sharing = [p.plan.type for p in plans if p.shares_402g]
+    if sharing and sharing.count("simple_ira") == len(sharing):
+        small = all(
+            s.jobs[p.job].is_business and not s.jobs[p.job].has_employees
+            for p in plans
+            if p.shares_402g
+        )
         return simple_catch_up_for_age(s.age, fig, small_employer=small)
-    return catch_up_for_age(s.age, fig)
+    return age_amount
 
 
 def _place_deferrals(
@@ -356,12 +409,15 @@ def _place_deferrals(
     wanting_max: list[PlanFigures] = []
     given: list[PlanFigures] = []
     for p in plans:
-        if not counts_toward_402g(p.plan):
-            continue
-        (wanting_max if p.plan.employee_deferrals == MAX else given).append(p)
-    for p in sorted(given, key=_deferral_order):
+        if p.shares_402g:
+            (given if isinstance(p.plan.employee_deferrals, Decimal) else wanting_max).append(p)
+    if len(given) > 1:
+        given.sort(key=_deferral_order)
+    if len(wanting_max) > 1:
+        wanting_max.sort(key=_deferral_order)
+    for p in given:
         asked = p.plan.employee_deferrals
-        assert asked != MAX
+        assert isinstance(asked, Decimal)
         applied = min(asked, left, p.deferral_cap)
         if applied < asked:
             if left < min(asked, p.deferral_cap):
@@ -373,7 +429,7 @@ def _place_deferrals(
             excess.append((p.job, p.deferrals_cut_by))
         p.deferrals = applied
         left -= applied
-    for p in sorted(wanting_max, key=_deferral_order):
+    for p in wanting_max:
         p.deferrals = min(left, p.deferral_cap)
         left -= p.deferrals
 
@@ -388,7 +444,7 @@ def _section_457b(
     """§457(e)(15): a 457(b) plan has its own limit, for employee and employer money together,
     never more than the job's pay."""
     for p in plans:
-        if not p.plan.is_457b:
+        if not p.is_457b:
             continue
         limit = min(fig.section_457b_limit, floor_cents(p.pay))
         asked = p.plan.employee_deferrals
@@ -416,18 +472,29 @@ def _employer_contributions(
     owner's deferrals count only as far as the shared limit leaves room for them, and the
     owner's employer contributions then take what is left, the largest allowed for "max"."""
     dollar_limit = fig.annual_additions_limit
-    used: dict[int, Decimal] = {p.group: ZERO for p in plans}
+    used: dict[int, Decimal] = {}  # per §415(c) group: the annual additions counted so far
+    employers: list[PlanFigures] = []  # W-2 employers' plans
+    owners: list[PlanFigures] = []
     for p in plans:
-        if is_402g_plan(p.plan) and not p.owner:
+        if p.is_457b:
+            asked = p.plan.employer_contributions
+            if asked != MAX:
+                p.employer = min(asked, non_negative(p.annual_additions_limit - p.deferrals))
+                p.employer_cut = p.employer < asked
+            continue
+        used.setdefault(p.group, ZERO)
+        if p.owner:
+            owners.append(p)
+        else:
+            employers.append(p)
             used[p.group] += p.deferrals
-    for p in plans:
+    if len(employers) > 1:
+        employers.sort(key=_by_order)
+    if len(owners) > 1:
+        owners.sort(key=_by_order)
+    for p in employers:
         asked = p.plan.employer_contributions
-        if p.plan.is_457b and asked != MAX:
-            p.employer = min(asked, non_negative(p.annual_additions_limit - p.deferrals))
-            p.employer_cut = p.employer < asked
-    for p in sorted((q for q in plans if not q.owner and is_402g_plan(q.plan)), key=_by_order):
-        asked = p.plan.employer_contributions
-        assert asked != MAX  # validation allows "max" only for owners' plans
+        assert isinstance(asked, Decimal)  # validation allows "max" only for owners' plans
         own_limit = non_negative(min(dollar_limit, p.pay) - p.deferrals)
         allowed = floor_cents(min(own_limit, non_negative(dollar_limit - used[p.group])))
         p.employer = min(asked, allowed)
@@ -435,11 +502,10 @@ def _employer_contributions(
             p.employer_cut = True
             excess.append((p.job, "employer"))
         used[p.group] += p.employer
-    owners = sorted((q for q in plans if q.owner and is_402g_plan(q.plan)), key=_by_order)
     for p in owners:
         group_left = floor_cents(non_negative(dollar_limit - used[p.group]))
         if p.deferrals > group_left:
-            if p.plan.employee_deferrals != MAX:
+            if isinstance(p.plan.employee_deferrals, Decimal):  # an amount, not "max"
                 if p.deferrals_cut_by is not None:
                     excess.remove((p.job, p.deferrals_cut_by))
                 p.deferrals_cut_by = "415c"
@@ -458,13 +524,13 @@ def _employer_contributions(
         else:
             p.worksheet = employer_max_s_corp(p.pay, p.deferrals, group_left, fig)
             allowed = p.worksheet.maximum
-        if asked == MAX:
-            p.employer = allowed
-        else:
+        if isinstance(asked, Decimal):
             p.employer = min(asked, allowed)
             if p.employer < asked:
                 p.employer_cut = True
                 excess.append((p.job, "employer"))
+        else:  # "max"
+            p.employer = allowed
         used[p.group] += p.employer
 
 
@@ -479,9 +545,13 @@ def _after_tax_room(plans: list[PlanFigures], fig: YearFigures) -> None:
     $1 counts as none: no one is told to contribute cents."""
     dollar_limit = fig.annual_additions_limit
     group_left: dict[int, Decimal] = {}
+    under_415c: list[PlanFigures] = []
     for p in plans:
-        if not is_402g_plan(p.plan):
+        if p.is_457b:
+            p.after_tax_room = ZERO
+            p.binding_limit = "no_after_tax"
             continue
+        under_415c.append(p)
         if p.job_type == "self_employed":
             # Earned income is NESE less the contribution itself (§401(c)(2)).
             p.compensation = floor_cents(non_negative(p.pay - p.employer))
@@ -491,12 +561,13 @@ def _after_tax_room(plans: list[PlanFigures], fig: YearFigures) -> None:
             own = min(dollar_limit, p.pay) - p.deferrals - p.employer
         p.annual_additions_limit = min(dollar_limit, p.compensation)
         p.own_room = _whole_dollars_or_none(floor_cents(non_negative(own)))
-        cap = _plan_cap(p, fig)
-        p.plan_cap = cap
+        p.plan_cap = _plan_cap(p, fig)
         left = group_left.get(p.group, dollar_limit)
         group_left[p.group] = non_negative(left - p.deferrals - p.employer)
-    for p in sorted(plans, key=lambda q: (ROUTE_ORDER[q.route], q.order)):
-        if not is_402g_plan(p.plan) or not p.takes_after_tax:
+    if len(under_415c) > 1:
+        under_415c.sort(key=_room_order)
+    for p in under_415c:
+        if not p.takes_after_tax:
             p.after_tax_room = ZERO
             p.binding_limit = "no_after_tax"
             continue
@@ -511,6 +582,10 @@ def _after_tax_room(plans: list[PlanFigures], fig: YearFigures) -> None:
         else:
             p.after_tax_room, p.binding_limit = room, "annual_additions"
         group_left[p.group] = non_negative(group_left[p.group] - p.after_tax_room)
+
+
+def _room_order(p: PlanFigures) -> tuple[int, int]:
+    return (ROUTE_ORDER[p.route], p.order)
 
 
 def _whole_dollars_or_none(amount: Decimal) -> Decimal:

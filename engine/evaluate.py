@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
+from functools import cache
 
-from engine.compute import Computation, PlanFigures, canonical_order, compute
+from engine.compute import (
+    Computation,
+    PlanFigures,
+    canonical_order,
+    compute,
+    compute_with,
+    group_sizes,
+)
 from engine.explain import explain
 from engine.figures import YearFigures, figures_for, supported_years
 from engine.household import person_scenario, spousal_ira_compensation, spouse_scenario
 from engine.money import ZERO
 from engine.result import (
+    Explanation,
+    Extras,
     Household,
     PlanResult,
     Result,
@@ -33,6 +43,7 @@ __all__ = ["RULES_REVISION", "evaluate", "rules_version"]
 RULES_REVISION = 1
 
 
+@cache
 def rules_version() -> str:
     return f"{supported_years()[-1]}.{RULES_REVISION}"
 
@@ -74,13 +85,22 @@ def _evaluate_household(scenario: Scenario, fig: YearFigures) -> Result:
 def _evaluate_one(scenario: Scenario, fig: YearFigures, c: Computation) -> Result:
     best = roth_max_computation(scenario, fig, c)
     available = any(p.route in MEGA_ROUTES and p.after_tax_room > 0 for p in best.plans)
-    option = None if available else solo_401k_option(scenario, fig, c)
-    alternative = roth_maximizing_alternative(c, best, option)
+    solo = None if available else solo_401k_choice(scenario, fig, c)
     roth_ira = roth_ira_figures(scenario, fig, c)
-    verdict = decide_verdict(best, option)
+    verdict = decide_verdict(best, solo)
     most_deduction = owner_split_computation(scenario, fig, c, MAX)
-    by_plan = {(p.job, p.plan.type): p for p in best.plans}
-    by_plan_deduction = {(p.job, p.plan.type): p for p in most_deduction.plans}
+
+    def extras() -> Extras:
+        # Read on first use: the Solo 401(k) option beside the largest employer contribution
+        # takes one more computation.
+        option = None if solo is None else solo_401k_figures(c, solo)
+        return option, roth_maximizing_alternative(c, best, option)
+
+    def words(
+        option: SoloOption | None, alternative: RothMaximizingAlternative | None
+    ) -> Explanation:
+        return explain(c, verdict, roth_ira, option, alternative, best)
+
     return Result(
         tax_year=scenario.tax_year,
         rules_version=rules_version(),
@@ -88,20 +108,27 @@ def _evaluate_one(scenario: Scenario, fig: YearFigures, c: Computation) -> Resul
         deferral_limit=c.deferral_limit,
         catch_up_limit=c.catch_up_limit,
         catch_up_457b_limit=c.catch_up_457b_limit,
-        plans=tuple(
-            _plan_result(p, by_plan[(p.job, p.plan.type)], by_plan_deduction[(p.job, p.plan.type)])
-            for p in c.plans
-        ),
+        plans=_plan_results(c, best, most_deduction),
         mega_backdoor_total=c.mega_backdoor_total,
         mega_backdoor_max=max(best.mega_backdoor_total, c.mega_backdoor_total),
         roth_ira=roth_ira,
-        solo_401k_option=option,
-        roth_maximizing_alternative=alternative,
-        explain=lambda: explain(c, verdict, roth_ira, option, alternative, best),
+        extras=extras,
+        explain=words,
     )
 
 
+def _plan_results(
+    c: Computation, best: Computation, deduction: Computation
+) -> tuple[PlanResult, ...]:
+    """Each plan's figures as entered, with an owner's two splits (``best`` and ``deduction``
+    hold the same plans in the same order, figured with the owner's other choices)."""
+    plans = zip(c.plans, best.plans, deduction.plans, strict=True)
+    return tuple([_plan_result(p, b, d) for p, b, d in plans])
+
+
 def _plan_result(p: PlanFigures, best: PlanFigures, deduction: PlanFigures) -> PlanResult:
+    assert best.job == deduction.job == p.job
+    assert best.plan.type == deduction.plan.type == p.plan.type
     return PlanResult(
         job=p.job,
         job_type=p.job_type,
@@ -119,7 +146,7 @@ def _plan_result(p: PlanFigures, best: PlanFigures, deduction: PlanFigures) -> P
     )
 
 
-def decide_verdict(c: Computation, option: SoloOption | None) -> str:
+def decide_verdict(c: Computation, option: SoloOption | PlanFigures | None) -> str:
     """The first that holds, judged on what the plans can take (the owner's employer
     contribution chosen for Roth): a working route with room; unknown features that could give
     room; a Solo 401(k) the person could set up; room that reaches Roth only at separation;
@@ -133,13 +160,6 @@ def decide_verdict(c: Computation, option: SoloOption | None) -> str:
     if any(p.route == "at_separation" and p.after_tax_room > 0 for p in c.plans):
         return "partial"
     return "unavailable"
-
-
-def _with_plans(scenario: Scenario, plans: dict[int, Plan]) -> Scenario:
-    jobs = list(scenario.jobs)
-    for job, plan in plans.items():
-        jobs[job] = dataclasses.replace(jobs[job], plan=plan)
-    return dataclasses.replace(scenario, jobs=tuple(jobs))
 
 
 def roth_max_computation(scenario: Scenario, fig: YearFigures, c: Computation) -> Computation:
@@ -157,6 +177,8 @@ def owner_split_computation(
     """The figures with ``employer`` as the employer contribution of every plan of the person's
     own businesses that shares its §415(c) limit with after-tax money: ``ZERO`` for the most
     Roth, ``MAX`` for the largest deduction now. ``c`` itself when nothing would change."""
+    if not any(p.owner for p in c.plans):
+        return c
     after_tax_groups = {p.group for p in c.plans if p.route in MEGA_ROUTES or p.route == "unknown"}
     changed: dict[int, Plan] = {}
     for p in c.plans:
@@ -170,7 +192,7 @@ def owner_split_computation(
             changed[p.job] = dataclasses.replace(p.plan, employer_contributions=employer)
     if not changed:
         return c
-    return compute(_with_plans(scenario, changed), fig)
+    return compute_with(c, changed)
 
 
 def _solo_candidates(scenario: Scenario, c: Computation) -> list[int]:
@@ -229,27 +251,44 @@ def solo_401k_option(scenario: Scenario, fig: YearFigures, c: Computation) -> So
     """What a Solo 401(k) with after-tax contributions and in-plan Roth conversion would allow
     for the business where it puts the most into Roth: the after-tax room with no employer
     contribution, and beside it the largest employer contribution and what it would leave."""
-    best: SoloOption | None = None
+    choice = solo_401k_choice(scenario, fig, c)
+    return None if choice is None else solo_401k_figures(c, choice)
+
+
+def solo_401k_choice(scenario: Scenario, fig: YearFigures, c: Computation) -> PlanFigures | None:
+    """The business where a Solo 401(k) with after-tax contributions and in-plan Roth conversion
+    would put the most into Roth, and that plan's figures with no employer contribution (enough
+    for the verdict); None when no business could carry one."""
+    best: PlanFigures | None = None
     # Between businesses that give the same room, the first in the canonical order is shown,
     # so the option does not depend on the order in which jobs are listed.
-    rank = canonical_order(scenario.jobs, [c.group_of.count(g) for g in c.group_of])
-    for job in sorted(_solo_candidates(scenario, c), key=lambda j: rank[j]):
-        current = scenario.jobs[job].plan
-        roth = compute(_with_plans(scenario, {job: _solo_plan(current, ZERO)}), fig)
+    candidates = _solo_candidates(scenario, c)
+    if len(candidates) > 1:
+        rank = canonical_order(scenario.jobs, group_sizes(c.group_of))
+        candidates.sort(key=lambda j: rank[j])
+    for job in candidates:
+        roth = compute_with(c, {job: _solo_plan(scenario.jobs[job].plan, ZERO)})
         p = next(q for q in roth.plans if q.job == job)
         if p.after_tax_room <= 0 or (best is not None and p.after_tax_room <= best.after_tax_room):
             continue
-        deduction = compute(_with_plans(scenario, {job: _solo_plan(current, MAX)}), fig)
-        q = next(q for q in deduction.plans if q.job == job)
-        best = SoloOption(
-            job=job,
-            employee_deferrals=p.deferrals,
-            max_employer_contribution=q.max_employer_contribution or ZERO,
-            after_tax_room=p.after_tax_room,
-            annual_additions_limit=p.annual_additions_limit,
-            after_tax_room_with_max_employer=q.after_tax_room,
-        )
+        best = p
     return best
+
+
+def solo_401k_figures(c: Computation, p: PlanFigures) -> SoloOption:
+    """The chosen Solo 401(k) (``p``, with no employer contribution), and beside it the largest
+    employer contribution and the after-tax room it would leave."""
+    current = c.scenario.jobs[p.job].plan
+    deduction = compute_with(c, {p.job: _solo_plan(current, MAX)})
+    q = next(q for q in deduction.plans if q.job == p.job)
+    return SoloOption(
+        job=p.job,
+        employee_deferrals=p.deferrals,
+        max_employer_contribution=q.max_employer_contribution or ZERO,
+        after_tax_room=p.after_tax_room,
+        annual_additions_limit=p.annual_additions_limit,
+        after_tax_room_with_max_employer=q.after_tax_room,
+    )
 
 
 def roth_maximizing_alternative(
@@ -257,11 +296,12 @@ def roth_maximizing_alternative(
 ) -> RothMaximizingAlternative | None:
     """Where the person's own employer contribution crowds out after-tax money that would reach
     Roth: the split with the most Roth money, and how many more dollars it moves."""
-    by_plan = {(p.job, p.plan.type): p for p in best.plans}
-    for p in sorted(c.plans, key=lambda q: q.order):
+    # ``best`` holds the same plans as ``c``, in the same order; it is ``c`` itself when the
+    # owner's choice changes nothing.
+    pairs = [] if best is c else list(zip(c.plans, best.plans, strict=True))
+    for p, b in sorted(pairs, key=lambda pair: pair[0].order):
         if not p.owner or p.route not in MEGA_ROUTES:
             continue
-        b = by_plan[(p.job, p.plan.type)]
         difference = best.mega_backdoor_total - c.mega_backdoor_total
         if b.after_tax_room > p.after_tax_room and difference > 0:
             return RothMaximizingAlternative(

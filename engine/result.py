@@ -127,6 +127,8 @@ CONTRACT_VERSION = "1.2"
 
 
 Explanation = tuple[tuple[Warning, ...], tuple[Message, ...], tuple[TraceEntry, ...]]
+# The Solo 401(k) option and the Roth-maximizing alternative.
+Extras = tuple[SoloOption | None, RothMaximizingAlternative | None]
 
 
 class Result:
@@ -134,12 +136,16 @@ class Result:
 
     The words (warnings, next steps, trace) are worked out from the same computation the first
     time any of them is read, and kept: an evaluation whose caller needs only the figures does
-    not pay for sentences nobody reads.
+    not pay for sentences nobody reads. So are the Solo 401(k) option and the Roth-maximizing
+    alternative (the option's room beside the largest employer contribution takes one more
+    computation); the verdict already knows whether there is an option.
     """
 
     __slots__ = (
         "_explain",
         "_explanation",
+        "_extras",
+        "_extras_done",
         "catch_up_457b_limit",
         "catch_up_limit",
         "deferral_limit",
@@ -148,9 +154,7 @@ class Result:
         "mega_backdoor_total",
         "plans",
         "roth_ira",
-        "roth_maximizing_alternative",
         "rules_version",
-        "solo_401k_option",
         "spouse",
         "tax_year",
         "verdict",
@@ -169,9 +173,8 @@ class Result:
         mega_backdoor_total: Decimal,
         mega_backdoor_max: Decimal,
         roth_ira: RothIraResult,
-        solo_401k_option: SoloOption | None,
-        roth_maximizing_alternative: RothMaximizingAlternative | None,
-        explain: Callable[[], Explanation],
+        extras: Callable[[], Extras],
+        explain: Callable[[SoloOption | None, RothMaximizingAlternative | None], Explanation],
     ) -> None:
         self.tax_year = tax_year
         self.rules_version = rules_version
@@ -183,18 +186,35 @@ class Result:
         self.mega_backdoor_total = mega_backdoor_total
         self.mega_backdoor_max = mega_backdoor_max
         self.roth_ira = roth_ira
-        self.solo_401k_option = solo_401k_option
-        self.roth_maximizing_alternative = roth_maximizing_alternative
-        self._explain: Callable[[], Explanation] | None = explain
+        self._extras: Callable[[], Extras] | None = extras
+        self._extras_done: Extras | None = None
+        self._explain: (
+            Callable[[SoloOption | None, RothMaximizingAlternative | None], Explanation] | None
+        ) = explain
         # With a spouse (contract 1.2): the spouse's own result and the household's totals.
         self.spouse: Result | None = None
         self.household: Household | None = None
         self._explanation: Explanation | None = None
 
+    def _completed(self) -> Extras:
+        if self._extras_done is None:
+            assert self._extras is not None
+            self._extras_done = self._extras()
+            self._extras = None
+        return self._extras_done
+
+    @property
+    def solo_401k_option(self) -> SoloOption | None:
+        return self._completed()[0]
+
+    @property
+    def roth_maximizing_alternative(self) -> RothMaximizingAlternative | None:
+        return self._completed()[1]
+
     def _explained(self) -> Explanation:
         if self._explanation is None:
             assert self._explain is not None
-            self._explanation = self._explain()
+            self._explanation = self._explain(*self._completed())
             self._explain = None
         return self._explanation
 
