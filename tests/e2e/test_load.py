@@ -70,7 +70,11 @@ async def test_a_crowd_on_sqlite_keeps_every_answer_in_order(
     finally:
         await asyncio.to_thread(server.stop)
     report("sqlite, 1 worker", people, webhook, time.monotonic() - started)
-    assert set(webhook.statuses) == {200}, "no update refused or failed"
+    # One worker holds SQLite's only writer: an update waits its turn. Only on a starved machine
+    # does a wait outlast the busy time-out; the update is then refused with 503 and Retry-After,
+    # and Telegram delivers it again. Nothing else, and rarely: what is stored is checked below.
+    assert set(webhook.statuses) <= {200, 503}, webhook.statuses
+    assert webhook.statuses.get(503, 0) <= sum(webhook.statuses.values()) // 100, webhook.statuses
     storage = Storage(url)
     try:
         await check_everyone(storage, people)
