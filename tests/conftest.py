@@ -95,3 +95,21 @@ async def bot_api() -> AsyncIterator[BotApiDouble]:
     """A started Bot API test double on 127.0.0.1 (``bot_api.base_url``), stopped after."""
     async with BotApiDouble() as double:
         yield double
+
+
+_ONE_AT_A_TIME = "e2e"  # tests/e2e: each starts servers that load both cores on its own
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """For pytest-xdist (``--dist loadgroup``): the end-to-end tests run one at a time on one
+    worker, so no two crowds or kill -9 runs share the cores; each browser module runs on one
+    worker, so its server and browser start once."""
+    for item in items:
+        parts = item.path.parts
+        if "tests" not in parts:
+            continue
+        package = parts[parts.index("tests") + 1 :]
+        if package[0] == _ONE_AT_A_TIME:
+            item.add_marker(pytest.mark.xdist_group(_ONE_AT_A_TIME))
+        elif package[0] == "browser":
+            item.add_marker(pytest.mark.xdist_group(f"browser-{item.path.stem}"))
