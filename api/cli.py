@@ -73,7 +73,7 @@ def format_trace(result: Result) -> str:
 @click.argument("source", metavar="FILE|-")
 @click.option("--explain", is_flag=True, help="Print the trace as readable text instead of JSON.")
 def evaluate_command(source: str, explain: bool) -> None:
-    """Read a scenario (JSON, see CONTRACT.md) and print the result as JSON."""
+    """Read a scenario (JSON, see docs/CONTRACT.md) and print the result as JSON."""
     data = _read_scenario(source)
     try:
         scenario = parse_scenario(data)

@@ -311,7 +311,7 @@ async def evaluate_scenario(
     request: Request,
     scenario: Annotated[dict[str, Any], Body(examples=[SCENARIO_EXAMPLE])],
 ) -> JSONResponse:
-    """Scenario JSON in (CONTRACT.md v1), result JSON out; the same as `megaroth evaluate`."""
+    """Scenario JSON in (docs/CONTRACT.md), result JSON out; the same as `megaroth evaluate`."""
     data = json.loads(await request.body(), parse_float=Decimal)
     try:
         parsed = parse_scenario(data)

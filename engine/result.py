@@ -1,4 +1,4 @@
-"""The result (CONTRACT.md v1) and its JSON form."""
+"""The result (docs/CONTRACT.md) and its JSON form."""
 
 from __future__ import annotations
 

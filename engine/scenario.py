@@ -1,4 +1,4 @@
-"""The scenario (CONTRACT.md v1): typed input and its validation.
+"""The scenario (docs/CONTRACT.md): typed input and its validation.
 
 :func:`parse_scenario` turns JSON-like data into a :class:`Scenario` or raises
 :class:`ScenarioError` naming the field at fault (``jobs[1].plan.employee_deferrals``) and what
