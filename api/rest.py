@@ -10,10 +10,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from api.deps import StateDep
+from conversations.advisor_code import ADVISOR_CODE_MAX, ADVISOR_CODE_PATTERN, is_advisor_code
+from conversations.commands import ReplyCommand
 from conversations.flow import (
     Ask,
     FaqReply,
@@ -28,7 +30,7 @@ from conversations.render import render
 from conversations.service import Turn, handle_by_id, link_advisor
 from conversations.storage import ConversationNotFound
 from conversations.wording import line
-from engine import ScenarioError, evaluate, parse_scenario
+from engine import ScenarioError, evaluate, parse_scenario, supported_years
 from engine.result import Result, to_jsonable
 
 __all__ = ["router"]
@@ -39,7 +41,7 @@ router = APIRouter(prefix="/v1")
 CHANNEL = "api"
 
 SCENARIO_EXAMPLE: dict[str, Any] = {
-    "tax_year": 2026,
+    "tax_year": supported_years()[-1],
     "age": 45,
     "filing_status": "single",
     "magi": 180000,
@@ -146,8 +148,18 @@ class StrictIn(BaseModel):
         return data
 
 
+def _advisor_code(code: str | None) -> str | None:
+    if code is not None and not is_advisor_code(code):
+        raise ValueError("use letters, digits, - and _ only (at most 64)")
+    return code
+
+
 class StartIn(StrictIn):
-    advisor_code: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    advisor_code: Annotated[
+        str | None,
+        Field(max_length=ADVISOR_CODE_MAX, pattern=ADVISOR_CODE_PATTERN),
+        AfterValidator(_advisor_code),
+    ] = None
     consent_share: bool = Field(default=False, description="share the intake with the advisor")
 
 
@@ -156,9 +168,7 @@ class TapIn(StrictIn):
     value: str = Field(max_length=64)
 
 
-Command = Literal[
-    "back", "restart", "summary", "help", "math", "privacy", "forget", "stop_sharing", "faq"
-]
+Command = ReplyCommand
 
 
 class AnswerIn(StrictIn):

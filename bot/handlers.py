@@ -26,6 +26,8 @@ from aiogram.methods import TelegramMethod
 from aiogram.types import BotCommand, CallbackQuery, ErrorEvent, Message, Update
 
 from bot.sender import remove_keyboard, remove_keyboard_call, send_all
+from conversations.advisor_code import is_advisor_code
+from conversations.commands import MENU
 from conversations.flow import Incoming
 from conversations.service import UpdateRef, handle, person_lock, sent, set_status
 from conversations.storage import Storage, is_transient, user_key
@@ -37,17 +39,7 @@ log = logging.getLogger("megaroth.bot")
 
 CHANNEL = "telegram"
 # Commands shown in Telegram's menu (setMyCommands), and the conversation command each runs.
-COMMANDS: dict[str, str] = {
-    "start": "Start or resume",
-    "help": "How to answer, and the commands",
-    "back": "Go back one question",
-    "restart": "Start over",
-    "summary": "Review and change your answers",
-    "math": "Show how each figure was worked out",
-    "forget": "Delete everything stored about you",
-    "privacy": "What is stored, and for how long",
-    "faq": "Questions I can answer (or /faq your question)",
-}
+COMMANDS: dict[str, str] = MENU
 
 
 class RetryLater(Exception):
@@ -69,7 +61,7 @@ def _advisor_code(payload: str | None) -> str | None:
     if not payload:
         return None
     code = payload.strip()
-    return code[:64] if code.replace("-", "").replace("_", "").isalnum() else None
+    return code if is_advisor_code(code) else None
 
 
 def build_router(deps: BotDeps) -> Router:

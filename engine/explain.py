@@ -18,7 +18,9 @@ from engine.result import (
     RothMaximizingAlternative,
     SoloOption,
     TraceEntry,
+    Verdict,
     Warning,
+    as_verdict,
 )
 from engine.rules.roth_ira import phase_out_figure, phase_out_range
 from engine.rules.routes import MEGA_ROUTES, is_402g_plan
@@ -57,8 +59,9 @@ def explain(
     """``c`` holds the figures as entered; ``best`` the same with the owner's employer
     contributions chosen for Roth (``c`` itself when there is no such choice)."""
     trace = _trace(c, roth_ira, option, alternative, best)
-    warnings = _warnings(c, verdict, roth_ira, option)
-    steps = _next_steps(c, verdict, roth_ira, option, alternative, warnings, best)
+    word = as_verdict(verdict)
+    warnings = _warnings(c, word, roth_ira, option)
+    steps = _next_steps(c, word, roth_ira, option, alternative, warnings, best)
     return warnings, steps, trace
 
 
@@ -440,7 +443,7 @@ def _percent(part: Decimal, whole: Decimal) -> str:
 
 
 def _warnings(
-    c: Computation, verdict: str, roth_ira: RothIraResult, option: SoloOption | None
+    c: Computation, verdict: Verdict, roth_ira: RothIraResult, option: SoloOption | None
 ) -> tuple[Warning, ...]:
     fig = c.fig
     s = c.scenario
@@ -640,7 +643,7 @@ def _warnings(
 
 def _next_steps(
     c: Computation,
-    verdict: str,
+    verdict: Verdict,
     roth_ira: RothIraResult,
     option: SoloOption | None,
     alternative: RothMaximizingAlternative | None,

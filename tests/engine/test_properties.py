@@ -1,9 +1,9 @@
 """Property-based tests of the engine (hypothesis): invariants over random valid scenarios, and
 fuzzing of the input validation.
 
-The invariants come from docs/CONTRACT.md, docs/RULES.md and docs/ENGINE.md; the legal figures they compare
-against are read from ``engine/data/*.yaml`` here, never from engine internals. Only the public
-API is used: ``parse_scenario``, ``evaluate``, ``ScenarioError``, ``supported_years``.
+The invariants come from docs/CONTRACT.md, docs/RULES.md and docs/ENGINE.md; the legal figures
+they compare against are read from ``engine/data/*.yaml`` here, never from engine internals. Only
+the public API is used: ``parse_scenario``, ``evaluate``, ``ScenarioError``, ``supported_years``.
 """
 
 from __future__ import annotations
