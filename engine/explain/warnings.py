@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from engine.compute import Computation, PlanFigures
 from engine.explain.labels import and_list, job_label, joined, percent, plan_at_job, plan_name
+from engine.figures import first_year_in_force
 from engine.money import ZERO
 from engine.result import RothIraResult, SoloOption, Verdict, Warning
 from engine.rules.routes import MEGA_ROUTES, is_402g_plan
@@ -217,7 +218,13 @@ def _roth_catch_up(c: Computation, warn: _Warnings) -> None:
             wages = say("warnings", "roth_catch_up_required_likely", prior_year=s.tax_year - 1)
         else:
             continue
-        warn("roth_catch_up_required", plan=plan_name(p), wages_text=wages, threshold=threshold)
+        warn(
+            "roth_catch_up_required",
+            plan=plan_name(p),
+            wages_text=wages,
+            threshold=threshold,
+            since=first_year_in_force("roth_catch_up_wage_threshold"),
+        )
 
 
 def _roth_money(c: Computation, verdict: Verdict, roth_ira: RothIraResult, warn: _Warnings) -> None:
