@@ -14,7 +14,16 @@ __all__ = ["COMMANDS", "COMMAND_WORDS", "MENU", "Command", "ReplyCommand"]
 #: Commands a person may send once a conversation has started (the REST answer body's
 #: ``command``).
 ReplyCommand = Literal[
-    "back", "restart", "summary", "help", "math", "privacy", "forget", "stop_sharing", "faq"
+    "back",
+    "restart",
+    "summary",
+    "help",
+    "math",
+    "privacy",
+    "forget",
+    "stop_sharing",
+    "faq",
+    "paycheck",
 ]
 #: Every command, ``start`` (open or resume a conversation) included.
 Command = Literal["start", ReplyCommand]
@@ -30,6 +39,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
     "forget",
     "stop_sharing",
     "faq",
+    "paycheck",
 )
 
 #: Words typed as a message (lower case, spaces collapsed, a leading "/" and a trailing "." or
@@ -68,6 +78,12 @@ COMMAND_WORDS: Final[dict[str, Command]] = {
     "don't share": "stop_sharing",
     "do not share": "stop_sharing",
     "unshare": "stop_sharing",
+    "paycheck": "paycheck",
+    "paychecks": "paycheck",
+    "paycheck plan": "paycheck",
+    "plan my paychecks": "paycheck",
+    "plan my paycheck": "paycheck",
+    "plan paychecks": "paycheck",
 }
 
 #: The commands a menu offers (each one of COMMANDS), in order, with what each does.
@@ -81,4 +97,5 @@ MENU: Final[dict[str, str]] = {
     "forget": "Delete everything stored about you",
     "privacy": "What is stored, and for how long",
     "faq": "Questions I can answer (or /faq your question)",
+    "paycheck": "Plan my paychecks (once you have your result)",
 }
