@@ -36,6 +36,7 @@ from conversations.questions import OUTLINE, answered
 from conversations.render import render
 from conversations.service import FLAG_CODES
 from conversations.storage import AdvisorSignIn
+from engine import Verdict
 from engine.money import usd
 
 __all__ = ["SESSION_COOKIE", "THROTTLE", "LoginThrottle", "new_token", "router", "token_hash"]
@@ -44,7 +45,7 @@ router = APIRouter(prefix="/advisor", include_in_schema=False)
 SESSION_COOKIE = "mr_advisor"
 SESSION_SECONDS = 8 * 3600
 #: Verdicts in words, in the order the filter offers them.
-VERDICTS: dict[str, str] = {
+VERDICTS: dict[Verdict, str] = {
     "available": "Works",
     "available_with_solo_401k": "Works with a Solo 401(k)",
     "partial": "Partly: only after leaving the job",
@@ -273,7 +274,7 @@ def _day(value: str | None, label: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise ValueError(
-            f'"{value[:40]}" is not a date for "{label}": pick one, or type it as 2026-01-31.'
+            f'"{value[:40]}" is not a date for "{label}": pick one, or type it as YYYY-MM-DD.'
         ) from None
 
 

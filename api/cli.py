@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import getpass
 import json
-import re
 import secrets
 import sys
 from decimal import Decimal
@@ -14,6 +13,7 @@ from typing import Any
 import click
 
 from api.settings import get_settings
+from conversations.advisor_code import is_advisor_code
 from engine import ScenarioError, evaluate, parse_scenario
 from engine.result import Result
 
@@ -73,7 +73,7 @@ def format_trace(result: Result) -> str:
 @click.argument("source", metavar="FILE|-")
 @click.option("--explain", is_flag=True, help="Print the trace as readable text instead of JSON.")
 def evaluate_command(source: str, explain: bool) -> None:
-    """Read a scenario (JSON, see CONTRACT.md) and print the result as JSON."""
+    """Read a scenario (JSON, see docs/CONTRACT.md) and print the result as JSON."""
     data = _read_scenario(source)
     try:
         scenario = parse_scenario(data)
@@ -150,9 +150,6 @@ def _storage_call(work: Any) -> Any:
     return asyncio.run(run())
 
 
-_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
 def _default_code(name: str) -> str:
     stem = "".join(ch for ch in name.upper() if ch.isascii() and ch.isalnum())[:12] or "ADVISOR"
     return f"{stem}-{secrets.token_hex(2).upper()}"
@@ -177,7 +174,7 @@ def advisor_add(name: str, codes: tuple[str, ...]) -> None:
     if not name or len(name) > 128:
         raise _InputError("NAME: give a name of 1 to 128 characters")
     for code in codes:
-        if not _CODE.match(code):
+        if not is_advisor_code(code):
             raise _InputError(
                 f"--code {code!r}: use letters, digits, - and _ only (at most 64), e.g. SMITH-CPA"
             )

@@ -11,10 +11,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from api.deps import StateDep
+from conversations.advisor_code import ADVISOR_CODE_MAX, ADVISOR_CODE_PATTERN, is_advisor_code
+from conversations.commands import ReplyCommand
 from conversations.flow import (
     Ask,
     FaqReply,
@@ -29,7 +31,7 @@ from conversations.render import render
 from conversations.service import Turn, handle_by_id, link_advisor
 from conversations.storage import ConversationNotFound
 from conversations.wording import line
-from engine import ScenarioError, evaluate, parse_scenario
+from engine import ScenarioError, evaluate, parse_scenario, supported_years
 from engine.result import Result, to_jsonable
 
 __all__ = ["router"]
@@ -40,7 +42,7 @@ router = APIRouter(prefix="/v1")
 CHANNEL = "api"
 
 SCENARIO_EXAMPLE: dict[str, Any] = {
-    "tax_year": 2026,
+    "tax_year": supported_years()[-1],
     "age": 45,
     "filing_status": "single",
     "magi": 180000,
@@ -136,7 +138,7 @@ class ConversationOut(BaseModel):
         "dates) and `warnings` (stable codes)",
         examples=[
             {
-                "year": 2026,
+                "year": supported_years()[-1],
                 "limit_402g": 24500,
                 "total_402g": 24480,
                 "jobs": [
@@ -144,7 +146,7 @@ class ConversationOut(BaseModel):
                         "job": "your job",
                         "elections": [
                             {
-                                "date": "2026-01-09",
+                                "date": f"{supported_years()[-1]}-01-09",
                                 "deferral": 12,
                                 "after_tax": 19,
                                 "unit": "whole_percent",
@@ -180,8 +182,18 @@ class StrictIn(BaseModel):
         return data
 
 
+def _advisor_code(code: str | None) -> str | None:
+    if code is not None and not is_advisor_code(code):
+        raise ValueError("use letters, digits, - and _ only (at most 64)")
+    return code
+
+
 class StartIn(StrictIn):
-    advisor_code: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    advisor_code: Annotated[
+        str | None,
+        Field(max_length=ADVISOR_CODE_MAX, pattern=ADVISOR_CODE_PATTERN),
+        AfterValidator(_advisor_code),
+    ] = None
     consent_share: bool = Field(default=False, description="share the intake with the advisor")
 
 
@@ -190,18 +202,7 @@ class TapIn(StrictIn):
     value: str = Field(max_length=64)
 
 
-Command = Literal[
-    "back",
-    "restart",
-    "summary",
-    "help",
-    "math",
-    "privacy",
-    "forget",
-    "stop_sharing",
-    "faq",
-    "paycheck",
-]
+Command = ReplyCommand
 
 
 class AnswerIn(StrictIn):
@@ -355,7 +356,7 @@ async def evaluate_scenario(
     request: Request,
     scenario: Annotated[dict[str, Any], Body(examples=[SCENARIO_EXAMPLE])],
 ) -> JSONResponse:
-    """Scenario JSON in (CONTRACT.md v1), result JSON out; the same as `megaroth evaluate`."""
+    """Scenario JSON in (docs/CONTRACT.md), result JSON out; the same as `megaroth evaluate`."""
     data = json.loads(await request.body(), parse_float=Decimal)
     try:
         parsed = parse_scenario(data)

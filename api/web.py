@@ -23,6 +23,7 @@ from markupsafe import Markup
 from api.deps import AppState, StateDep
 from api.web_reminders import reminders_context
 from conversations import faq
+from conversations.advisor_code import ADVISOR_CODE_MAX, is_advisor_code
 from conversations.deadlines import ClosedYear
 from conversations.flow import (
     Ask,
@@ -64,7 +65,6 @@ MONEY = {"money", "money_or_max", "optional_money"}
 SHORTCUTS = {"money_or_max": "max", "optional_money": "not sure", "cap": "no"}
 # The longest answer the box takes; a longer one is refused with a message, never an error page.
 MAX_ANSWER = 200
-ADVISOR_CODE_MAX = 64
 NOTES = "web"  # the key of this channel's notes in the conversation's state
 # Addresses that answer JSON whatever the client asks for.
 _API_PREFIXES = ("/v1", "/telegram", "/healthz", "/metrics", "/openapi.json", "/static")
@@ -100,7 +100,7 @@ def _advisor_code(raw: str | None) -> tuple[str | None, str | None]:
     """(a valid advisor code, or the bad one as given)."""
     if not raw:
         return None, None
-    if len(raw) <= ADVISOR_CODE_MAX and raw.replace("-", "").replace("_", "").isalnum():
+    if is_advisor_code(raw):
         return raw, None
     return None, raw[:ADVISOR_CODE_MAX]
 

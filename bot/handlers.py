@@ -34,6 +34,8 @@ from aiogram.types import (
 
 from bot.sender import remove_keyboard, remove_keyboard_call, send_all
 from conversations import reminder_store
+from conversations.advisor_code import is_advisor_code
+from conversations.commands import MENU
 from conversations.flow import Incoming, State
 from conversations.reminding import as_message, reminder_command, reminder_turn
 from conversations.service import UpdateRef, handle, person_lock, sent, set_status
@@ -46,20 +48,7 @@ log = logging.getLogger("megaroth.bot")
 
 CHANNEL = "telegram"
 # Commands shown in Telegram's menu (setMyCommands), and the conversation command each runs.
-COMMANDS: dict[str, str] = {
-    "start": "Start or resume",
-    "help": "How to answer, and the commands",
-    "back": "Go back one question",
-    "restart": "Start over",
-    "summary": "Review and change your answers",
-    "math": "Show how each figure was worked out",
-    "forget": "Delete everything stored about you",
-    "privacy": "What is stored, and for how long",
-    "faq": "Questions I can answer (or /faq your question)",
-    "paycheck": "Plan my paychecks (once you have your result)",
-    "remind": "Reminders of the dates that matter for your result",
-    "reminders": "Your reminders: list them, stop one or all",
-}
+COMMANDS: dict[str, str] = MENU
 
 
 class RetryLater(Exception):
@@ -81,7 +70,7 @@ def _advisor_code(payload: str | None) -> str | None:
     if not payload:
         return None
     code = payload.strip()
-    return code[:64] if code.replace("-", "").replace("_", "").isalnum() else None
+    return code if is_advisor_code(code) else None
 
 
 def build_router(deps: BotDeps) -> Router:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import conversations.faq as faq
+from conversations.commands import COMMAND_WORDS
 from conversations.deadlines import ClosedYear, closed_year
 from conversations.parsing import AnswerError
 from conversations.questions import (
@@ -27,6 +28,7 @@ from conversations.questions import (
     job_label,
     next_question,
     progress,
+    tax_year_of,
 )
 from conversations.scenario import build_scenario
 from conversations.wording import line
@@ -135,47 +137,6 @@ class Incoming:
     unsupported: str | None = None
 
 
-_COMMANDS = {
-    "start": "start",
-    "back": "back",
-    "go back": "back",
-    "previous": "back",
-    "undo": "back",
-    "restart": "restart",
-    "start over": "restart",
-    "reset": "restart",
-    "summary": "summary",
-    "review": "summary",
-    "my answers": "summary",
-    "help": "help",
-    "math": "math",
-    "show the math": "math",
-    "show math": "math",
-    "show me the math": "math",
-    "forget": "forget",
-    "forget me": "forget",
-    "delete my data": "forget",
-    "delete my answers": "forget",
-    "delete my information": "forget",
-    "delete everything": "forget",
-    "privacy": "privacy",
-    "privacy policy": "privacy",
-    "my privacy": "privacy",
-    "what do you keep": "privacy",
-    "stop sharing": "stop_sharing",
-    "stop sharing with my advisor": "stop_sharing",
-    "stop sharing with the advisor": "stop_sharing",
-    "stop sharing my answers": "stop_sharing",
-    "don't share": "stop_sharing",
-    "do not share": "stop_sharing",
-    "unshare": "stop_sharing",
-    "paycheck": "paycheck",
-    "paychecks": "paycheck",
-    "paycheck plan": "paycheck",
-    "plan my paychecks": "paycheck",
-    "plan my paycheck": "paycheck",
-    "plan paychecks": "paycheck",
-}
 _EDIT = re.compile(r"^/?(?:edit|change)\s+(.+)$")
 
 
@@ -191,7 +152,7 @@ def command_of(incoming: Incoming) -> tuple[str, str] | None:
     edit = _EDIT.match(text)
     if edit:
         return "edit", edit.group(1)
-    found = _COMMANDS.get(text.lstrip("/").rstrip(".!"))
+    found = COMMAND_WORDS.get(text.lstrip("/").rstrip(".!"))
     return (found, "") if found else None
 
 
@@ -348,7 +309,7 @@ _MISSING = object()
 
 
 def _label(q: Question, answers: Answers) -> str:
-    ctx: dict[str, Any] = {"prior_year": int(answers.get("tax_year") or 2026) - 1}
+    ctx: dict[str, Any] = {"prior_year": tax_year_of(answers) - 1}
     if q.job is not None:
         job = job_label(answers, q.job)
         ctx["Job"] = job[0].upper() + job[1:]

@@ -29,6 +29,11 @@ from conversations.parsing import (
 from engine import figures_for, phase_out_range, supported_years
 from engine.money import usd
 from engine.scenario import MAX_AGE, MIN_AGE
+from engine.text import section
+
+# The names of plans and kinds of job, as the engine's sentences use them (engine/messages.yaml).
+PLAN_NAMES = section("plan_names")
+JOB_NAMES = section("job_names")
 
 __all__ = [
     "INCOME_PATTERNS",
@@ -229,19 +234,20 @@ def job_label(answers: Answers, slot: int) -> str:
         return "your first job" if slot == 0 else "your second job"
     if pattern == "w2_side":
         return "your job" if slot == 0 else "your side business"
-    return {
-        "employee": "your job",
-        "self_employed": "your business",
-        "s_corp_owner": "your S-corp",
-    }[kind or "employee"]
+    return JOB_NAMES[kind or "employee"]
+
+
+def tax_year_of(answers: Answers) -> int:
+    """The tax year answered, or until then the newest year the engine holds figures for."""
+    return int(answers.get("tax_year") or supported_years()[-1])
 
 
 def _context(answers: Answers, slot: int | None) -> dict[str, Any]:
-    year = answers.get("tax_year") or supported_years()[-1]
-    threshold = figures_for(int(year)).roth_catch_up_wage_threshold
+    year = tax_year_of(answers)
+    threshold = figures_for(year).roth_catch_up_wage_threshold
     ctx: dict[str, Any] = {
-        "tax_year": year,
-        "prior_year": int(year) - 1,
+        "tax_year": answers.get("tax_year") or year,
+        "prior_year": year - 1,
         "advisor": answers.get("advisor", ""),
         "roth_catch_up_threshold": "" if threshold is None else usd(threshold),
     }
@@ -318,8 +324,8 @@ def _plan_choices(slot: int) -> Callable[[Answers], tuple[Choice, ...]]:
         kind = job_kind(a, slot)
         if kind == "employee":
             return (
-                Choice("401k", "401(k)"),
-                Choice("403b", "403(b)"),
+                Choice("401k", PLAN_NAMES["401k"]),
+                Choice("403b", PLAN_NAMES["403b"]),
                 Choice("457b", "457(b) of a government employer"),
                 Choice("457b_tax_exempt", "457(b) of a non-profit"),
                 Choice("none", "No plan"),
@@ -327,15 +333,15 @@ def _plan_choices(slot: int) -> Callable[[Answers], tuple[Choice, ...]]:
         if a.get(f"job{slot}.has_employees"):
             return (
                 Choice("401k", "401(k) covering employees"),
-                Choice("sep_ira", "SEP-IRA"),
-                Choice("simple_ira", "SIMPLE IRA"),
+                Choice("sep_ira", PLAN_NAMES["sep_ira"]),
+                Choice("simple_ira", PLAN_NAMES["simple_ira"]),
                 Choice("none", "No plan yet"),
             )
         return (
-            Choice("solo_401k", "Solo 401(k)"),
+            Choice("solo_401k", PLAN_NAMES["solo_401k"]),
             Choice("401k", "Another 401(k)"),
-            Choice("sep_ira", "SEP-IRA"),
-            Choice("simple_ira", "SIMPLE IRA"),
+            Choice("sep_ira", PLAN_NAMES["sep_ira"]),
+            Choice("simple_ira", PLAN_NAMES["simple_ira"]),
             Choice("none", "No plan yet"),
         )
 

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Any, Final, Protocol
 
 from conversations import reminder_store
+from conversations.commands import REMINDER_COMMANDS, REMINDER_WORDS
 from conversations.flow import Incoming, State, current_result
 from conversations.paycheck_flow import paycheck_plan_of
 from conversations.questions import job_kinds, job_label
@@ -39,18 +40,8 @@ __all__ = [
     "reminder_turn",
 ]
 
-COMMANDS: Final = frozenset(
-    {"remind", "remind_yes", "remind_no", "reminders", "reminders_stop", "reminder_stop"}
-)
-_WORDS: Final = {
-    "remind me": "remind",
-    "remind": "remind",
-    "reminders": "reminders",
-    "my reminders": "reminders",
-    "stop reminders": "reminders_stop",
-    "stop all reminders": "reminders_stop",
-    "stop my reminders": "reminders_stop",
-}
+COMMANDS: Final = REMINDER_COMMANDS
+_WORDS: Final = REMINDER_WORDS
 
 
 @dataclass(frozen=True)

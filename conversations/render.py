@@ -156,8 +156,8 @@ def result_view(
             }
         )
     option = result.solo_401k_option
-    key = result.verdict
-    if key == "available" and result.mega_backdoor_max > result.mega_backdoor_total:
+    key: str = result.verdict
+    if result.verdict == "available" and result.mega_backdoor_max > result.mega_backdoor_total:
         key = "available_by_choice"
     verdict = line(
         f"verdicts_past.{result.verdict}" if closed else f"verdicts.{key}",

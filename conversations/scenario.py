@@ -1,4 +1,4 @@
-"""From answers to the engine's scenario (CONTRACT.md): only answers that still apply count."""
+"""From answers to the engine's scenario (docs/CONTRACT.md): only answers that still apply count."""
 
 from __future__ import annotations
 

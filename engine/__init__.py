@@ -4,6 +4,7 @@ Public API::
 
     parse_scenario(data) -> Scenario      # raises ScenarioError naming the field
     evaluate(scenario) -> Result          # Result.to_dict() / Result.to_json()
+    Verdict, VERDICTS                     # the verdict's words, as a type and in order
     supported_years() -> tuple[int, ...]
     phase_out_range(filing_status, figures, lived_apart=False) -> PhaseOut
 """
@@ -26,17 +27,19 @@ from engine.paycheck import (
     PlanWarning,
     plan_paychecks,
 )
-from engine.result import Result
+from engine.result import VERDICTS, Result, Verdict
 from engine.rules.roth_ira import phase_out_range
 from engine.scenario import Job, Plan, Scenario, ScenarioError, parse_scenario
 
 __all__ = [
+    "VERDICTS",
     "Job",
     "Plan",
     "Result",
     "Scenario",
     "ScenarioError",
     "UnsupportedYear",
+    "Verdict",
     "YearFigures",
     "evaluate",
     "figures_for",

@@ -23,6 +23,7 @@ __all__ = [
     "YearFigures",
     "all_figure_names",
     "figures_for",
+    "first_year_in_force",
     "supported_years",
 ]
 
@@ -139,6 +140,12 @@ _QUANTITIES = _load_all()
 
 def all_figure_names() -> tuple[str, ...]:
     return tuple(_QUANTITIES)
+
+
+def first_year_in_force(name: str) -> int:
+    """The first year the figure ``name`` has a value (a rule that starts in a given year, such
+    as the Roth catch-up wage test of IRC §414(v)(7))."""
+    return next(e.year for e in _QUANTITIES[name].entries if e.value is not None)
 
 
 @cache

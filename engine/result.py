@@ -1,4 +1,4 @@
-"""The result (CONTRACT.md v1) and its JSON form."""
+"""The result (docs/CONTRACT.md) and its JSON form."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from engine.text import Message, render
 
 __all__ = [
     "CONTRACT_VERSION",
+    "VERDICTS",
     "Household",
     "PlanResult",
     "Result",
@@ -20,9 +21,29 @@ __all__ = [
     "SoloOption",
     "Split",
     "TraceEntry",
+    "Verdict",
     "Warning",
+    "as_verdict",
     "to_jsonable",
 ]
+
+#: The answer to "does a Mega Backdoor Roth work for me" (docs/CONTRACT.md, "Verdict"), in the
+#: order the engine decides them.
+Verdict = Literal["available", "check_plan", "available_with_solo_401k", "partial", "unavailable"]
+VERDICTS: tuple[Verdict, ...] = (
+    "available",
+    "check_plan",
+    "available_with_solo_401k",
+    "partial",
+    "unavailable",
+)
+
+
+def as_verdict(word: str) -> Verdict:
+    """``word`` as a :data:`Verdict`; a word that is not one is a programming error."""
+    if word not in VERDICTS:
+        raise ValueError(f"not a verdict: {word!r}")
+    return word
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +199,7 @@ class Result:
     ) -> None:
         self.tax_year = tax_year
         self.rules_version = rules_version
-        self.verdict = verdict
+        self.verdict: Verdict = as_verdict(verdict)
         self.deferral_limit = deferral_limit
         self.catch_up_limit = catch_up_limit
         self.catch_up_457b_limit = catch_up_457b_limit

@@ -1,4 +1,4 @@
-"""The scenario (CONTRACT.md v1): typed input and its validation.
+"""The scenario (docs/CONTRACT.md): typed input and its validation.
 
 :func:`parse_scenario` turns JSON-like data into a :class:`Scenario` or raises
 :class:`ScenarioError` naming the field at fault (``jobs[1].plan.employee_deferrals``) and what
@@ -497,7 +497,7 @@ def _check_business_plan(plan: Plan, business: Job, field: str) -> None:
 def parse_scenario(data: Any) -> Scenario:
     """Validate JSON-like data against the contract and return a :class:`Scenario`."""
     _fields(data, "", _SCENARIO_FIELDS, ("tax_year", "age", "filing_status", "jobs"))
-    year = _integer(data["tax_year"], "tax_year", "a year such as 2026")
+    year = _integer(data["tax_year"], "tax_year", f"a year such as {supported_years()[-1]}")
     try:
         figures_for(year)
     except UnsupportedYear as exc:

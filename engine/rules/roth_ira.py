@@ -11,6 +11,7 @@ __all__ = [
     "ira_contribution_limit",
     "phase_out_figure",
     "phase_out_range",
+    "phase_out_status",
     "roth_ira_direct_contribution",
 ]
 
@@ -38,6 +39,12 @@ def phase_out_figure(filing_status: str, *, lived_apart: bool = False) -> str:
     if filing_status == "married_separate" and not lived_apart:
         return "roth_ira_phaseout_married_separate"
     return "roth_ira_phaseout_single"
+
+
+def phase_out_status(filing_status: str, *, lived_apart: bool = False) -> str:
+    """The filing status as the phase-out's wording names it (``phase_out_status`` in
+    messages.yaml): married filing separately apart from the spouse all year is its own case."""
+    return "married_separate_apart" if lived_apart else filing_status
 
 
 def roth_ira_direct_contribution(

@@ -20,7 +20,7 @@ Left out, on purpose:
 
 - ``positive_data_acceptance``: valid-by-the-document data is not always accepted, by design.
   A conversation id that fits the path's ``string`` is 404 unless that conversation exists, and
-  ``POST /v1/evaluate`` documents its body as any object while the contract (CONTRACT.md, a
+  ``POST /v1/evaluate`` documents its body as any object while the contract (docs/CONTRACT.md, a
   schema far richer than OpenAPI can hold here) refuses most objects with a 422 naming the field.
 - ``use_after_free``, ``ensure_resource_availability``: stateful checks, for links between
   operations; the document declares none, and ``test_a_live_conversation_takes_anything`` below

@@ -48,7 +48,7 @@ W2_PLUS_SIDE: list[tuple[str, str, str]] = [
     ("ira_balance", "type", "20000"),
 ]
 
-# The same person as a scenario for `megaroth evaluate` (CONTRACT.md).
+# The same person as a scenario for `megaroth evaluate` (docs/CONTRACT.md).
 W2_PLUS_SIDE_SCENARIO: dict[str, Any] = {
     "tax_year": 2026,
     "age": 45,

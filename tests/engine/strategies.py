@@ -1,4 +1,4 @@
-"""Hypothesis strategies for megaroth scenarios (CONTRACT.md v1.1).
+"""Hypothesis strategies for megaroth scenarios (docs/CONTRACT.md).
 
 :func:`scenarios` draws random *valid* scenario dicts: every field the contract names, with
 realistic money (0 to 1,000,000 dollars, at most two decimals, as ``Decimal``, ``int`` or a
@@ -286,7 +286,7 @@ def scenarios(
     job_types: tuple[str, ...] = JOB_TYPES,
     related: bool | None = None,
 ) -> dict[str, Any]:
-    """A random valid scenario dict (CONTRACT.md v1).
+    """A random valid scenario dict (docs/CONTRACT.md).
 
     ``job_types`` limits the kinds of job drawn; ``related=True`` makes every job after the first
     point at an earlier one (one controlled group), ``False`` draws no ``related_to``.

@@ -1,9 +1,9 @@
 """Property-based tests of the engine (hypothesis): invariants over random valid scenarios, and
 fuzzing of the input validation.
 
-The invariants come from CONTRACT.md, RULES.md and docs/ENGINE.md; the legal figures they compare
-against are read from ``engine/data/*.yaml`` here, never from engine internals. Only the public
-API is used: ``parse_scenario``, ``evaluate``, ``ScenarioError``, ``supported_years``.
+The invariants come from docs/CONTRACT.md, docs/RULES.md and docs/ENGINE.md; the legal figures
+they compare against are read from ``engine/data/*.yaml`` here, never from engine internals. Only
+the public API is used: ``parse_scenario``, ``evaluate``, ``ScenarioError``, ``supported_years``.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ PROPERTY = settings(settings.default)
 VERDICTS = {"available", "available_with_solo_401k", "partial", "unavailable", "check_plan"}
 ROUTES = {"in_plan_conversion", "in_service_rollover", "at_separation", "none", "unknown"}
 MEGA_ROUTES = {"in_plan_conversion", "in_service_rollover"}
-# CONTRACT.md, "warnings[]": the stable codes, and the ones docs/ENGINE.md adds.
+# docs/CONTRACT.md, "warnings[]": the stable codes, and the ones docs/ENGINE.md adds.
 WARNING_CODES = {
     "pro_rata_in_service",
     "ira_pro_rata",
@@ -165,7 +165,7 @@ def related_groups(jobs: list[dict[str, Any]], *, with_403b: bool = True) -> lis
 
 def documented_route(plan: dict[str, Any]) -> str:
     """docs/ENGINE.md "Route and verdict" (a 457(b), SEP-IRA or SIMPLE IRA takes no after-tax
-    money, RULES.md)."""
+    money, docs/RULES.md)."""
     if plan["type"] in NO_AFTER_TAX_TYPES or plan["after_tax"] == "no":
         return "none"
     if plan["after_tax"] == "unknown":
@@ -237,7 +237,7 @@ def must_fail_at(data: Any, path: str) -> None:
 @given(scenarios())
 def test_no_money_figure_is_negative(scenario: dict[str, Any]) -> None:
     """No money figure anywhere in the result (plans, Roth IRA, Solo 401(k) option, trace
-    amounts) is negative: limits and room are floored at zero (RULES.md: "never negative")."""
+    amounts) is negative: limits and room are floored at zero (docs/RULES.md: "never negative")."""
     result = run(scenario)
     for path, value in walk(result):
         if isinstance(value, Decimal):
@@ -248,7 +248,7 @@ def test_no_money_figure_is_negative(scenario: dict[str, Any]) -> None:
 @given(scenarios())
 def test_money_has_at_most_two_decimals(scenario: dict[str, Any]) -> None:
     """Every money value in to_dict() (plans, trace amounts, everything) is a finite Decimal
-    with at most two decimal places (CONTRACT.md: "Money ... with at most two decimals";
+    with at most two decimal places (docs/CONTRACT.md: "Money ... with at most two decimals";
     ENGINE.md: "money as Decimal with at most 2 places"); no floats anywhere."""
     result = run(scenario)
     for path, value in walk(result):
@@ -281,7 +281,7 @@ def test_deferrals_within_402g_limit(scenario: dict[str, Any]) -> None:
 def test_457b_within_its_own_limit(scenario: dict[str, Any]) -> None:
     """A 457(b) (governmental or tax-exempt, alone or as ``plan_457b`` beside a 401(k) or
     403(b)) has its own limit for employee and employer money together, capped at pay, and
-    takes no after-tax money (RULES.md; ENGINE.md "457(b)")."""
+    takes no after-tax money (docs/RULES.md; ENGINE.md "457(b)")."""
     result = run(scenario)
     limit = figure("section_457b_limit", scenario["tax_year"])
     for plan in result["plans"]:
@@ -324,7 +324,7 @@ def test_related_jobs_share_one_415c_limit(scenario: dict[str, Any]) -> None:
     """Jobs joined by related_to (either direction, transitively), the businesses the person
     controls, and a 403(b) with those businesses are one employer: the sum of deferrals +
     employer + after-tax room over the group's §415(c) plans stays within one §415(c) dollar
-    limit (RULES.md "Who shares which limit")."""
+    limit (docs/RULES.md "Who shares which limit")."""
     result = run(scenario)
     dollar_limit = figure("annual_additions_limit", scenario["tax_year"])
     for group in related_groups(scenario["jobs"]):
@@ -375,7 +375,7 @@ def test_403b_shares_415c_limit_with_owned_businesses(data: st.DataObject) -> No
 @PROPERTY
 @given(scenarios())
 def test_catch_up_never_raises_after_tax_room(scenario: dict[str, Any]) -> None:
-    """Catch-ups sit outside §415(c) and never create after-tax room (RULES.md, "phantom
+    """Catch-ups sit outside §415(c) and never create after-tax room (docs/RULES.md, "phantom
     catch-up room"): the same scenario at age 40, 55 (age-50 catch-up) and 61 (age 60-63
     catch-up) gives every plan the same after-tax room and the same Mega Backdoor total."""
     results = {age: run({**scenario, "age": age}) for age in (40, 55, 61)}
@@ -394,7 +394,7 @@ def test_catch_up_never_raises_after_tax_room(scenario: dict[str, Any]) -> None:
 @PROPERTY
 @given(scenarios())
 def test_age_does_not_change_plan_figures(scenario: dict[str, Any]) -> None:
-    """employee_deferrals exclude catch-up (CONTRACT.md) and §415(c) excludes it: age moves
+    """employee_deferrals exclude catch-up (docs/CONTRACT.md) and §415(c) excludes it: age moves
     catch_up_limit only, never a plan's deferrals, employer money, limits or route."""
     base = run({**scenario, "age": 40})["plans"]
     for age in (50, 55, 60, 61, 63, 64):
@@ -446,7 +446,7 @@ def test_deterministic(scenario: dict[str, Any]) -> None:
 @given(scenarios())
 def test_mega_backdoor_total_is_sum_of_working_routes(scenario: dict[str, Any]) -> None:
     """mega_backdoor_total = Σ after_tax_room over plans whose route is in_plan_conversion or
-    in_service_rollover (CONTRACT.md)."""
+    in_service_rollover (docs/CONTRACT.md)."""
     result = run(scenario)
     expected = sum(
         (p["after_tax_room"] for p in result["plans"] if p["route"] in MEGA_ROUTES), Decimal(0)
@@ -487,7 +487,7 @@ def test_route_follows_plan_features(scenario: dict[str, Any]) -> None:
 @PROPERTY
 @given(scenarios())
 def test_warning_codes_are_contract_codes(scenario: dict[str, Any]) -> None:
-    """Every warning code is one of CONTRACT.md's stable codes (ENGINE.md documents no
+    """Every warning code is one of docs/CONTRACT.md's stable codes (ENGINE.md documents no
     extra ones), and every warning has a message."""
     result = run(scenario)
     for warning in result["warnings"]:
@@ -516,7 +516,7 @@ def test_roth_ira_direct_within_limit(scenario: dict[str, Any]) -> None:
 def test_available_means_money_reaches_roth(scenario: dict[str, Any]) -> None:
     """Verdict "available" answers from what the plans can take: it holds exactly when
     mega_backdoor_max is above zero, and a positive Mega Backdoor total as entered always
-    means "available" (CONTRACT.md v1.1)."""
+    means "available" (docs/CONTRACT.md)."""
     result = run(scenario)
     assert (result["verdict"] == "available") == (result["mega_backdoor_max"] > 0), (
         result["verdict"],
@@ -827,7 +827,7 @@ def test_wrong_type_is_named(data: st.DataObject) -> None:
 @PROPERTY
 @given(st.data())
 def test_negative_money_is_named(data: st.DataObject) -> None:
-    """Negative money anywhere is refused, naming the field (CONTRACT.md)."""
+    """Negative money anywhere is refused, naming the field (docs/CONTRACT.md)."""
     scenario = data.draw(scenarios())
     candidates = [n for n in nodes(scenario) if n.name in MONEY_KEYS]
     node = data.draw(st.sampled_from(candidates))
@@ -1027,7 +1027,7 @@ def test_junk_in_a_valid_scenario_is_named(data: st.DataObject) -> None:
     )
 
 
-# --- owners' choice and order (CONTRACT.md v1.1) ---------------------------------------------
+# --- owners' choice and order (docs/CONTRACT.md) ---------------------------------------------
 
 
 @PROPERTY
