@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from conversations.flow import Ask, Incoming, Reply, State, pending_replies, step
+from conversations.flow import Ask, Incoming, LogEntry, Reply, State, pending_replies, step
+from conversations.paycheck_flow import PREFIX as PAYCHECK_PREFIX
 from conversations.reminding import as_message, offer_after
 from conversations.render import Button, Channel, OutMessage, render
 from conversations.storage import LockedConversation, Storage
@@ -347,6 +348,15 @@ async def _turn(
         )
         record.status = "completed"
         turn.completed = True
-    elif outcome.log and record.status == "completed":
+    elif record.status == "completed" and any(_reopens(entry) for entry in outcome.log):
         record.status = "active"
     return turn
+
+
+def _reopens(entry: LogEntry) -> bool:
+    """A step that takes a finished conversation back to its questions: an answer, back, edit
+    or restart of the person's own questions. A command (the math, the summary, ...) and the
+    paycheck plan's questions leave the result standing."""
+    if entry.action == "command":
+        return False
+    return not (entry.question_id or "").startswith(PAYCHECK_PREFIX)

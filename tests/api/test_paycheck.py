@@ -114,6 +114,8 @@ def test_a_job_change_over_rest(client: TestClient) -> None:
             body = _say(client, cid, {"text": sent})
     assert body["question"] is None
     assert body["paycheck"] == to_jsonable(asdict(EXPECTED))
+    # the result stands while the paychecks are planned: the conversation stays completed
+    assert body["status"] == "completed"
     assert body["paycheck"]["total_402g"] <= body["paycheck"]["limit_402g"]
     shown = [m for m in body["messages"] if m["kind"] == "paycheck"]
     assert len(shown) == 1
@@ -129,6 +131,9 @@ def test_a_job_change_over_rest(client: TestClient) -> None:
     back = _say(client, cid, {"command": "back"})
     assert back["question"]["id"] == "pay.strategy"
     assert back["paycheck"] is None
+    assert back["status"] == "completed"
+    # a command after the result leaves it completed; going back into the questions reopens it
+    assert _say(client, cid, {"command": "math"})["status"] == "completed"
 
 
 def test_the_openapi_document_names_the_paycheck_command_and_field(client: TestClient) -> None:
