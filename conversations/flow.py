@@ -62,6 +62,7 @@ __all__ = [
     "current_result",
     "faq_figures",
     "pending_replies",
+    "question_aside",
     "snapshot",
     "step",
 ]
@@ -636,10 +637,24 @@ def faq_figures(state: State) -> dict[str, str]:
 def _may_be_question(raw: str, q: Question, state: State) -> bool:
     """Whether text that is not a valid answer may be a question: it has a letter, and is not
     part of one of the pending question's choices ("side business" when asked how you earn)."""
+    return _not_a_choice(raw, [c.label for c in q.options(state.answers)])
+
+
+def _not_a_choice(raw: str, labels: list[str]) -> bool:
     if not re.search(r"[^\W\d_]", raw):
         return False
     lowered = " ".join(raw.lower().split())
-    return not any(lowered in c.label.lower() for c in q.options(state.answers))
+    return not any(lowered in label.lower() for label in labels)
+
+
+def question_aside(raw: str, state: State, labels: list[str]) -> list[Reply]:
+    """The FAQ's answer to a question typed where an answer was expected (a question mark or
+    a question word, and no part of a choice's label), then a word on going on; empty when
+    the text is no question, so the pending question's own problem is the reply."""
+    if not (_not_a_choice(raw, labels) and faq.looks_like_question(raw)):
+        return []
+    side = _faq_side(raw, state)
+    return [*side, Notice("faq_then")] if side else []
 
 
 _MORE = frozenset({"more", "tell me more", "more please", "details", "more details", "detail"})

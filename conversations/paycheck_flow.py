@@ -30,6 +30,7 @@ from conversations.flow import (
     State,
     SummaryItem,
     current_result,
+    question_aside,
 )
 from conversations.parsing import AnswerError
 from conversations.paycheck_questions import (
@@ -232,7 +233,10 @@ def answer(state: State, incoming: Incoming, out: Outcome) -> Outcome:
         try:
             value = q.read(raw, main, pay)
         except AnswerError as err:
-            out.replies.append(Problem(err.reason, err.example))
+            # Not an answer: perhaps a question of the person's own, answered by the FAQ.
+            labels = [c.label for c in q.options(main, pay)]
+            aside = question_aside(raw, state, labels)
+            out.replies.extend(aside or [Problem(err.reason, err.example)])
             out.replies.append(_ask(q, main, pay, drafts))
             return out
         drafts.pop(q.id, None)

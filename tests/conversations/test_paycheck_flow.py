@@ -15,6 +15,7 @@ import pytest
 
 from conversations.flow import (
     Ask,
+    FaqReply,
     Incoming,
     Notice,
     Outcome,
@@ -391,6 +392,20 @@ def test_a_bad_answer_keeps_every_answer_and_says_what_to_type() -> None:
     out = _turn(state3, Incoming(text="a generous one"))
     problem = next(r for r in out.replies if isinstance(r, Problem))
     assert "100% of the first 3%" in problem.example
+
+
+def test_a_question_typed_at_a_paycheck_question_gets_the_faq_answer() -> None:
+    state, _ = talk(W2, ALL_YEAR[:3])
+    before = State.from_json(state.to_json()).paycheck["answers"]
+    out = _turn(state, Incoming(text="what is the pro-rata rule?"))
+    answers = [r for r in out.replies if isinstance(r, FaqReply)]
+    assert answers, out.replies
+    assert answers[0].answer.entry is not None
+    assert "pro-rata" in answers[0].answer.entry.title.lower()
+    assert not [r for r in out.replies if isinstance(r, Problem)]
+    asks = [r for r in out.replies if isinstance(r, Ask)]
+    assert asks[-1].question_id == "pay.job0.pay"  # then the same question again
+    assert out.state.paycheck["answers"] == before
 
 
 def test_back_and_edit_reopen_paycheck_answers() -> None:
