@@ -37,6 +37,7 @@ __all__ = [
     "catch_up_for_age",
     "compute",
     "compute_with",
+    "compute_with_employer",
     "group_sizes",
     "simple_catch_up_for_age",
 ]
@@ -111,6 +112,9 @@ class Computation:
     mega_backdoor_total: Decimal
     earned_income: Decimal
     excess: list[tuple[int, str]]  # (job, what was cut)
+    order: list[int]  # per job: its place in the canonical order
+    # How many of ``excess`` were found before the owners' employer contributions were figured.
+    settled_excess: int
     # ``earned_income`` is the spousal IRA compensation of §219(c) (a joint return: own plus the
     # other spouse's, less the other's IRA contribution), not the person's own (engine.household).
     spousal_ira: bool = False
@@ -283,6 +287,56 @@ def compute_with(entered: Computation, chosen: Mapping[int, Plan]) -> Computatio
     return _compute(s, entered.fig, job_plans, entered)
 
 
+def compute_with_employer(entered: Computation, employer: Mapping[int, Plan]) -> Computation:
+    """:func:`compute_with` for plans of the person's own businesses that differ from those
+    entered only in the employer contribution. Deferrals, 457(b) plans and W-2 employers' money
+    do not depend on it, so they are taken from ``entered``; only the owners' employer
+    contributions, the after-tax room and the totals are figured again. A change that would
+    reorder the plans (a tie broken by the employer contribution) is figured in full."""
+    s = entered.scenario
+    job_plans = [job.plan for job in s.jobs]
+    for i, plan in employer.items():
+        assert job_plans[i] is not None
+        assert not plan.is_457b
+        job_plans[i] = plan
+    if len(job_plans) > 1:
+        order = canonical_order(s.jobs, group_sizes(entered.group_of), tuple(job_plans))
+        if order != entered.order:
+            return _compute(s, entered.fig, job_plans, entered)
+    plans = [
+        _reopened(p, p.plan if p.is_457b else employer.get(p.job, p.plan)) for p in entered.plans
+    ]
+    excess = entered.excess[: entered.settled_excess]
+    return _finish(s, entered.fig, plans, excess, entered.order, entered)
+
+
+def _reopened(p: PlanFigures, plan: Plan) -> PlanFigures:
+    """A copy of ``p`` (for ``plan``: the same plan, or one with another employer contribution)
+    with the figures settled before the owners' employer contributions: pay, deferrals, a
+    457(b)'s figures and a W-2 employer's money. What comes after is figured again."""
+    owners = p.owner and not p.is_457b
+    return PlanFigures(
+        job=p.job,
+        job_type=p.job_type,
+        plan=plan,
+        route=p.route,
+        group=p.group,
+        order=p.order,
+        pay=p.pay,
+        deferral_cap=p.deferral_cap,
+        deferrals=p.deferrals,
+        deferrals_cut_by=p.deferrals_cut_by,
+        employer=ZERO if owners else p.employer,
+        employer_cut=False if owners else p.employer_cut,
+        compensation=p.compensation,
+        annual_additions_limit=p.annual_additions_limit,
+        family_business=p.family_business,
+        owner=p.owner,
+        is_457b=p.is_457b,
+        shares_402g=p.shares_402g,
+    )
+
+
 def _compute(
     s: Scenario, fig: YearFigures, job_plans: list[Plan | None], entered: Computation | None
 ) -> Computation:
@@ -330,6 +384,51 @@ def _compute(
     _place_deferrals(plans, fig.elective_deferral_limit, excess)
     _section_457b(plans, fig, excess)
     _employer_contributions(plans, fig, excess)
+    groups: list[list[int]] = [] if entered is None else entered.groups
+    if entered is None and len(set(group_of)) < count:
+        members: dict[int, list[int]] = {}
+        for i, g in enumerate(group_of):
+            members.setdefault(g, []).append(i)
+        groups = [m for m in members.values() if len(m) > 1]
+    basis = _Basis(pay, se_tax, se_deduction, group_of, groups, aggregated_403b)
+    return _finish(s, fig, plans, excess, order, basis)
+
+
+class _Basis:
+    """What a computation's choices do not change: pay, SE tax and the §415(c) groups."""
+
+    __slots__ = ("aggregated_403b", "group_of", "groups", "pay", "se_deduction", "se_tax")
+
+    def __init__(
+        self,
+        pay: list[Decimal],
+        se_tax: SelfEmploymentTax | None,
+        se_deduction: list[Decimal],
+        group_of: list[int],
+        groups: list[list[int]],
+        aggregated_403b: bool,
+    ) -> None:
+        self.pay = pay
+        self.se_tax = se_tax
+        self.se_deduction = se_deduction
+        self.group_of = group_of
+        self.groups = groups
+        self.aggregated_403b = aggregated_403b
+
+
+def _finish(
+    s: Scenario,
+    fig: YearFigures,
+    plans: list[PlanFigures],
+    excess: list[tuple[int, str]],
+    order: list[int],
+    basis: Computation | _Basis,
+) -> Computation:
+    """The owners' employer contributions, the after-tax room and the totals, with the plans'
+    deferrals, 457(b) figures and W-2 employers' money settled (``excess`` as found so far)."""
+    pay = basis.pay
+    settled_excess = len(excess)
+    _owner_contributions(plans, fig, excess)
     _after_tax_room(plans, fig)
 
     age_amount = catch_up_for_age(s.age, fig)
@@ -355,22 +454,16 @@ def _compute(
     earned = ZERO
     for amount in taxable:
         earned += non_negative(amount)
-    groups: list[list[int]] = [] if entered is None else entered.groups
-    if entered is None and len(set(group_of)) < count:
-        members: dict[int, list[int]] = {}
-        for i, g in enumerate(group_of):
-            members.setdefault(g, []).append(i)
-        groups = [m for m in members.values() if len(m) > 1]
     return Computation(
         scenario=s,
         fig=fig,
         pay=pay,
-        se_tax=se_tax,
-        se_deduction=se_deduction,
+        se_tax=basis.se_tax,
+        se_deduction=basis.se_deduction,
         plans=plans,
-        groups=groups,
-        group_of=group_of,
-        aggregated_403b=aggregated_403b,
+        groups=basis.groups,
+        group_of=basis.group_of,
+        aggregated_403b=basis.aggregated_403b,
         deferral_limit=fig.elective_deferral_limit,
         catch_up_age_amount=catch_up_age,
         catch_up_limit=floor_cents(min(catch_up_age, catch_up_room)),
@@ -378,6 +471,8 @@ def _compute(
         mega_backdoor_total=mega_total,
         earned_income=floor_cents(non_negative(earned)),
         excess=excess,
+        order=order,
+        settled_excess=settled_excess,
     )
 
 
@@ -470,7 +565,7 @@ def _employer_contributions(
     participant's own business, the excess is corrected in the business's plan, never by cutting
     the other employer's money (Treas. Reg. §1.415(f)-1(f)(2), §1.415(g)-1(b)(3)(iv)). So the
     owner's deferrals count only as far as the shared limit leaves room for them, and the
-    owner's employer contributions then take what is left, the largest allowed for "max"."""
+    owner's employer contributions then take what is left (:func:`_owner_contributions`)."""
     dollar_limit = fig.annual_additions_limit
     used: dict[int, Decimal] = {}  # per §415(c) group: the annual additions counted so far
     employers: list[PlanFigures] = []  # W-2 employers' plans
@@ -512,6 +607,29 @@ def _employer_contributions(
                 excess.append((p.job, "415c"))
             p.deferrals = group_left
         used[p.group] += p.deferrals
+
+
+def _owner_contributions(
+    plans: list[PlanFigures], fig: YearFigures, excess: list[tuple[int, str]]
+) -> None:
+    """The employer contributions of the person's own businesses, within what their §415(c)
+    group leaves after every deferral and W-2 employers' money: the largest allowed for "max"
+    (:func:`_employer_contributions` settles those first)."""
+    dollar_limit = fig.annual_additions_limit
+    used: dict[int, Decimal] = {}  # per §415(c) group: the annual additions counted so far
+    owners: list[PlanFigures] = []
+    for p in plans:
+        if p.is_457b:
+            continue
+        if p.owner:
+            owners.append(p)
+            used[p.group] = used.get(p.group, ZERO) + p.deferrals
+        else:
+            used[p.group] = used.get(p.group, ZERO) + p.deferrals + p.employer
+    if not owners:
+        return
+    if len(owners) > 1:
+        owners.sort(key=_by_order)
     for p in owners:
         asked = p.plan.employer_contributions
         group_left = non_negative(dollar_limit - used[p.group])

@@ -12,6 +12,7 @@ from engine.compute import (
     canonical_order,
     compute,
     compute_with,
+    compute_with_employer,
     group_sizes,
 )
 from engine.explain import explain
@@ -192,7 +193,7 @@ def owner_split_computation(
             changed[p.job] = dataclasses.replace(p.plan, employer_contributions=employer)
     if not changed:
         return c
-    return compute_with(c, changed)
+    return compute_with_employer(c, changed)
 
 
 def _solo_candidates(scenario: Scenario, c: Computation) -> list[int]:
