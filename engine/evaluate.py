@@ -84,12 +84,15 @@ def _evaluate_household(scenario: Scenario, fig: YearFigures) -> Result:
 
 
 def _evaluate_one(scenario: Scenario, fig: YearFigures, c: Computation) -> Result:
-    best = roth_max_computation(scenario, fig, c)
+    if any(p.owner for p in c.plans):
+        best = roth_max_computation(scenario, fig, c)
+        most_deduction = owner_split_computation(scenario, fig, c, MAX)
+    else:  # no employer contribution of the person's own to choose
+        best = most_deduction = c
     available = any(p.route in MEGA_ROUTES and p.after_tax_room > 0 for p in best.plans)
     solo = None if available else solo_401k_choice(scenario, fig, c)
     roth_ira = roth_ira_figures(scenario, fig, c)
     verdict = decide_verdict(best, solo)
-    most_deduction = owner_split_computation(scenario, fig, c, MAX)
 
     def extras() -> Extras:
         # Read on first use: the Solo 401(k) option beside the largest employer contribution

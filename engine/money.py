@@ -22,17 +22,18 @@ _ONE = Decimal(1)
 
 def floor_cents(amount: Decimal) -> Decimal:
     """Round a limit down to the cent, so the engine never allows more than the law does."""
-    return amount.quantize(CENT, rounding=ROUND_FLOOR)
+    # Rounding passed by position: a keyword makes this, the engine's most frequent call, slower.
+    return amount.quantize(CENT, ROUND_FLOOR)
 
 
 def round_cents(amount: Decimal) -> Decimal:
     """Round an amount (a tax, a figure shown for reference) to the nearest cent."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    return amount.quantize(CENT, ROUND_HALF_UP)
 
 
 def round_up_to(amount: Decimal, step: Decimal) -> Decimal:
     """Round ``amount`` up to the next multiple of ``step`` (the Roth IRA $10 rule)."""
-    return (amount / step).quantize(_ONE, rounding=ROUND_CEILING) * step
+    return (amount / step).quantize(_ONE, ROUND_CEILING) * step
 
 
 def non_negative(amount: Decimal) -> Decimal:
