@@ -25,7 +25,7 @@ from engine.rules.routes import MEGA_ROUTES, is_402g_plan
 from engine.scenario import MAX, Job
 from engine.text import Message, say, section
 
-__all__ = ["explain", "job_label"]
+__all__ = ["explain", "job_label", "solo_401k_assets"]
 
 
 def job_label(c: Computation, job: int) -> str:
@@ -536,6 +536,13 @@ def _warnings(
             warn("solo_401k_group_employees", job=job_label(c, i))
         if job.plan is not None and job.plan.type == "simple_ira" and job.is_business:
             warn("simple_ira_exclusive", job=job_label(c, i), year=s.tax_year)
+        elif (
+            s.household_simple_ira
+            and job.is_business
+            and job.controlled
+            and (job.plan is None or job.plan.type in ("sep_ira", "solo_401k"))
+        ):
+            warn("spouse_simple_ira", job=job_label(c, i), year=s.tax_year)
     if s.age >= fig.rmd_age:
         warn("rmd_first", age=s.age, rmd_age=fig.rmd_age)
     solo_doc = option is not None and verdict == "available_with_solo_401k"
@@ -765,24 +772,37 @@ def _next_steps(
         p for p in c.plans if p.plan.type == "solo_401k" and not s.jobs[p.job].has_employees
     ]
     if solo_plans or (option is not None and verdict == "available_with_solo_401k"):
-        assets = sum(
-            (
-                (p.plan.pretax_balance or ZERO)
-                + (p.plan.after_tax_balance or ZERO)
-                + (p.plan.after_tax_earnings or ZERO)
-                + p.deferrals
-                + p.employer
-                + p.after_tax_room
-                for p in solo_plans
-            ),
-            ZERO,
-        )
+        assets = solo_401k_assets(c) + c.household_solo_assets
+        # Both spouses' accounts in one plan count together (a one-participant plan covers the
+        # owner and spouse; the threshold is the plan's assets: Form 5500-EZ instructions).
+        both = "_household" if c.household_solo_assets > 0 else ""
         if assets > fig.form_5500ez_threshold:
-            step("form_5500ez", assets=assets, threshold=fig.form_5500ez_threshold)
+            step(f"form_5500ez{both}", assets=assets, threshold=fig.form_5500ez_threshold)
         else:
-            step("form_5500ez_watch", threshold=fig.form_5500ez_threshold)
+            step(f"form_5500ez_watch{both}", threshold=fig.form_5500ez_threshold)
     step("see_professional")
     return tuple(steps)
+
+
+def solo_401k_assets(c: Computation, jobs: frozenset[int] | None = None) -> Decimal:
+    """The year-end money in the person's accounts in one-participant Solo 401(k) plans (only
+    at ``jobs``, when given): balances plus this year's contributions."""
+    s = c.scenario
+    return sum(
+        (
+            (p.plan.pretax_balance or ZERO)
+            + (p.plan.after_tax_balance or ZERO)
+            + (p.plan.after_tax_earnings or ZERO)
+            + p.deferrals
+            + p.employer
+            + p.after_tax_room
+            for p in c.plans
+            if p.plan.type == "solo_401k"
+            and not s.jobs[p.job].has_employees
+            and (jobs is None or p.job in jobs)
+        ),
+        ZERO,
+    )
 
 
 def _roth_ira_steps(c: Computation, roth_ira: RothIraResult, step: _Step) -> None:
