@@ -83,7 +83,8 @@ def test_skip_after_adding_drops_the_spouse_answers() -> None:
     assert "spouse.job0.pay" in state.answers
     state, replies = _play(["back", "back", "back", "back"], state)
     ask = replies[-1]
-    assert isinstance(ask, Ask) and ask.question_id == "spouse"
+    assert isinstance(ask, Ask)
+    assert ask.question_id == "spouse"
     state, replies = _play(["skip"], state)
     assert _spouse_keys(state) == {"spouse"}
     assert isinstance(replies[-1], ResultReply)
@@ -102,7 +103,8 @@ def test_the_summary_lists_both_people_and_edits_either() -> None:
     number = next(i.number for i in summary.items if i.question_id == "spouse.job0.pay")
     state, replies = _play([f"edit {number}"], state)
     ask = replies[-1]
-    assert isinstance(ask, Ask) and ask.question_id == "spouse.job0.pay"
+    assert isinstance(ask, Ask)
+    assert ask.question_id == "spouse.job0.pay"
     assert ask.current == "$180,000"
     assert "your spouse's job" in ask.text
     state, replies = _play(["150000"], state)
@@ -115,7 +117,8 @@ def test_changing_how_the_spouse_earns_forgets_only_the_spouse_jobs() -> None:
     state, _ = _play([*MARRIED, *SPOUSE])
     state, replies = _play(["edit spouse.income", "self"], state)
     ask = replies[-1]
-    assert isinstance(ask, Ask) and ask.question_id == "spouse.job0.profit"
+    assert isinstance(ask, Ask)
+    assert ask.question_id == "spouse.job0.profit"
     assert "spouse.job0.pay" not in state.answers
     assert state.answers["job0.pay"] == "200000"
 
@@ -130,7 +133,8 @@ def test_one_answer_for_the_family_in_every_channel(channel: str) -> None:
     reply = replies[-1]
     assert isinstance(reply, ResultReply)
     result = reply.result
-    assert result.spouse is not None and result.household is not None
+    assert result.spouse is not None
+    assert result.household is not None
     text = _plain("\n".join(m.text for m in render([reply], channel)))  # type: ignore[arg-type]
     # Each person's plan, each one's total, and the household's.
     assert "401(k) at your job" in text
