@@ -60,6 +60,7 @@ __all__ = [
     "current_result",
     "faq_figures",
     "pending_replies",
+    "result_reply",
     "snapshot",
     "step",
 ]
@@ -346,7 +347,10 @@ def _spouse_labels(answers: Answers) -> dict[int, str]:
     return _labels(spouse_view(answers)) if spouse_included(answers) else {}
 
 
-def _result_reply(result: Result, answers: Answers, closed: ClosedYear | None) -> ResultReply:
+def result_reply(
+    result: Result, answers: Answers, closed: ClosedYear | None = None
+) -> ResultReply:
+    """The result as a reply, with the names of the person's (and the spouse's) jobs."""
     return ResultReply(result, _labels(answers), closed, _spouse_labels(answers))
 
 
@@ -414,7 +418,7 @@ def _finish(state: State, outcome: Outcome) -> Outcome:
     outcome.scenario = to_jsonable(scenario)
     outcome.result = result
     closed = _closed(state.answers, outcome.today)
-    outcome.replies.append(_result_reply(result, state.answers, closed))
+    outcome.replies.append(result_reply(result, state.answers, closed))
     return outcome
 
 
@@ -698,7 +702,7 @@ def pending_replies(state: State, today: date | None = None) -> list[Reply]:
     except ScenarioError:
         return [Notice("done_hint")]
     closed = _closed(state.answers, today)
-    return [_result_reply(done[1], state.answers, closed)] if done else []
+    return [result_reply(done[1], state.answers, closed)] if done else []
 
 
 def _resume(state: State, out: Outcome) -> Outcome:

@@ -121,7 +121,7 @@ def _typed_amount(amount: Decimal, draw: st.DataObject) -> str:
 def valid_answer(q: Question, state: State, draw: st.DataObject) -> tuple[Incoming, Any]:
     """A valid answer to ``q`` (tapped or typed) and the value it must be stored as."""
     answers = state.answers
-    if q.id == "age":
+    if q.id in ("age", "spouse.age"):
         age = draw.draw(st.integers(MIN_AGE, MAX_AGE), label="age")
         return Incoming(text=str(age)), age
     options = q.options(answers)
@@ -525,7 +525,7 @@ def _typed(q: Question, value: Any) -> Incoming:
 def _default(q: Question, answers: dict[str, Any]) -> Any:
     if q.id == "tax_year":
         return supported_years()[-1]
-    if q.id == "age":
+    if q.id in ("age", "spouse.age"):
         return 45
     if q.kind == "yes_no":
         return False
