@@ -347,9 +347,7 @@ def _spouse_labels(answers: Answers) -> dict[int, str]:
     return _labels(spouse_view(answers)) if spouse_included(answers) else {}
 
 
-def result_reply(
-    result: Result, answers: Answers, closed: ClosedYear | None = None
-) -> ResultReply:
+def result_reply(result: Result, answers: Answers, closed: ClosedYear | None = None) -> ResultReply:
     """The result as a reply, with the names of the person's (and the spouse's) jobs."""
     return ResultReply(result, _labels(answers), closed, _spouse_labels(answers))
 
