@@ -27,7 +27,7 @@ def _money(value: Any) -> Decimal:
 _OWNER_GOALS: dict[Any, str] = {"roth": "0", "deduction": "max"}
 
 
-def _plan(a: dict[str, Any], slot: int, kind: str) -> dict[str, Any] | None:
+def _plan(a: Answers, slot: int, kind: str) -> dict[str, Any] | None:
     p = f"job{slot}"
     plan_type = a.get(f"{p}.plan")
     if plan_type in (None, "none"):
