@@ -968,6 +968,8 @@ def next_question(answers: Answers) -> Question | None:
 
 
 def _typical(q: Question, answers: Answers) -> Any:
+    if q.id == "spouse":
+        return "no"  # the spouse's questions count once the person chooses to add them
     if q.kind == "yes_no":
         return False
     if q.kind in ("choice", "yes_no_unsure") or (q.kind == "number" and q.options(answers)):
