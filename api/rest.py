@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -124,6 +125,39 @@ class ConversationOut(BaseModel):
     faq: FaqOut | None = Field(
         default=None, description="the FAQ's reply when this turn's text was taken as a question"
     )
+    paycheck: dict[str, Any] | None = Field(
+        default=None,
+        description="the paycheck plan once asked for (command `paycheck`, after the result) "
+        "and its questions answered (their ids start with `pay.`): `jobs` (per job: the "
+        "`elections` to set, each from a pay `date`, in the job's `unit`; the year's deferrals, "
+        "match and after-tax money; the §415(c) limit and total), `rows` (each paycheck left: "
+        "deferral, match, after-tax and the running totals against §402(g) and §415(c)), "
+        "`limit_402g` and `total_402g`, `deposits` (an owner's plan: amount, source and due "
+        "dates) and `warnings` (stable codes)",
+        examples=[
+            {
+                "year": 2026,
+                "limit_402g": 24500,
+                "total_402g": 24480,
+                "jobs": [
+                    {
+                        "job": "your job",
+                        "elections": [
+                            {
+                                "date": "2026-01-09",
+                                "deferral": 12,
+                                "after_tax": 19,
+                                "unit": "whole_percent",
+                            }
+                        ],
+                    }
+                ],
+                "rows": [],
+                "deposits": [],
+                "warnings": [],
+            }
+        ],
+    )
 
 
 class StrictIn(BaseModel):
@@ -157,7 +191,16 @@ class TapIn(StrictIn):
 
 
 Command = Literal[
-    "back", "restart", "summary", "help", "math", "privacy", "forget", "stop_sharing", "faq"
+    "back",
+    "restart",
+    "summary",
+    "help",
+    "math",
+    "privacy",
+    "forget",
+    "stop_sharing",
+    "faq",
+    "paycheck",
 ]
 
 
@@ -271,6 +314,7 @@ def conversation_out(
         summary=[SummaryItemOut(**vars(item)) for item in now.summary.items],
         result=None if result is None else to_jsonable(result.to_dict()),
         faq=_faq(turn.replies) if turn is not None else None,
+        paycheck=None if now.paycheck is None else to_jsonable(asdict(now.paycheck.plan)),
     )
 
 

@@ -27,6 +27,7 @@ from conversations.flow import (
     Ask,
     Incoming,
     Math,
+    PaycheckReply,
     Problem,
     Reply,
     ResultReply,
@@ -175,6 +176,7 @@ async def _page(
     record = await app.storage.load(conversation_id, channel=CHANNEL) if conversation_id else None
     if record is None:
         context.update(started=False, question=None, result=None, summary=None, title=None)
+        context.update(paycheck=None, paycheck_offer=False)
     else:
         state = State.from_json(record.state)
         now = snapshot(state, app.today())
@@ -192,6 +194,8 @@ async def _page(
             typed=(problem or {}).get("typed", ""),
             review=bool(notes.get("review")),
             result=_result_html(now.result, state, now.closed) if now.result else None,
+            paycheck=Markup(render([now.paycheck], "web")[0].text) if now.paycheck else None,
+            paycheck_offer=now.result is not None and now.closed is None,
             summary=now.summary,
             transcript=_transcript(state, now.summary),
             confirming_forget=state.confirming_forget,
@@ -232,7 +236,7 @@ def _turn_notes(turn: Turn, typed: str) -> dict[str, Any]:
             }
         elif isinstance(reply, Summary):
             notes["review"] = True  # the answers panel opens, with a Change button on each
-        elif not isinstance(reply, Ask | ResultReply):  # both have their own place
+        elif not isinstance(reply, Ask | ResultReply | PaycheckReply):  # each has its place
             shown.append(reply)
     notes["messages"] = [m.text for m in render(shown, "web")]
     return notes

@@ -47,6 +47,7 @@ COMMANDS: dict[str, str] = {
     "forget": "Delete everything stored about you",
     "privacy": "What is stored, and for how long",
     "faq": "Questions I can answer (or /faq your question)",
+    "paycheck": "Plan my paychecks (once you have your result)",
 }
 
 

@@ -35,6 +35,7 @@ from conversations.wording import line
 from engine import Result, ScenarioError, evaluate, figures_for, parse_scenario
 from engine.compute import catch_up_for_age
 from engine.money import usd
+from engine.paycheck import PaycheckPlan
 from engine.result import to_jsonable
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "Math",
     "Notice",
     "Outcome",
+    "PaycheckReply",
     "Problem",
     "Reply",
     "ResultReply",
@@ -86,6 +88,8 @@ class State:
     # The FAQ's memory: the entry last answered ("last", for "more") and the list last offered
     # ("offer": entry ids, or "topics" for all of them, for "faq 2").
     faq: dict[str, Any] = field(default_factory=dict)
+    # The paycheck plan's own answers (conversations.paycheck_flow), apart from the main ones.
+    paycheck: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -100,6 +104,8 @@ class State:
             data["checking"] = dict(self.checking)
         if self.faq:
             data["faq"] = dict(self.faq)
+        if self.paycheck:
+            data["paycheck"] = to_jsonable(self.paycheck)
         return data
 
     @classmethod
@@ -114,6 +120,7 @@ class State:
             channel=dict(data.get("channel", {})),
             checking=dict(data["checking"]) if data.get("checking") else None,
             faq=dict(data.get("faq", {})),
+            paycheck=dict(data.get("paycheck", {})),
         )
 
 
@@ -165,6 +172,12 @@ _COMMANDS = {
     "don't share": "stop_sharing",
     "do not share": "stop_sharing",
     "unshare": "stop_sharing",
+    "paycheck": "paycheck",
+    "paychecks": "paycheck",
+    "paycheck plan": "paycheck",
+    "plan my paychecks": "paycheck",
+    "plan my paycheck": "paycheck",
+    "plan paychecks": "paycheck",
 }
 _EDIT = re.compile(r"^/?(?:edit|change)\s+(.+)$")
 
@@ -266,8 +279,27 @@ class FaqTopics:
     entries: tuple[faq.FaqEntry, ...]
 
 
+@dataclass(frozen=True)
+class PaycheckReply:
+    """The paycheck plan: elections, remaining paychecks, year-end landing, deposits, warnings
+    (``skipped``: jobs with a plan it does not cover, by label)."""
+
+    plan: PaycheckPlan
+    skipped: tuple[str, ...] = ()
+
+
 Reply = (
-    Ask | Problem | Notice | Summary | ResultReply | Math | Help | FaqReply | FaqTopics | Deadlines
+    Ask
+    | Problem
+    | Notice
+    | Summary
+    | ResultReply
+    | Math
+    | Help
+    | FaqReply
+    | FaqTopics
+    | Deadlines
+    | PaycheckReply
 )
 
 
@@ -381,8 +413,34 @@ def personal_figures(answers: Answers, result: Result | None) -> dict[str, str]:
 def _then_current(state: State, out: Outcome) -> Outcome:
     """After a side reply, the pending question again (or the hint once finished)."""
     q = next_question(state.answers)
+    if q is None and _paycheck_on(state):
+        return _paycheck_pending(state, out)
     out.replies.append(_ask(q, state, out.today) if q is not None else Notice("done_hint"))
     return out
+
+
+def _paycheck_on(state: State) -> bool:
+    return bool(state.paycheck.get("on")) and next_question(state.answers) is None
+
+
+def _paycheck_asking(state: State) -> bool:
+    """A paycheck question is pending."""
+    return any(isinstance(r, Ask) for r in _paycheck_pending(state, Outcome(state, [])).replies)
+
+
+def _paycheck_pending(state: State, out: Outcome) -> Outcome:
+    from conversations import paycheck_flow  # the sub-flow builds on this module
+
+    out.replies.extend(paycheck_flow.pending(state))
+    return out
+
+
+def _full_summary(state: State) -> Summary:
+    """The main answers, then the paycheck plan's (numbered on, for edit)."""
+    from conversations import paycheck_flow
+
+    main = _summary(state.answers)
+    return Summary(main.items + tuple(paycheck_flow.summary_items(state, len(main.items) + 1)))
 
 
 def _closed(answers: Answers, today: date | None) -> ClosedYear | None:
@@ -417,6 +475,8 @@ def _finish(state: State, outcome: Outcome) -> Outcome:
     outcome.result = result
     closed = _closed(state.answers, outcome.today)
     outcome.replies.append(result_reply(result, state.answers, closed))
+    if _paycheck_on(state):
+        return _paycheck_pending(state, outcome)
     return outcome
 
 
@@ -450,6 +510,19 @@ def _edit_target(arg: str, answers: Answers) -> Question | None:
     return None
 
 
+def _paycheck_edit_target(arg: str, state: State) -> str | None:
+    """The paycheck question id an "edit" names (by its number in the summary), or None."""
+    arg = arg.strip().lower()
+    for item in _full_summary(state).items:
+        if item.question_id.startswith("pay.") and arg in (
+            str(item.number),
+            item.question_id.lower(),
+            item.label.lower(),
+        ):
+            return item.question_id
+    return None
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """Where a conversation stands: the pending question, or the result once all is answered."""
@@ -459,16 +532,24 @@ class Snapshot:
     result: Result | None
 
     closed: ClosedYear | None = None  # the tax year's pay is over (on the day asked)
+    paycheck: PaycheckReply | None = None  # the paycheck plan, once asked for and answered
 
 
 def snapshot(state: State, today: date | None = None) -> Snapshot:
     q = next_question(state.answers)
     done = current_result(state.answers) if q is None and state.answers else None
+    ask = _ask(q, state, today) if q is not None else None
+    paycheck = None
+    if _paycheck_on(state) and done:
+        pending = _paycheck_pending(state, Outcome(state, [])).replies
+        ask = next((r for r in pending if isinstance(r, Ask)), None)
+        paycheck = next((r for r in pending if isinstance(r, PaycheckReply)), None)
     return Snapshot(
-        question=_ask(q, state, today) if q is not None else None,
-        summary=_summary(state.answers),
+        question=ask,
+        summary=_full_summary(state),
         result=done[1] if done else None,
         closed=_closed(state.answers, today),
+        paycheck=paycheck,
     )
 
 
@@ -501,13 +582,19 @@ def step(state: State, incoming: Incoming, today: date | None = None) -> Outcome
         out.replies.append(Notice("welcome"))
     q = next_question(state.answers)
     text = incoming.text
-    if incoming.choice is not None:
+    if incoming.choice is not None and not _paycheck_on(state):
         question_id, tapped = incoming.choice
         if q is None or question_id != q.id:
             out.replies.append(Notice("stale"))
             return _resume(state, out)
         text = tapped
     raw = (text or "").strip()
+    if _paycheck_on(state) and (
+        _paycheck_asking(state) or (incoming.choice or ("",))[0].startswith("pay.")
+    ):
+        from conversations import paycheck_flow
+
+        return paycheck_flow.answer(state, incoming, out)
     if q is None:
         if raw:
             out.replies.extend(_faq_side(raw, state, always=True))
@@ -699,6 +786,8 @@ def pending_replies(state: State, today: date | None = None) -> list[Reply]:
         done = current_result(state.answers)
     except ScenarioError:
         return [Notice("done_hint")]
+    if done and _paycheck_on(state):
+        return _paycheck_pending(state, Outcome(state, [])).replies
     closed = _closed(state.answers, today)
     return [result_reply(done[1], state.answers, closed)] if done else []
 
@@ -707,6 +796,8 @@ def _resume(state: State, out: Outcome) -> Outcome:
     q = next_question(state.answers)
     if q is not None:
         out.replies.append(_ask(q, state, out.today))
+    elif _paycheck_on(state) and _paycheck_asking(state):
+        return _paycheck_pending(state, out)
     elif state.answers:
         out.replies.append(Notice("done_hint"))
     return out
@@ -724,9 +815,14 @@ def _command(state: State, command: tuple[str, str], out: Outcome) -> Outcome:
         if next_question(answers) is None and answers:
             return _finish(state, out)
         return _resume(state, out)
+    if name == "paycheck":
+        from conversations import paycheck_flow
+
+        return paycheck_flow.start(state, out)
     if name == "restart":
         advisor = state.answers.get("advisor")
         state.answers.clear()
+        state.paycheck.clear()
         if advisor:
             state.answers["advisor"] = advisor  # the advisor link stays; consent is asked again
         state.drafts.clear()
@@ -734,6 +830,10 @@ def _command(state: State, command: tuple[str, str], out: Outcome) -> Outcome:
         out.log[-1] = LogEntry("restart")
         out.replies.append(Notice("restarted"))
         return _resume(state, out)
+    if name == "back" and _paycheck_on(state):
+        from conversations import paycheck_flow
+
+        return paycheck_flow.back(state, out)
     if name == "back":
         prev = _previous(answers)
         if prev is None:
@@ -743,10 +843,15 @@ def _command(state: State, command: tuple[str, str], out: Outcome) -> Outcome:
         out.log[-1] = LogEntry("back", prev.id)
         return _resume(state, out)
     if name == "summary":
-        summary = _summary(answers)
+        summary = _full_summary(state)
         out.replies.append(summary if summary.items else Notice("summary_empty"))
         return _then_current(state, out)
     if name == "edit":
+        paycheck_item = _paycheck_edit_target(arg, state)
+        if paycheck_item is not None:
+            from conversations import paycheck_flow
+
+            return paycheck_flow.edit(state, paycheck_item, out)
         target = _edit_target(arg, answers)
         if target is None:
             out.replies.append(Notice("edit_unknown", {"target": arg}))

@@ -27,11 +27,13 @@ from conversations.flow import (
     Help,
     Math,
     Notice,
+    PaycheckReply,
     Problem,
     Reply,
     ResultReply,
     Summary,
 )
+from conversations.paycheck_view import paycheck_view
 from conversations.wording import WORDING, line
 from engine import Result
 from engine.money import usd
@@ -245,6 +247,8 @@ def _context(reply: Reply) -> tuple[str, dict[str, Any]]:
         return "faq", {"a": reply.answer, "detail": reply.detail}
     if isinstance(reply, FaqTopics):
         return "faq_topics", {"entries": reply.entries}
+    if isinstance(reply, PaycheckReply):
+        return "paycheck", paycheck_view(reply.plan, reply.skipped)
     raise TypeError(reply)  # pragma: no cover
 
 
@@ -263,6 +267,10 @@ def _faq_buttons(reply: FaqReply | FaqTopics) -> tuple[tuple[Button, ...], ...]:
 def _buttons(reply: Reply, channel: Channel) -> tuple[tuple[Button, ...], ...]:
     if isinstance(reply, FaqReply | FaqTopics):
         return _faq_buttons(reply) if channel == "telegram" else ()
+    if channel == "telegram" and isinstance(reply, ResultReply) and reply.closed is None:
+        return ((Button(line("paycheck_offer"), "c|paycheck"),),)
+    if channel == "telegram" and isinstance(reply, PaycheckReply):
+        return paycheck_buttons()
     if not isinstance(reply, Ask) or channel == "text":
         return ()
     rows: list[tuple[Button, ...]] = []
@@ -281,6 +289,12 @@ def _buttons(reply: Reply, channel: Channel) -> tuple[tuple[Button, ...], ...]:
     if reply.number > 1:
         rows.append((Button("◀ Back", "c|back"),))
     return tuple(rows)
+
+
+def paycheck_buttons() -> tuple[tuple[Button, ...], ...]:
+    """The paycheck plan's keyboard: a row to change the last answer. A "Remind me" offer goes
+    in its own row, after this one."""
+    return ((Button("◀ Back", "c|back"), Button("Review answers", "c|summary")),)
 
 
 def render(replies: list[Reply], channel: Channel) -> list[OutMessage]:

@@ -14,9 +14,7 @@ from __future__ import annotations
 import csv
 import html
 import io
-import itertools
 import re
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +30,7 @@ from bot import BotDeps, build_dispatcher, make_bot
 from conversations.db import upgrade
 from conversations.storage import Storage
 from tests.api.conftest import make_settings
+from tests.support import updates
 from tests.support.telegram_double import BotApiDouble
 
 PAYLOADS: dict[str, str] = {
@@ -66,39 +65,18 @@ def _no_markup_from(payload: str, shown: str) -> None:
 
 # --- Telegram ---------------------------------------------------------------------------------
 
-_ids = itertools.count(70_000)
 CHAT = 880001
 
 
 def _message(text: str, first_name: str = "Sam") -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "message_id": next(_ids),
-        "date": int(time.time()),
-        "chat": {"id": CHAT, "type": "private", "first_name": first_name},
-        "from": {"id": CHAT, "is_bot": False, "first_name": first_name, "last_name": first_name},
-        "text": text,
-    }
-    if text.startswith("/"):
-        body["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-    return {"update_id": next(_ids), "message": body}
+    update = updates.message(text, chat=CHAT, first_name=first_name)
+    update["message"]["chat"]["first_name"] = first_name
+    update["message"]["from"]["last_name"] = first_name
+    return update
 
 
 def _tap(data: str) -> dict[str, Any]:
-    return {
-        "update_id": next(_ids),
-        "callback_query": {
-            "id": str(next(_ids)),
-            "from": {"id": CHAT, "is_bot": False, "first_name": "Sam"},
-            "chat_instance": "1",
-            "data": data,
-            "message": {
-                "message_id": 1,
-                "date": int(time.time()),
-                "chat": {"id": CHAT, "type": "private"},
-                "text": "question",
-            },
-        },
-    }
+    return updates.tap(data, chat=CHAT)
 
 
 class Telegram:

@@ -3,7 +3,6 @@ through settings, and browsers getting pages (not JSON) for errors."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from tests.api.conftest import make_settings
+from tests.support.served import clean_env
 
 
 @pytest.fixture
@@ -78,19 +78,21 @@ def test_the_web_chat_refuses_an_over_long_answer_with_a_page(dated: TestClient)
 
 
 def test_the_terminal_chat_reads_the_pinned_date(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
-        "USER_KEY_SECRET": "test-secret",
-        "VAR_DIR": str(tmp_path),
-        "MEGAROTH_TODAY": "2026-03-02",
-    }
+    env = clean_env(
+        {
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
+            "USER_KEY_SECRET": "test-secret",
+            "VAR_DIR": str(tmp_path),
+            "MEGAROTH_TODAY": "2026-03-02",
+        }
+    )
     run = subprocess.run(
         [sys.executable, "-m", "api.cli", "chat", "--new"],
         input="2025\nprivacy\n",
         capture_output=True,
         text=True,
         env=env,
+        cwd=tmp_path,
         timeout=120,
         check=False,
     )

@@ -17,11 +17,9 @@ three ways:
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +30,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from conversations.storage import user_key
 from tests.api.conftest import make_settings
+from tests.support import updates
 from tests.support.telegram_double import BotApiDouble
 
 TOKEN = "123456:HOSTILE-TEST"
@@ -44,7 +43,6 @@ NO_LIMITS: dict[str, Any] = {
     "rate_limit_conversation_per_minute": 0,
 }
 TABLES = ("conversation", "answer_log", "intake_result", "processed_update")
-_ids = itertools.count(50_000)
 
 
 class ThreadedDouble:
@@ -124,36 +122,12 @@ class Webhook:
 
 
 def message(text: str, chat: int = A, **extra: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "message_id": next(_ids),
-        "date": int(time.time()),
-        "chat": {"id": chat, "type": "private"},
-        "from": {"id": chat, "is_bot": False, "first_name": "Sam"},
-        "text": text,
-        **extra,
-    }
-    if text.startswith("/"):
-        body["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-    return {"update_id": next(_ids), "message": body}
+    return updates.message(text, chat=chat, **extra)
 
 
 def tap(data: str, *, chat: int = A, by: int | None = None, message_id: int = 1) -> dict[str, Any]:
     """A button tap on message ``message_id`` of ``chat``, by ``by`` (the chat's owner if None)."""
-    return {
-        "update_id": next(_ids),
-        "callback_query": {
-            "id": str(next(_ids)),
-            "from": {"id": by if by is not None else chat, "is_bot": False, "first_name": "X"},
-            "chat_instance": "1",
-            "data": data,
-            "message": {
-                "message_id": message_id,
-                "date": int(time.time()),
-                "chat": {"id": chat, "type": "private"},
-                "text": "question",
-            },
-        },
-    }
+    return updates.tap(data, chat=chat, by=by, message_id=message_id, first_name="X")
 
 
 @pytest.fixture
@@ -291,7 +265,7 @@ def test_a_malformed_body_is_answered_without_a_5xx_and_changes_nothing(
 @pytest.mark.parametrize("kind", sorted(UNHANDLED_KINDS))
 def test_an_update_kind_the_bot_does_not_handle_is_ignored(webhook: Webhook, kind: str) -> None:
     before = webhook.rows()
-    response = webhook.update({"update_id": next(_ids), **UNHANDLED_KINDS[kind]})
+    response = webhook.update({"update_id": updates.new_id(), **UNHANDLED_KINDS[kind]})
     assert response.status_code == 200
     assert response.json() == {}
     _assert_untouched(webhook, before)

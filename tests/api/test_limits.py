@@ -3,7 +3,6 @@ person."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from api.limits import RateLimiter
 from conversations.db import upgrade
 from conversations.storage import Storage
 from tests.api.conftest import make_settings
+from tests.support import updates
 from tests.support.telegram_double import BotApiDouble
 
 SECRET = "limits-secret"
@@ -189,20 +189,8 @@ async def telegram_app(tmp_path: Path, bot_api: BotApiDouble) -> AsyncIterator[h
             yield client
 
 
-_ids = iter(range(50_000, 60_000))
-
-
 def _message(text: str, chat: int = 7001) -> dict[str, Any]:
-    return {
-        "update_id": next(_ids),
-        "message": {
-            "message_id": next(_ids),
-            "date": int(time.time()),
-            "chat": {"id": chat, "type": "private"},
-            "from": {"id": chat, "is_bot": False, "first_name": "Sam"},
-            "text": text,
-        },
-    }
+    return updates.message(text, chat=chat)
 
 
 async def _post(client: httpx.AsyncClient, update: dict[str, Any], secret: str = SECRET) -> Any:

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from conversations.storage import Storage
 from tests.api.conftest import make_settings
-from tests.e2e.server import free_port
+from tests.support.served import free_port
 
 
 @pytest.fixture

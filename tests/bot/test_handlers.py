@@ -4,7 +4,6 @@ on a SQLite file."""
 from __future__ import annotations
 
 import html
-import itertools
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -25,10 +24,10 @@ from bot.app import NoStateStorage
 from conversations.db import upgrade
 from conversations.storage import Storage
 from tests.bot.recording import BOT_ID, RecordingSession
+from tests.support import updates
 
 USER = 777001
 CHAT = 777001
-_ids = itertools.count(1000)
 
 
 class Harness:
@@ -55,21 +54,7 @@ class Harness:
 
     async def tap(self, data: str, message_id: int = 1) -> None:
         await self.feed(
-            {
-                "update_id": next(_ids),
-                "callback_query": {
-                    "id": str(next(_ids)),
-                    "from": {"id": USER, "is_bot": False, "first_name": "Pat"},
-                    "chat_instance": "1",
-                    "data": data,
-                    "message": {
-                        "message_id": message_id,
-                        "date": int(time.time()),
-                        "chat": {"id": CHAT, "type": "private"},
-                        "text": "question",
-                    },
-                },
-            }
+            updates.tap(data, chat=CHAT, by=USER, message_id=message_id, first_name="Pat")
         )
 
     def texts(self) -> list[str]:
@@ -79,19 +64,16 @@ class Harness:
 def message_update(
     text: str | None, *, chat_type: str = "private", update_id: int | None = None, **extra: Any
 ) -> dict[str, Any]:
-    message: dict[str, Any] = {
-        "message_id": next(_ids),
-        "date": int(time.time()),
-        "chat": {"id": CHAT if chat_type == "private" else -100123, "type": chat_type},
-        "from": {"id": USER, "is_bot": False, "first_name": "Pat"},
+    chat = CHAT if chat_type == "private" else -100123
+    return updates.message(
+        text,
+        chat=chat,
+        user=USER,
+        chat_type=chat_type,
+        first_name="Pat",
+        update_id=update_id,
         **extra,
-    }
-    if text is not None:
-        message["text"] = text
-        if text.startswith("/"):
-            command = text.split()[0]
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-    return {"update_id": update_id if update_id is not None else next(_ids), "message": message}
+    )
 
 
 @pytest.fixture

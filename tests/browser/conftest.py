@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support.served import clean_env, free_port
 
 try:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
@@ -93,13 +94,6 @@ class Server:
         return self.log.read_text(encoding="utf-8", errors="replace")[-3000:]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _status(url: str) -> int | None:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only
     try:
@@ -125,21 +119,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 def server(chromium_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``megaroth serve`` on a free loopback port, with its own SQLite file and var folder."""
     folder = tmp_path_factory.mktemp("browser-server")
-    port = _free_port()
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith("TELEGRAM_")
-        and name not in ("PUBLIC_BASE_URL", "DATABASE_URL", "ADVISOR_TOKEN", "VAR_DIR")
-        and name != "MEGAROTH_TODAY"
-    }
-    env.update(
-        DATABASE_URL=f"sqlite+aiosqlite:///{folder / 'web.db'}",
-        USER_KEY_SECRET="test",
-        VAR_DIR=str(folder),
-        ADVISOR_TOKEN=ADVISOR_TOKEN,
-        MEGAROTH_TODAY=TODAY,
-        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+    port = free_port()
+    env = clean_env(
+        {
+            "DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'web.db'}",
+            "USER_KEY_SECRET": "test",
+            "VAR_DIR": str(folder),
+            "ADVISOR_TOKEN": ADVISOR_TOKEN,
+            "MEGAROTH_TODAY": TODAY,
+        }
     )
     command = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1"]
     command += ["--port", str(port)]

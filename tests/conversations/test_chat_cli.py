@@ -3,10 +3,11 @@ conversation that survives the process ending halfway (SQLite and PostgreSQL).""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.support.served import clean_env
 
 # A W-2 job with a 401(k) that takes after-tax money and converts it in the plan.
 ANSWERS = [
@@ -29,18 +30,20 @@ RESULT = "a Mega Backdoor Roth works for you, with $40,000 of after-tax money"
 def chat(
     lines: list[str], db_url: str, tmp_path: Path, *args: str
 ) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "USER_KEY_SECRET": "test-secret",
-        "VAR_DIR": str(tmp_path),
-    }
+    env = clean_env(
+        {
+            "DATABASE_URL": db_url,
+            "USER_KEY_SECRET": "test-secret",
+            "VAR_DIR": str(tmp_path),
+        }
+    )
     return subprocess.run(
         [sys.executable, "-m", "api.cli", "chat", *args],
         input="".join(f"{line}\n" for line in lines),
         capture_output=True,
         text=True,
         env=env,
+        cwd=tmp_path,
         timeout=120,
         check=False,
     )

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from conversations.flow import Ask, Incoming, Problem, ResultReply, State, step
 from conversations.storage import Storage, conversation_t, user_key
 from engine.result import to_jsonable
+from tests.support import updates
 
 __all__ = ["Delivery", "Person", "Webhook", "compare_received", "crowd", "stored_log"]
 
@@ -124,16 +125,7 @@ class Webhook:
     def new_update(self, person: Person, text: str) -> dict[str, Any]:
         update_id = self._next_id
         self._next_id += 1
-        message: dict[str, Any] = {
-            "message_id": update_id,
-            "date": int(time.time()),
-            "chat": {"id": person.chat, "type": "private"},
-            "from": {"id": person.chat, "is_bot": False, "first_name": "Sam"},
-            "text": text,
-        }
-        if text.startswith("/"):
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
-        return {"update_id": update_id, "message": message}
+        return updates.message(text, chat=person.chat, update_id=update_id, message_id=update_id)
 
     async def deliver(self, person: Person, update: dict[str, Any], deadline: float) -> None:
         """Post until a 2xx, like Telegram; raise once ``deadline`` (monotonic) has passed."""

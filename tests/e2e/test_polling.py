@@ -3,32 +3,32 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.e2e.server import ROOT
 from tests.e2e.test_telegram import TOKEN, message
+from tests.support.served import clean_env
 from tests.support.telegram_double import BotApiDouble as BotApi
 
 
 async def test_polling_answers_updates_and_registers_the_commands(
     tmp_path: Path, bot_api: BotApi
 ) -> None:
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'poll.db'}",
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE": bot_api.base_url,
-        "USER_KEY_SECRET": "poll",
-        "VAR_DIR": str(tmp_path),
-    }
+    env = clean_env(
+        {
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'poll.db'}",
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE": bot_api.base_url,
+            "USER_KEY_SECRET": "poll",
+            "VAR_DIR": str(tmp_path),
+        }
+    )
     bot_api.push_update(message("/start"))
     process = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "bot"],
-        cwd=ROOT,
+        cwd=tmp_path,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

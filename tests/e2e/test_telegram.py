@@ -4,8 +4,6 @@ its webhook, and the Bot API test double recording what the bot sends back."""
 from __future__ import annotations
 
 import asyncio
-import itertools
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,53 +12,23 @@ import httpx2 as httpx
 import pytest
 
 from tests.e2e.server import Server
+from tests.support import updates
 from tests.support.telegram_double import BotApiDouble
 
 TOKEN = "123456:TEST-TOKEN"
 SECRET = "webhook-secret-for-tests"
 CHAT = 555001
-_ids = itertools.count(10_000)
 
 
 def message(
     text: str | None, *, chat: int = CHAT, chat_type: str = "private", **extra: Any
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "message_id": next(_ids),
-        "date": int(time.time()),
-        "chat": {"id": chat, "type": chat_type},
-        "from": {
-            "id": chat if chat_type == "private" else 42,
-            "is_bot": False,
-            "first_name": "Sam",
-        },
-        **extra,
-    }
-    if text is not None:
-        body["text"] = text
-        if text.startswith("/"):
-            body["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
-            ]
-    return {"update_id": next(_ids), "message": body}
+    user = chat if chat_type == "private" else 42
+    return updates.message(text, chat=chat, user=user, chat_type=chat_type, **extra)
 
 
 def tap(data: str, message_id: int, *, chat: int = CHAT) -> dict[str, Any]:
-    return {
-        "update_id": next(_ids),
-        "callback_query": {
-            "id": str(next(_ids)),
-            "from": {"id": chat, "is_bot": False, "first_name": "Sam"},
-            "chat_instance": "9",
-            "data": data,
-            "message": {
-                "message_id": message_id,
-                "date": int(time.time()),
-                "chat": {"id": chat, "type": "private"},
-                "text": "question",
-            },
-        },
-    }
+    return updates.tap(data, chat=chat, message_id=message_id, chat_instance="9")
 
 
 class Telegram:
