@@ -363,6 +363,8 @@ async def intake_detail(request: Request, app: StateDep, intake_id: str) -> Resp
         "math": math_html,
         "warnings": intake.result.get("warnings", []),
         "steps": intake.result.get("next_steps", []),
+        "spouse": intake.result.get("spouse"),
+        "household": intake.result.get("household"),
         "who": _who(who),
     }
     return _page(request, "detail.html", context)
@@ -380,8 +382,34 @@ EXPORT_COLUMNS = (
     "tax_year",
     "rules_version",
 )
-#: One column per question, named after its id: the same columns in every export.
+#: One column per question, named after its id: the same columns in every export (the
+#: spouse's questions, ``answer.spouse.*``, come after the person's).
 ANSWER_COLUMNS = tuple(f"answer.{q.id}" for q in OUTLINE)
+#: A married couple's figures (empty without a spouse), after every other column.
+HOUSEHOLD_COLUMNS = (
+    "spouse.verdict",
+    "spouse.mega_backdoor_total",
+    "household.mega_backdoor_total",
+    "household.roth_ira_contribution_limit",
+)
+
+
+def _household_row(intake: IntakeResultPublic) -> dict[str, Any]:
+    spouse = intake.result.get("spouse") or {}
+    household = intake.result.get("household") or {}
+    return {
+        "spouse.verdict": spouse.get("verdict", ""),
+        "spouse.mega_backdoor_total": _decimal_cell(spouse.get("mega_backdoor_total")),
+        "household.mega_backdoor_total": _decimal_cell(household.get("mega_backdoor_total")),
+        "household.roth_ira_contribution_limit": _decimal_cell(
+            household.get("roth_ira_contribution_limit")
+        ),
+    }
+
+
+def _decimal_cell(value: Any) -> str:
+    """An amount as the other money columns show it (two places); empty when absent."""
+    return "" if value is None else str(Decimal(str(value)).quantize(Decimal("0.01")))
 
 
 def _export_row(intake: IntakeResultPublic) -> dict[str, Any]:
@@ -426,10 +454,10 @@ async def export_csv(request: Request, app: StateDep, filters: Filters) -> Respo
     if isinstance(intakes, Response):
         return intakes
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS + ANSWER_COLUMNS)
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS + ANSWER_COLUMNS + HOUSEHOLD_COLUMNS)
     writer.writeheader()
     for intake in intakes:
-        row = {**_export_row(intake), **_answer_cells(intake.answers)}
+        row = {**_export_row(intake), **_answer_cells(intake.answers), **_household_row(intake)}
         writer.writerow({k: _csv_safe(v) for k, v in row.items()})
     return Response(
         out.getvalue(),
@@ -457,6 +485,7 @@ async def export_json(request: Request, app: StateDep, filters: Filters) -> Resp
             "answers": i.answers,
             "scenario": i.scenario,
             "result": i.result,
+            **_household_row(i),
         }
         for i in intakes
     ]

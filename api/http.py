@@ -27,6 +27,10 @@ PROTOCOL = "api.http:NoDelayHttpToolsProtocol"
 LOOP = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"  # none on Windows
 
 
+#: How long a worker may take to answer the supervisor's health check before it is killed.
+WORKER_HEALTHCHECK_SECONDS = 30
+
+
 def run(factory: str, host: str, port: int, workers: int) -> None:
     """Serve the ASGI app made by ``factory`` ("module:function") the way ``megaroth serve``
     does (the benchmarks serve their baselines through this too)."""
@@ -43,6 +47,11 @@ def run(factory: str, host: str, port: int, workers: int) -> None:
         # Forwarded headers are the app's business, from the proxies its settings name
         # (TRUSTED_PROXIES, none by default): uvicorn would trust any client on loopback.
         proxy_headers=False,
+        # With several workers the supervisor pings each one and kills a worker that does not
+        # answer in time. A worker importing the app on a busy host can take longer than
+        # uvicorn's 5 s: it would be killed and started again, over and over. Thirty seconds
+        # still catches a hung worker.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
 
 

@@ -37,9 +37,10 @@ from conversations.flow import (
     Summary,
     command_of,
     faq_figures,
+    result_reply,
     snapshot,
 )
-from conversations.questions import by_id, job_kinds, job_label
+from conversations.questions import by_id
 from conversations.render import day, render
 from conversations.service import Turn, handle_by_id, link_advisor, sent
 from conversations.storage import ConversationNotFound
@@ -213,9 +214,7 @@ async def _page(
 
 def _result_html(result: Result, state: State, closed: ClosedYear | None = None) -> Markup:
     """The result as the web templates render it (already escaped there)."""
-    answers = state.answers
-    labels = {slot: job_label(answers, slot) for slot in range(len(job_kinds(answers)))}
-    return Markup(render([ResultReply(result, labels, closed)], "web")[0].text)
+    return Markup(render([result_reply(result, state.answers, closed)], "web")[0].text)
 
 
 def _see(path: str = "/chat") -> RedirectResponse:

@@ -99,30 +99,34 @@ class ReminderSender:
             return await self._tick()
 
     async def _tick(self) -> int:
-        try:
-            claimed = await reminder_store.claim_due(
-                self.storage, self.today(), lease=self.lease, limit=self.batch
-            )
-        except Exception as exc:
-            log.warning("reminders: could not claim (%s)", type(exc).__name__)
-            return 0
-        if not claimed:
-            return 0
-        log.info("reminders: %d claimed by worker %d", len(claimed), os.getpid())
+        # One reminder per claim: its claim commits just before its request goes out, so a
+        # worker killed mid-send leaves only that one ``sending`` (counted sent after its lease,
+        # at most once); nothing claimed and never tried is left behind.
         sent = 0
-        blocked: set[tuple[str, str]] = set()
-        for reminder in claimed:
-            person = (reminder.channel, reminder.user_key)
-            # The person blocked the bot a moment ago: their other claimed ones are not tried.
-            outcome = "blocked" if person in blocked else await self._send(reminder)
-            if outcome == "blocked":
-                blocked.add(person)
+        for _ in range(self.batch):
+            if self._stopped:
+                break
+            try:
+                claimed = await reminder_store.claim_due(
+                    self.storage, self.today(), lease=self.lease, limit=1
+                )
+            except Exception as exc:
+                log.warning("reminders: could not claim (%s)", type(exc).__name__)
+                break
+            if not claimed:
+                break
+            reminder = claimed[0]
+            # A person who blocked the bot has no pending reminders left to claim: ``finish``
+            # cancels them all.
+            outcome = await self._send(reminder)
             try:
                 await reminder_store.finish(self.storage, reminder, outcome)
             except Exception as exc:
                 # Left ``sending``: after its lease it counts as sent (at most once).
                 log.warning("reminders: could not record a send (%s)", type(exc).__name__)
             sent += outcome == "sent"
+        if sent:
+            log.info("reminders: %d sent by worker %d", sent, os.getpid())
         return sent
 
     async def _send(self, reminder: reminder_store.Claimed) -> str:

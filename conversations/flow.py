@@ -28,6 +28,8 @@ from conversations.questions import (
     job_label,
     next_question,
     progress,
+    spouse_included,
+    spouse_view,
     tax_year_of,
 )
 from conversations.scenario import build_scenario
@@ -63,6 +65,7 @@ __all__ = [
     "faq_figures",
     "pending_replies",
     "question_aside",
+    "result_reply",
     "snapshot",
     "step",
 ]
@@ -202,6 +205,7 @@ class ResultReply:
     result: Result
     labels: dict[int, str]  # job index -> "your job", "your side business"
     closed: ClosedYear | None = None  # the tax year's pay is over: told in the past tense
+    spouse_labels: dict[int, str] = field(default_factory=dict)  # the spouse's jobs, likewise
 
 
 @dataclass(frozen=True)
@@ -312,7 +316,7 @@ _MISSING = object()
 def _label(q: Question, answers: Answers) -> str:
     ctx: dict[str, Any] = {"prior_year": tax_year_of(answers) - 1}
     if q.job is not None:
-        job = job_label(answers, q.job)
+        job = job_label(q.own(answers), q.job)
         ctx["Job"] = job[0].upper() + job[1:]
     return q.short.format_map(ctx)
 
@@ -331,6 +335,15 @@ def _summary(answers: Answers) -> Summary:
 
 def _labels(answers: Answers) -> dict[int, str]:
     return {slot: job_label(answers, slot) for slot in range(len(job_kinds(answers)))}
+
+
+def _spouse_labels(answers: Answers) -> dict[int, str]:
+    return _labels(spouse_view(answers)) if spouse_included(answers) else {}
+
+
+def result_reply(result: Result, answers: Answers, closed: ClosedYear | None = None) -> ResultReply:
+    """The result as a reply, with the names of the person's (and the spouse's) jobs."""
+    return ResultReply(result, _labels(answers), closed, _spouse_labels(answers))
 
 
 def current_result(answers: Answers) -> tuple[dict[str, Any], Result] | None:
@@ -423,7 +436,7 @@ def _finish(state: State, outcome: Outcome) -> Outcome:
     outcome.scenario = to_jsonable(scenario)
     outcome.result = result
     closed = _closed(state.answers, outcome.today)
-    outcome.replies.append(ResultReply(result, _labels(state.answers), closed))
+    outcome.replies.append(result_reply(result, state.answers, closed))
     if _paycheck_on(state):
         return _paycheck_pending(state, outcome)
     return outcome
@@ -551,6 +564,9 @@ def step(state: State, incoming: Incoming, today: date | None = None) -> Outcome
         return out
     # What the jobs were before this answer (an "income" reopened by back or edit is a draft).
     before = job_kinds({"income": state.answers.get("income", state.drafts.get("income"))})
+    spouse_before = job_kinds(
+        {"income": state.answers.get("spouse.income", state.drafts.get("spouse.income"))}
+    )
     check, state.checking = state.checking, None
     confirmed = None if check is None or check["question_id"] != q.id else _confirmed(raw, check)
     if confirmed is not None:
@@ -588,6 +604,10 @@ def step(state: State, incoming: Incoming, today: date | None = None) -> Outcome
     out.log.append(LogEntry("answer", q.id, state.answers[q.id]))
     if q.id == "income":
         _forget_changed_jobs(state, before)
+    if q.id == "spouse.income":
+        _forget_changed_jobs(state, spouse_before, "spouse.")
+    if q.id in ("filing_status", "spouse"):
+        _forget_spouse(state)
     if q.id == "tax_year":
         closed = _closed(state.answers, today)
         if closed is not None:
@@ -611,17 +631,34 @@ def _confirmed(raw: str, check: dict[str, str]) -> str | None:
     return None
 
 
-def _forget_changed_jobs(state: State, before: tuple[str, ...]) -> None:
+def _forget_changed_jobs(state: State, before: tuple[str, ...], prefix: str = "") -> None:
     """A job that is now of another kind (a W-2 job where a business was) starts afresh: its
-    old answers describe something else."""
-    after = job_kinds(state.answers)
+    old answers describe something else (``prefix``: the spouse's jobs)."""
+    after = job_kinds(spouse_view(state.answers) if prefix else state.answers)
     for slot in range(max(len(before), len(after))):
         old = before[slot] if slot < len(before) else None
         new = after[slot] if slot < len(after) else None
         if old != new:
-            for key in [k for k in state.answers if k.startswith(f"job{slot}.")]:
-                state.drafts.pop(key, None)
-                del state.answers[key]
+            _forget(state, f"{prefix}job{slot}.")
+
+
+def _forget(state: State, prefix: str, *, drafts: bool = False) -> None:
+    """Drop the answers (and ``drafts``: the reopened ones too) whose ids start with ``prefix``."""
+    keys = [*state.answers, *state.drafts] if drafts else list(state.answers)
+    for key in [k for k in keys if k.startswith(prefix)]:
+        state.drafts.pop(key, None)
+        state.answers.pop(key, None)
+
+
+def _forget_spouse(state: State) -> None:
+    """No spouse in the plan (not married, or skipped): the spouse's answers go, all of them;
+    the offer to add a spouse goes too once the person is not married."""
+    if spouse_included(state.answers):
+        return
+    _forget(state, "spouse.", drafts=True)
+    if next((q for q in applicable(state.answers) if q.id == "spouse"), None) is None:
+        state.answers.pop("spouse", None)
+        state.drafts.pop("spouse", None)
 
 
 def faq_figures(state: State) -> dict[str, str]:
@@ -728,7 +765,7 @@ def pending_replies(state: State, today: date | None = None) -> list[Reply]:
     if done and _paycheck_on(state):
         return _paycheck_pending(state, Outcome(state, [])).replies
     closed = _closed(state.answers, today)
-    return [ResultReply(done[1], _labels(state.answers), closed)] if done else []
+    return [result_reply(done[1], state.answers, closed)] if done else []
 
 
 def _resume(state: State, out: Outcome) -> Outcome:

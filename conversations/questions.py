@@ -9,6 +9,7 @@ answers alone.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -38,6 +39,7 @@ JOB_NAMES = section("job_names")
 __all__ = [
     "INCOME_PATTERNS",
     "OUTLINE",
+    "SPOUSE",
     "Answers",
     "Choice",
     "Question",
@@ -47,6 +49,8 @@ __all__ = [
     "job_label",
     "next_question",
     "progress",
+    "spouse_included",
+    "spouse_view",
 ]
 
 Kind = Literal[
@@ -94,8 +98,16 @@ class Question:
     dated_choices: Callable[[date], tuple[Choice, ...]] | None = None
     # An amount below this is asked about again ("did you mean $200,000?"); 0: never.
     plausible_from: int = 0
+    # Whose answers the question reads: None for the person's own; for a spouse's question,
+    # the answers as the spouse's own (:func:`spouse_view`).
+    view: Callable[[Answers], Answers] | None = None
+
+    def own(self, answers: Answers) -> Answers:
+        """The answers as this question reads them (the spouse's, for a spouse's question)."""
+        return answers if self.view is None else self.view(answers)
 
     def options(self, answers: Answers, today: date | None = None) -> tuple[Choice, ...]:
+        answers = self.own(answers)
         if self.kind == "yes_no_unsure":
             return (Choice("yes", "Yes"), Choice("no", "No"), Choice("unknown", "Not sure"))
         if self.kind == "yes_no":
@@ -123,6 +135,7 @@ class Question:
         return True
 
     def wording(self, answers: Answers) -> str:
+        answers = self.own(answers)
         text = self.text
         if not isinstance(text, str):
             text = text[job_kind(answers, self.job) or "employee"]
@@ -228,6 +241,14 @@ def job_kind(answers: Answers, slot: int | None) -> str | None:
 
 
 def job_label(answers: Answers, slot: int) -> str:
+    if answers.get(_WHO) == "spouse":
+        if slot == 0 and "_paid_by" in answers:
+            return str(answers["_business"])  # the spouse's job at the person's own business
+        return "your spouse's " + _person_job_label(answers, slot).removeprefix("your ")
+    return _person_job_label(answers, slot)
+
+
+def _person_job_label(answers: Answers, slot: int) -> str:
     pattern = answers.get("income")
     kind = job_kind(answers, slot)
     if pattern == "two_w2":
@@ -251,6 +272,9 @@ def _context(answers: Answers, slot: int | None) -> dict[str, Any]:
         "advisor": answers.get("advisor", ""),
         "roth_catch_up_threshold": "" if threshold is None else usd(threshold),
     }
+    business = _business_slot(answers)
+    if business is not None:
+        ctx["business"] = job_label(answers, business)
     if slot is not None:
         ctx["job"] = job_label(answers, slot)
         ctx["Job"] = ctx["job"][0].upper() + ctx["job"][1:]
@@ -614,7 +638,7 @@ def _job_questions(slot: int) -> tuple[Question, ...]:
     )
 
 
-OUTLINE: tuple[Question, ...] = (
+_PERSON: tuple[Question, ...] = (
     Question(
         id="share_advisor",
         kind="yes_no",
@@ -717,6 +741,212 @@ OUTLINE: tuple[Question, ...] = (
     ),
 )
 
+
+# --- the spouse ------------------------------------------------------------------------------
+# Married (jointly or separately), the person may add their spouse: the spouse's age, jobs and
+# plans are the person's own questions, read from the spouse's answers (``spouse.``-prefixed
+# ids) and worded about the spouse; a spouse on the payroll of the person's business joins that
+# business's plan, whose features the person has already given.
+
+SPOUSE = "spouse."
+_WHO = "_who"  # marks a spouse's view of the answers
+# Answers about the couple (or the return), shared by the person's and the spouse's questions.
+_SHARED = ("tax_year", "filing_status", "lived_apart", "magi", "advisor")
+_MARRIED = ("married_joint", "married_separate")
+# The features of the business's plan a spouse on its payroll shares, by question.
+_SHARED_PLAN = ("plan", "after_tax", "conversion", "withdrawal", "cap")
+
+
+def _business_slot(answers: Answers) -> int | None:
+    """The person's own business (the first), which may pay the spouse W-2 wages."""
+    if answers.get(_WHO) == "spouse":
+        return None
+    for slot, kind in enumerate(job_kinds(answers)):
+        if kind in ("self_employed", "s_corp_owner"):
+            return slot
+    return None
+
+
+def spouse_included(answers: Answers) -> bool:
+    """Married, and the person chose to add their spouse."""
+    return answers.get("filing_status") in _MARRIED and answers.get("spouse") == "yes"
+
+
+def _paid_by(answers: Answers) -> int | None:
+    """The slot of the person's business that pays the spouse W-2 wages (the spouse's first
+    job), or None."""
+    business = _business_slot(answers)
+    if business is None or answers.get("spouse.paid_by") is not True:
+        return None
+    kinds = INCOME_PATTERNS.get(str(answers.get("spouse.income")), ())
+    return business if kinds[:1] == ("employee",) else None
+
+
+def spouse_view(answers: Answers) -> dict[str, Any]:
+    """The answers as the spouse's own: ``spouse.age`` as ``age``, the couple's shared answers,
+    and, for a spouse on the payroll of the person's business, that business's plan and its
+    features (and the employer contribution the business chose) as the spouse's first job's."""
+    if answers.get(_WHO) == "spouse":
+        return dict(answers)
+    view: dict[str, Any] = {
+        k.removeprefix(SPOUSE): v for k, v in answers.items() if k.startswith(SPOUSE)
+    }
+    view.update({k: answers[k] for k in _SHARED if k in answers})
+    view[_WHO] = "spouse"
+    business = _paid_by(answers)
+    if business is not None:
+        view["_paid_by"] = business
+        view["_business"] = job_label(answers, business)
+        given: dict[str, Any] = {"job0.plan": answers.get(f"job{business}.plan", "none")}
+        for key in _SHARED_PLAN[1:]:
+            if f"job{business}.{key}" in answers:
+                given[f"job0.{key}"] = answers[f"job{business}.{key}"]
+        goal = answers.get(f"job{business}.owner_goal")
+        if goal in ("roth", "deduction"):
+            given["job0.employer"] = "0" if goal == "roth" else "max"
+        view.update(given)
+        view["_given"] = tuple(given)
+    return view
+
+
+def _for_spouse(
+    q: Question,
+    text: str | Mapping[str, str] | None = None,
+    short: str | None = None,
+    example: str | None = None,
+    when: Callable[[Answers], bool] | None = None,
+) -> Question:
+    """The person's question ``q``, asked about the spouse."""
+    base_when = q.when
+
+    def applies(a: Answers) -> bool:
+        if not spouse_included(a):
+            return False
+        view = spouse_view(a)
+        if q.id in view.get("_given", ()):
+            return False
+        return (when or base_when)(view)
+
+    return dataclasses.replace(
+        q,
+        id=SPOUSE + q.id,
+        text=q.text if text is None else text,
+        short=q.short if short is None else short,
+        example=q.example if example is None else example,
+        fills=SPOUSE + q.fills,
+        when=applies,
+        view=spouse_view,
+    )
+
+
+# The spouse's wording where the person's speaks to "you", by question id without the slot.
+_SPOUSE_TEXT: dict[str, str | Mapping[str, str]] = {
+    "pay": {
+        "employee": "What is the yearly pay at {job} before any retirement deductions (your "
+        "spouse's W-2 salary and bonus for {tax_year})?",
+        "s_corp_owner": "What W-2 salary will {job} pay your spouse for {tax_year}?",
+    },
+    "profit": "What net profit does your spouse expect from {job} for {tax_year} (income less "
+    "business expenses, before self-employment tax)?",
+    "has_employees": "Does {job} have employees other than your spouse and you?",
+    "ownership": "How much of {job} does your spouse own? (A business your spouse controls, "
+    "more than half, shares one annual limit with their 403(b).)",
+    "withdrawal": "Can your spouse take after-tax money out of that plan while still working "
+    'there (an "in-service withdrawal"), to roll it to a Roth IRA?',
+    "deferrals": "How much will your spouse defer into that plan for {tax_year}, pre-tax and Roth "
+    "together (not counting catch-up)? Type an amount, or max for as much as the law allows.",
+    "employer": "How much will the employer put into that plan for your spouse for {tax_year} "
+    "(match and profit sharing together)? Type 0 if none.",
+    "owner_goal": "{Job} can also make an employer (profit-sharing) contribution to its plan for "
+    "{tax_year}. It shares one annual limit with after-tax money, so choose what matters more to "
+    "your spouse: more Roth money later (no employer contribution, leaving the room for after-tax "
+    "money converted to Roth), a bigger deduction now (the largest employer contribution: "
+    "pre-tax, taxed when taken out), or an amount you choose.",
+    "roth_share": "Will your spouse's deferrals to that plan be pre-tax or Roth? (Pre-tax "
+    "deferrals lower the pay that counts for an IRA, and your spouse's pay is close to the "
+    "limit.)",
+    "prior_wages": "What were your spouse's {prior_year} Social Security wages from {job} (W-2 "
+    "box 3)? Catch-up contributions must be Roth above {roth_catch_up_threshold}. Type not sure "
+    "to skip.",
+}
+_SPOUSE_SHORT = {
+    "ownership": "{Job}: your spouse's share of it",
+    "deferrals": "{Job}: your spouse's deferrals",
+    "roth_share": "{Job}: Roth share of your spouse's deferrals",
+}
+
+
+def _spouse_job_question(q: Question) -> Question:
+    key = q.id.split(".", 1)[1]
+    return _for_spouse(q, text=_SPOUSE_TEXT.get(key), short=_SPOUSE_SHORT.get(key))
+
+
+_PERSON_BY_ID = {q.id: q for q in _PERSON}
+
+_SPOUSE_QUESTIONS: tuple[Question, ...] = (
+    Question(
+        id="spouse",
+        kind="choice",
+        short="Plan with your spouse",
+        text="You file as married. Shall I add your spouse, so the answer covers you both? Their "
+        "own workplace plans and IRA can hold Roth money too. (Skip to plan for yourself only.)",
+        fills="spouse",
+        choices=(
+            Choice("yes", "Add my spouse", ("yes", "y", "add", "add spouse", "sure")),
+            Choice("no", "Skip", ("skip", "no", "n", "not now", "no thanks", "just me")),
+        ),
+        when=lambda a: a.get("filing_status") in _MARRIED,
+    ),
+    _for_spouse(
+        _PERSON_BY_ID["age"],
+        text="How old will your spouse be on 31 December {tax_year}?",
+        short="Your spouse: age on 31 December",
+        example="Type your spouse's age in years, such as 44.",
+    ),
+    dataclasses.replace(
+        _for_spouse(
+            _PERSON_BY_ID["income"],
+            text="How does your spouse earn their income?",
+            short="Your spouse: how they earn",
+        ),
+        choices=(
+            *_PERSON_BY_ID["income"].options({}),
+            Choice("none", "No pay of their own", ("none", "no pay", "no income", "nothing")),
+        ),
+    ),
+    Question(
+        id="spouse.paid_by",
+        kind="yes_no",
+        short="Your spouse: W-2 wages from your business",
+        text="Does {business} pay your spouse W-2 wages? (Then your spouse can join its plan.) "
+        "Say no if your spouse's W-2 job is with another employer.",
+        fills="spouse.jobs[0].paid_by",
+        when=lambda a: (
+            spouse_included(a)
+            and _business_slot(a) is not None
+            and INCOME_PATTERNS.get(str(a.get("spouse.income")), ())[:1] == ("employee",)
+        ),
+    ),
+    *(_spouse_job_question(q) for slot in range(JOB_SLOTS) for q in _job_questions(slot)),
+    _for_spouse(
+        _PERSON_BY_ID["related"],
+        text="Are your spouse's two employers under common ownership (for example, two "
+        "companies of one parent company)? If so they share one annual limit.",
+        short="Your spouse's employers under common ownership",
+    ),
+    _for_spouse(
+        _PERSON_BY_ID["ira_balance"],
+        text="How much pre-tax money will your spouse have in traditional, SEP and SIMPLE IRAs "
+        "on 31 December {tax_year}? Type 0 if none. (It decides how your spouse's backdoor Roth "
+        "IRA is taxed.)",
+        short="Your spouse: pre-tax IRA money on 31 December",
+        # Filing separately the spouse's own MAGI is not asked, so neither is a backdoor.
+        when=lambda v: v.get("filing_status") == "married_joint" and _phase_out_matters(v),
+    ),
+)
+
+OUTLINE: tuple[Question, ...] = (*_PERSON, *_SPOUSE_QUESTIONS)
+
 _BY_ID = {q.id: q for q in OUTLINE}
 
 
@@ -744,6 +974,8 @@ def next_question(answers: Answers) -> Question | None:
 
 
 def _typical(q: Question, answers: Answers) -> Any:
+    if q.id == "spouse":
+        return "no"  # the spouse's questions count once the person chooses to add them
     if q.kind == "yes_no":
         return False
     if q.kind in ("choice", "yes_no_unsure") or (q.kind == "number" and q.options(answers)):

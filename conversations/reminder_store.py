@@ -9,7 +9,8 @@ Sending, as the scheduler does it (``bot.reminders``), in three steps:
    workers on two hosts never take the same row and neither waits for the other; on SQLite the
    transaction starts ``BEGIN IMMEDIATE`` and holds the database's write lock. Each becomes
    ``sending``, with ``attempts`` + 1 and a lease (``claimed_until``). The claim commits before
-   the Bot API is called.
+   the Bot API is called. The scheduler claims one reminder at a time (``limit=1``), so that the
+   only row a worker can leave ``sending`` is the one whose request was going out.
 2. The worker sends each one.
 3. :func:`finish` — ``sent``; or back to ``pending`` after a backoff when the Bot API said no
    (an error answer: it was not sent), ``failed`` after :data:`MAX_ATTEMPTS`; or, when the person

@@ -112,10 +112,45 @@ def _env(channel: Channel) -> jinja2.Environment:
 
 
 def result_view(
-    result: Result, labels: dict[int, str], closed: ClosedYear | None = None
+    result: Result,
+    labels: dict[int, str],
+    closed: ClosedYear | None = None,
+    spouse_labels: dict[int, str] | None = None,
 ) -> dict[str, Any]:
     """The result as plain values for the templates: figures, sentences, chart stacks; in the
-    past tense, with what can still be done, for a tax year whose pay is over."""
+    past tense, with what can still be done, for a tax year whose pay is over. With a spouse,
+    ``spouse`` holds the spouse's own view (their plans, totals, warnings and next steps) and
+    ``household`` the totals for the two of them."""
+    view = _person_view(result, labels, closed)
+    view["spouse"] = None
+    view["household"] = None
+    if result.spouse is not None and result.household is not None:
+        spouse = _person_view(result.spouse, spouse_labels or {}, closed)
+        s = result.spouse
+        key: str = s.verdict
+        if key == "available" and s.mega_backdoor_max > s.mega_backdoor_total:
+            key = "available_by_choice"
+        spouse["verdict"] = line(
+            f"spouse_verdicts.{key}",
+            total=usd(s.mega_backdoor_total),
+            most=usd(s.mega_backdoor_max),
+            option=usd(s.solo_401k_option.after_tax_room) if s.solo_401k_option else "",
+        )
+        view["spouse"] = spouse
+        household = result.household
+        view["household"] = {
+            "total": household.mega_backdoor_total,
+            "most": household.mega_backdoor_max
+            if household.mega_backdoor_max > household.mega_backdoor_total
+            else None,
+            "roth_ira": household.roth_ira_contribution_limit,
+        }
+    return view
+
+
+def _person_view(
+    result: Result, labels: dict[int, str], closed: ClosedYear | None
+) -> dict[str, Any]:
     plan_names = section("plan_names")
     route_names = section("route_names")
     plans = []
@@ -195,7 +230,7 @@ def _context(reply: Reply) -> tuple[str, dict[str, Any]]:
     if isinstance(reply, Summary):
         return "summary", {"items": reply.items}
     if isinstance(reply, ResultReply):
-        return "result", result_view(reply.result, reply.labels, reply.closed)
+        return "result", result_view(reply.result, reply.labels, reply.closed, reply.spouse_labels)
     if isinstance(reply, Deadlines):
         return "deadlines", closed_year_view(reply.closed)
     if isinstance(reply, Math):

@@ -1,11 +1,19 @@
-"""From answers to the engine's scenario (docs/CONTRACT.md): only answers that still apply count."""
+"""From answers to the engine's scenario (docs/CONTRACT.md): only answers that still apply
+count; a spouse the person added becomes the scenario's ``spouse`` (contract 1.2)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
-from conversations.questions import Answers, answered, applicable, job_kinds
+from conversations.questions import (
+    Answers,
+    answered,
+    applicable,
+    job_kinds,
+    spouse_included,
+    spouse_view,
+)
 
 __all__ = ["build_scenario"]
 
@@ -19,7 +27,7 @@ def _money(value: Any) -> Decimal:
 _OWNER_GOALS: dict[Any, str] = {"roth": "0", "deduction": "max"}
 
 
-def _plan(a: dict[str, Any], slot: int, kind: str) -> dict[str, Any] | None:
+def _plan(a: Answers, slot: int, kind: str) -> dict[str, Any] | None:
     p = f"job{slot}"
     plan_type = a.get(f"{p}.plan")
     if plan_type in (None, "none"):
@@ -54,9 +62,8 @@ def _plan(a: dict[str, Any], slot: int, kind: str) -> dict[str, Any] | None:
     return plan
 
 
-def build_scenario(answers: Answers) -> dict[str, Any]:
-    """The scenario the answers describe, ready for :func:`engine.parse_scenario`."""
-    a = {q.id: answers[q.id] for q in applicable(answers) if answered(q, answers)}
+def _jobs(a: Answers) -> list[dict[str, Any]]:
+    """The jobs the answers (the person's, or the spouse's view of them) describe."""
     jobs: list[dict[str, Any]] = []
     for slot, kind in enumerate(job_kinds(a)):
         p = f"job{slot}"
@@ -76,6 +83,26 @@ def build_scenario(answers: Answers) -> dict[str, Any]:
         jobs.append(job)
     if a.get("related") == "yes" and len(jobs) == 2:
         jobs[1]["related_to"] = 0
+    return jobs
+
+
+def _spouse(a: Answers) -> dict[str, Any]:
+    """The spouse: their age, jobs (none for a spouse without pay) and IRA balance; a job paid
+    by the person's business names it (``paid_by``) and holds the spouse's account in its plan."""
+    view = spouse_view(a)
+    jobs = _jobs(view)
+    if "_paid_by" in view and jobs:
+        jobs[0]["paid_by"] = view["_paid_by"]
+    spouse: dict[str, Any] = {"age": view.get("age"), "jobs": jobs}
+    if view.get("ira_balance") is not None:
+        spouse["pretax_ira_balance"] = _money(view["ira_balance"])
+    return spouse
+
+
+def build_scenario(answers: Answers) -> dict[str, Any]:
+    """The scenario the answers describe, ready for :func:`engine.parse_scenario`."""
+    a = {q.id: answers[q.id] for q in applicable(answers) if answered(q, answers)}
+    jobs = _jobs(a)
     scenario: dict[str, Any] = {
         "tax_year": a.get("tax_year"),
         "age": a.get("age"),
@@ -88,4 +115,6 @@ def build_scenario(answers: Answers) -> dict[str, Any]:
         scenario["magi"] = _money(a["magi"])
     if a.get("ira_balance") is not None:
         scenario["pretax_ira_balance"] = _money(a["ira_balance"])
+    if spouse_included(a):
+        scenario["spouse"] = _spouse(a)
     return scenario

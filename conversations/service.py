@@ -343,7 +343,10 @@ async def _turn(
             rules_version=result.rules_version,
             verdict=result.verdict,
             total=result.mega_backdoor_total,
-            flags=flags_for([w.code for w in result.warnings]),
+            # A spouse's warnings need the advisor's eye as much as the person's.
+            flags=flags_for(
+                [w.code for r in (result, result.spouse) if r is not None for w in r.warnings]
+            ),
             answers=outcome.state.to_json()["answers"],
         )
         record.status = "completed"

@@ -118,6 +118,9 @@ class Computation:
     # ``earned_income`` is the spousal IRA compensation of §219(c) (a joint return: own plus the
     # other spouse's, less the other's IRA contribution), not the person's own (engine.household).
     spousal_ira: bool = False
+    # The other spouse's accounts in this person's one-participant plans (a spouse on the payroll
+    # of the household's business), counted toward the plan's Form 5500-EZ threshold.
+    household_solo_assets: Decimal = ZERO
 
     def group_has_employees(self, job: int) -> bool:
         """Some business in this job's §415(c) group has common-law employees (§410(b)

@@ -15,7 +15,7 @@ from engine.compute import (
     compute_with_employer,
     group_sizes,
 )
-from engine.explain import explain
+from engine.explain import explain, solo_401k_assets
 from engine.figures import YearFigures, figures_for, supported_years
 from engine.household import person_scenario, spousal_ira_compensation, spouse_scenario
 from engine.money import ZERO
@@ -69,8 +69,19 @@ def _evaluate_household(scenario: Scenario, fig: YearFigures) -> Result:
     mine_ira = spousal_ira_compensation(mine, own, other, theirs.age, fig)
     theirs_ira = spousal_ira_compensation(mine, other, own, mine.age, fig)
     joint = scenario.filing_status == "married_joint"
-    c_mine = dataclasses.replace(c_mine, earned_income=mine_ira, spousal_ira=joint)
-    c_theirs = dataclasses.replace(c_theirs, earned_income=theirs_ira, spousal_ira=joint)
+    # A spouse on the payroll of the person's business has an account in its Solo 401(k): the
+    # plan's Form 5500-EZ threshold counts both accounts (engine.explain.solo_401k_assets).
+    paying = frozenset(j.paid_by for j in theirs.jobs if j.paid_by is not None)
+    spouse_accounts = solo_401k_assets(
+        c_theirs, frozenset(i for i, j in enumerate(theirs.jobs) if j.paid_by is not None)
+    )
+    owner_accounts = solo_401k_assets(c_mine, paying) if spouse_accounts > 0 else ZERO
+    c_mine = dataclasses.replace(
+        c_mine, earned_income=mine_ira, spousal_ira=joint, household_solo_assets=spouse_accounts
+    )
+    c_theirs = dataclasses.replace(
+        c_theirs, earned_income=theirs_ira, spousal_ira=joint, household_solo_assets=owner_accounts
+    )
     person = _evaluate_one(mine, fig, c_mine)
     spouse = _evaluate_one(theirs, fig, c_theirs)
     person.spouse = spouse

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from engine.compute import Computation
 from engine.explain.labels import job_label
-from engine.explain.next_steps import next_steps
+from engine.explain.next_steps import next_steps, solo_401k_assets
 from engine.explain.trace import trace
 from engine.explain.warnings import warnings_for
 from engine.result import (
@@ -21,7 +21,7 @@ from engine.result import (
     as_verdict,
 )
 
-__all__ = ["explain", "job_label"]
+__all__ = ["explain", "job_label", "solo_401k_assets"]
 
 
 def explain(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 
 from engine.compute import Computation, PlanFigures
 from engine.explain.labels import job_label, plan_name
@@ -167,7 +168,21 @@ def _form_5500ez(c: Computation, solo_offered: bool, step: _Steps) -> None:
     ]
     if not solo_plans and not solo_offered:
         return
-    assets = sum(
+    # Both spouses' accounts in one plan count together (a one-participant plan covers the
+    # owner and spouse; the threshold is the plan's assets: Form 5500-EZ instructions).
+    assets = solo_401k_assets(c) + c.household_solo_assets
+    both = "_household" if c.household_solo_assets > 0 else ""
+    if assets > fig.form_5500ez_threshold:
+        step(f"form_5500ez{both}", assets=assets, threshold=fig.form_5500ez_threshold)
+    else:
+        step(f"form_5500ez_watch{both}", threshold=fig.form_5500ez_threshold)
+
+
+def solo_401k_assets(c: Computation, jobs: frozenset[int] | None = None) -> Decimal:
+    """The year-end money in the person's accounts in one-participant Solo 401(k) plans (only
+    at ``jobs``, when given): balances plus this year's contributions."""
+    s = c.scenario
+    return sum(
         (
             (p.plan.pretax_balance or ZERO)
             + (p.plan.after_tax_balance or ZERO)
@@ -175,14 +190,13 @@ def _form_5500ez(c: Computation, solo_offered: bool, step: _Steps) -> None:
             + p.deferrals
             + p.employer
             + p.after_tax_room
-            for p in solo_plans
+            for p in c.plans
+            if p.plan.type == "solo_401k"
+            and not s.jobs[p.job].has_employees
+            and (jobs is None or p.job in jobs)
         ),
         ZERO,
     )
-    if assets > fig.form_5500ez_threshold:
-        step("form_5500ez", assets=assets, threshold=fig.form_5500ez_threshold)
-    else:
-        step("form_5500ez_watch", threshold=fig.form_5500ez_threshold)
 
 
 def _roth_ira(c: Computation, roth_ira: RothIraResult, step: _Steps) -> None:

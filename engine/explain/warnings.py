@@ -139,6 +139,13 @@ def _businesses(c: Computation, warn: _Warnings) -> None:
             warn("solo_401k_group_employees", job=job_label(c, i))
         if job.plan is not None and job.plan.type == "simple_ira" and job.is_business:
             warn("simple_ira_exclusive", job=job_label(c, i), year=c.scenario.tax_year)
+        elif (
+            c.scenario.household_simple_ira
+            and job.is_business
+            and job.controlled
+            and (job.plan is None or job.plan.type in ("sep_ira", "solo_401k"))
+        ):
+            warn("spouse_simple_ira", job=job_label(c, i), year=c.scenario.tax_year)
 
 
 def _solo_401k_document(

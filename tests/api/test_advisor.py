@@ -14,7 +14,14 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from api.advisor import ANSWER_COLUMNS, SESSION_COOKIE, THROTTLE, LoginThrottle
+from api.advisor import (
+    ANSWER_COLUMNS,
+    EXPORT_COLUMNS,
+    HOUSEHOLD_COLUMNS,
+    SESSION_COOKIE,
+    THROTTLE,
+    LoginThrottle,
+)
 from api.app import create_app
 from api.cli import main
 from api.settings import get_settings
@@ -22,6 +29,9 @@ from tests.api.conftest import make_settings
 
 TOKEN = "advisor-test-token"
 ANSWERS = ["2026", "45", "1", "$150,000", "1", "yes", "yes", "no", "max", "7.5k", "1", "140000"]
+# Married filing jointly, with a spouse whose own 401(k) takes after-tax money.
+HOUSEHOLD = [*ANSWERS[:10], "2", "300000", "0", "yes", "43", "1", "180000", "1", "yes", "yes"]
+HOUSEHOLD += ["no", "max", "5000", "20000"]
 
 
 @pytest.fixture
@@ -65,12 +75,14 @@ def _csrf(client: TestClient, path: str) -> str:
     return found.group(1)
 
 
-def _finish(client: TestClient, advisor: str | None, consent: bool) -> str:
+def _finish(
+    client: TestClient, advisor: str | None, consent: bool, answers: list[str] = ANSWERS
+) -> str:
     body: dict[str, object] = {"consent_share": consent}
     if advisor:
         body["advisor_code"] = advisor
     cid: str = client.post("/v1/conversations", json=body).json()["id"]
-    for text in ANSWERS:
+    for text in answers:
         client.post(f"/v1/conversations/{cid}/answers", json={"text": text})
     return cid
 
@@ -167,7 +179,7 @@ def test_the_csv_carries_every_answer_in_stable_columns(app_client: TestClient) 
     _login(app_client)
     empty = app_client.get("/advisor/export.csv?verdict=unavailable").text
     header = empty.splitlines()[0].split(",")
-    assert header[-len(ANSWER_COLUMNS) :] == list(ANSWER_COLUMNS), "the same with no rows"
+    assert header == [*EXPORT_COLUMNS, *ANSWER_COLUMNS, *HOUSEHOLD_COLUMNS], "the same, no rows"
     (row,) = csv.DictReader(io.StringIO(app_client.get("/advisor/export.csv").text))
     assert row["answer.tax_year"] == "2026"
     assert row["answer.age"] == "45"
@@ -409,3 +421,43 @@ def test_an_advisor_link_opened_mid_conversation_asks_for_consent_there(
     assert _listed(app_client) == 1, "yes: the finished conversation's result is shared"
     again = app_client.get("/?advisor=ACME1")
     assert "/chat/advisor" not in again.text, "asked once"
+
+
+def test_a_household_intake_adds_the_spouse_columns_after_the_others(
+    app_client: TestClient,
+) -> None:
+    _finish(app_client, "ACME1", consent=True)
+    _finish(app_client, "ACME1", consent=True, answers=HOUSEHOLD)
+    _login(app_client)
+    text = app_client.get("/advisor/export.csv").text
+    header = text.splitlines()[0].split(",")
+    # The columns an export had before: first, in their order; the spouse's after them.
+    before = [*EXPORT_COLUMNS, *(c for c in ANSWER_COLUMNS if not c.startswith("answer.spouse"))]
+    assert header[: len(before)] == before
+    spouse_columns = header[len(before) :]
+    assert "answer.spouse.age" in spouse_columns
+    assert spouse_columns[-len(HOUSEHOLD_COLUMNS) :] == list(HOUSEHOLD_COLUMNS)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    (couple,) = [r for r in rows if r["answer.spouse"]]
+    (alone,) = [r for r in rows if not r["answer.spouse"]]
+    assert couple["answer.filing_status"] == "Married filing jointly"
+    assert couple["answer.spouse"] == "Add my spouse"
+    assert couple["answer.spouse.age"] == "43"
+    assert couple["answer.spouse.job0.pay"] == "$180,000"
+    assert couple["mega_backdoor_total"] == "40000.00", "the person's own, as before"
+    assert couple["spouse.verdict"] == "available"
+    assert couple["spouse.mega_backdoor_total"] == "42500.00"
+    assert couple["household.mega_backdoor_total"] == "82500.00"
+    assert couple["household.roth_ira_contribution_limit"] == "15000.00"
+    assert all(alone[c] == "" for c in HOUSEHOLD_COLUMNS), "no spouse: empty"
+    data = app_client.get("/advisor/export.json").json()
+    (item,) = [i for i in data["intakes"] if "spouse" in i["scenario"]]
+    assert item["result"]["household"]["mega_backdoor_total"] == 82500
+    assert item["household.mega_backdoor_total"] == "82500.00"
+    assert item["answers"]["spouse.age"] == 43
+    page = app_client.get("/advisor").text
+    ids = re.findall(r'href="/advisor/intakes/([^"]+)"', page)
+    details = [app_client.get(f"/advisor/intakes/{i}").text for i in ids]
+    (detail,) = [d for d in details if "Spouse&#39;s verdict" in d or "Spouse's verdict" in d]
+    assert "Your spouse: age on 31 December: <strong>43</strong>" in detail
+    assert "$82,500" in detail

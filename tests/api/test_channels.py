@@ -85,3 +85,23 @@ def test_the_web_chat_takes_no_other_channels_id_as_its_cookie(client: TestClien
             assert after is not None
             assert after.version == before.version, "not changed"
         client.cookies.clear()
+
+
+def test_the_web_chat_shows_a_household_result(client: TestClient) -> None:
+    csrf = _csrf(client.get("/").text)
+    client.post("/chat/start", data={"csrf": csrf})
+    person = ["2026", "45", "1", "$150,000", "1", "yes", "yes", "no", "max", "7.5k"]
+    spouse = ["43", "1", "180000", "1", "yes", "yes", "no", "max", "5000", "20000"]
+    for text in [*person, "2", "300000", "0"]:
+        client.post("/chat", data={"csrf": csrf, "text": text})
+    offer = client.get("/chat").text
+    assert "Shall I add your spouse" in offer
+    assert 'value="no"' in offer, "Skip is a button"
+    client.post("/chat", data={"csrf": csrf, "question_id": "spouse", "choice": "yes"})
+    for text in spouse:
+        client.post("/chat", data={"csrf": csrf, "text": text})
+    page = client.get("/chat").text
+    assert 'class="household-mega-total">$82,500<' in page
+    assert 'class="spouse-mega-total">$42,500<' in page
+    assert "401(k) at your spouse&#39;s job" in page
+    assert "Your spouse&#39;s next steps" in page

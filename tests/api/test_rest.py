@@ -299,3 +299,38 @@ def test_amounts_have_the_same_bounds_in_rest_as_in_the_chat(client: TestClient)
     assert chat_pay(above) == "job0.pay", "and refuses a cent more, as REST does"
     assert evaluate_pay(Decimal("65000.555")) == 422
     assert chat_pay(Decimal("65000.555")) == "job0.pay"
+
+
+# Married filing jointly: both spouses' W-2 plans take after-tax money.
+HOUSEHOLD = [*ANSWERS[:10], "2", "300000", "0"]
+SPOUSE = ["43", "1", "180000", "1", "yes", "yes", "no", "max", "5000", "20000"]
+
+
+def test_a_household_over_rest_and_single_drops_the_spouse(client: TestClient) -> None:
+    cid = _start(client)["id"]
+    for text in HOUSEHOLD:
+        body = client.post(f"/v1/conversations/{cid}/answers", json={"text": text}).json()
+    assert body["question"]["id"] == "spouse"
+    assert [c["value"] for c in body["question"]["choices"]] == ["yes", "no"]
+    tap = {"choice": {"question_id": "spouse", "value": "yes"}}
+    body = client.post(f"/v1/conversations/{cid}/answers", json=tap).json()
+    assert body["question"]["id"] == "spouse.age"
+    for text in SPOUSE:
+        body = client.post(f"/v1/conversations/{cid}/answers", json={"text": text}).json()
+    assert body["status"] == "completed"
+    result = body["result"]
+    assert result["mega_backdoor_total"] == 40000
+    assert result["spouse"]["mega_backdoor_total"] == 42500
+    assert result["household"]["mega_backdoor_total"] == 82500
+    text = next(m["text"] for m in body["messages"] if m["kind"] == "result")
+    assert "Mega Backdoor Roth for both of you: $82,500" in text
+    labels = {item["question_id"]: item for item in body["summary"]}
+    assert labels["spouse.age"]["label"] == "Your spouse: age on 31 December"
+    # Filing status to single, by its number in the summary: the spouse's answers go.
+    number = labels["filing_status"]["number"]
+    client.post(f"/v1/conversations/{cid}/answers", json={"edit": number})
+    body = client.post(f"/v1/conversations/{cid}/answers", json={"text": "single"}).json()
+    assert body["status"] == "completed"
+    assert "spouse" not in body["result"]
+    assert not [i for i in body["summary"] if i["question_id"].startswith("spouse")]
+    assert len(body["summary"]) == len(HOUSEHOLD)

@@ -3,6 +3,7 @@ on a SQLite file."""
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -387,3 +388,35 @@ async def test_faq_is_in_the_command_menu() -> None:
     from bot.handlers import bot_commands
 
     assert "faq" in [c.command for c in bot_commands()]
+
+
+async def test_a_married_person_adds_their_spouse_by_tap_and_gets_one_answer_for_both(
+    harness: Harness,
+) -> None:
+    person = ["/start", "2026", "45", "1", "200000", "1", "yes", "yes", "no", "max", "10000"]
+    for text in [*person, "Married filing jointly", "300000", "0"]:
+        await harness.text(text)
+    offer = harness.session.sent()[-1]
+    buttons = [b["callback_data"] for row in offer["reply_markup"]["inline_keyboard"] for b in row]
+    assert "a|spouse|yes" in buttons
+    assert "a|spouse|no" in buttons, "skipping is one tap"
+    await harness.tap("a|spouse|yes")
+    assert "How old will your spouse be" in harness.texts()[-1]
+    for text in ["43", "1", "180000", "1", "yes", "yes", "no", "max", "5000", "20000"]:
+        await harness.text(text)
+    result = html.unescape("\n".join(harness.texts()[-3:]))
+    assert "<b>Your spouse's Mega Backdoor Roth: $42,500</b>" in result
+    assert "Mega Backdoor Roth for both of you: <b>$80,000</b>" in result
+    assert all(len(t) <= 4096 for t in harness.texts())
+
+
+async def test_a_married_person_who_skips_the_spouse_gets_their_own_answer(
+    harness: Harness,
+) -> None:
+    person = ["/start", "2026", "45", "1", "200000", "1", "yes", "yes", "no", "max", "10000"]
+    for text in [*person, "Married filing jointly", "300000", "0"]:
+        await harness.text(text)
+    await harness.tap("a|spouse|no")
+    texts = harness.texts()
+    assert any("Mega Backdoor Roth works for you" in t for t in texts)
+    assert not any("Your spouse" in t for t in texts)

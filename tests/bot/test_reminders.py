@@ -4,6 +4,7 @@ scheduler's tick sending a due reminder once."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
@@ -229,3 +230,48 @@ async def test_a_stop_without_an_id_stops_nothing(harness: Harness) -> None:
     await harness.tap("c|reminder_stop:")
     assert "Your reminders" in harness.texts()[-1]
     assert len(await reminder_store.listed(harness.storage, "telegram", KEY)) == 3
+
+
+async def test_a_worker_dying_mid_send_leaves_only_that_reminder_sending(harness: Harness) -> None:
+    await reminder_store.save(
+        harness.storage,
+        "telegram",
+        KEY,
+        [
+            Draft("convert", TODAY, {"plan": "401(k)", "job": "your job", "route": "x"}),
+            Draft("year_end_check", TODAY, {"year": "2026", "target": "$1"}),
+            Draft("ira_check", TODAY, {"year": "2026"}),
+        ],
+        address=reminder_store.seal(str(CHAT), "test-secret"),
+    )
+    dying = ReminderSender(
+        harness.bot, harness.storage, lambda: TODAY, "test-secret", lease=timedelta(0)
+    )
+    started = asyncio.Event()
+
+    async def hangs(reminder: reminder_store.Claimed) -> str:
+        started.set()
+        await asyncio.Event().wait()  # the request is out; the worker dies before the answer
+        raise AssertionError("unreachable")
+
+    dying._send = hangs  # type: ignore[method-assign]
+    task = asyncio.create_task(dying.tick())
+    await started.wait()
+    task.cancel()  # the worker is gone
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    statuses = [
+        r.status
+        for r in await reminder_store.listed(
+            harness.storage, "telegram", KEY, statuses=["pending", "sending"]
+        )
+    ]
+    assert sorted(statuses) == ["pending", "pending", "sending"], "one claimed at a time"
+    # The next worker: the abandoned one counts as sent (its request had gone out), the two
+    # never tried go out now, each once.
+    survivor = ReminderSender(harness.bot, harness.storage, lambda: TODAY, "test-secret")
+    assert await survivor.tick() == 2
+    assert len(harness.session.sent()) == 2
+    assert await survivor.tick() == 0
+    everything = await reminder_store.listed(harness.storage, "telegram", KEY, statuses=["sent"])
+    assert len(everything) == 3

@@ -114,3 +114,16 @@ def test_questions_mid_flow_are_answered_and_the_conversation_finishes(
     assert "Now, back to where we were." in out
     assert RESULT in out
     assert out.rstrip().count("Do required minimum distributions") == 1
+
+
+def test_a_married_couple_in_the_terminal(db_url: str, tmp_path: Path) -> None:
+    married = [*ANSWERS[:10], "2", "300000", "0"]  # married filing jointly, MAGI, IRA money
+    spouse = ["1", "43", "1", "180000", "1", "yes", "yes", "no", "max", "5000", "20000"]
+    run = chat([*married, *spouse], db_url, tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "Shall I add your spouse" in run.stdout
+    assert "  2. Skip" in run.stdout, "skipping is one answer"
+    assert "How old will your spouse be on 31 December 2026?" in run.stdout
+    assert "== Your spouse ==" in run.stdout
+    assert "Your spouse's Mega Backdoor Roth: $42,500" in run.stdout
+    assert "Mega Backdoor Roth for both of you: $82,500" in run.stdout

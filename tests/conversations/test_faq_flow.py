@@ -100,6 +100,16 @@ def _paths() -> Iterator[State]:
         yield from _walk(pick, {"income": income.value}, age)
     for detour in _DETOURS:
         yield from _walk(0, detour, "45")
+    # The spouse's questions: a married person adds their spouse, who earns each way in turn.
+    married = {"filing_status": "married_joint", "magi": "500000", "spouse": "yes"}
+    spouse_incomes = next(q for q in OUTLINE if q.id == "spouse.income").options({})
+    for income, pick in itertools.product(spouse_incomes, range(4)):
+        yield from _walk(pick, married | {"spouse.income": income.value}, "61")
+    for detour in _DETOURS:
+        yield from _walk(0, married | {f"spouse.{k}": v for k, v in detour.items()}, "45")
+    payroll = {"income": "self", "job0.has_employees": "no", "job0.plan": "solo_401k"}
+    payroll |= {"spouse.income": "w2"}
+    yield from _walk(0, married | payroll | {"spouse.paid_by": "yes"}, "45")
 
 
 def test_every_valid_answer_to_every_question_is_taken_as_its_answer() -> None:

@@ -121,7 +121,7 @@ def _typed_amount(amount: Decimal, draw: st.DataObject) -> str:
 def valid_answer(q: Question, state: State, draw: st.DataObject) -> tuple[Incoming, Any]:
     """A valid answer to ``q`` (tapped or typed) and the value it must be stored as."""
     answers = state.answers
-    if q.id == "age":
+    if q.id in ("age", "spouse.age"):
         age = draw.draw(st.integers(MIN_AGE, MAX_AGE), label="age")
         return Incoming(text=str(age)), age
     options = q.options(answers)
@@ -270,6 +270,25 @@ def check_step(
                 for key in [k for k in model if k.startswith(f"job{slot}.")]:
                     model.pop(key)
 
+    # The spouse's jobs likewise, with a new answer to how the spouse earns.
+    if any(e.question_id == "spouse.income" for e in answered):
+        was = before.answers.get("spouse.income", before.drafts.get("spouse.income"))
+        old = INCOME_PATTERNS.get(was, ())
+        new = INCOME_PATTERNS.get(model.get("spouse.income"), ())
+        for slot in range(max(len(old), len(new))):
+            if (old[slot] if slot < len(old) else None) != (new[slot] if slot < len(new) else None):
+                for key in [k for k in model if k.startswith(f"spouse.job{slot}.")]:
+                    model.pop(key)
+    # No spouse in the plan (not married, or skipped): every spouse's answer goes; the offer
+    # too once the person is not married.
+    if any(e.question_id in ("filing_status", "spouse") for e in answered):
+        married = model.get("filing_status") in ("married_joint", "married_separate")
+        if not (married and model.get("spouse") == "yes"):
+            for key in [k for k in model if k.startswith("spouse.")]:
+                model.pop(key)
+        if not married:
+            model.pop("spouse", None)
+
     # Nothing is lost or gained beyond the model, and the state is JSON.
     assert state.answers == model, f"{where}: answers {state.answers} != model {model}"
     again = _through_json(state)
@@ -331,6 +350,9 @@ def random_step(conv: Conversation, draw: st.DataObject) -> None:
         return
     if action == "garbage":
         choices = GARBAGE + (KIND_GARBAGE[pending.kind] if pending is not None else [])
+        # A choice whose value is a number ("0": all pre-tax) is an answer, not garbage.
+        values = {c.value for c in pending.options(state.answers)} if pending is not None else set()
+        choices = [c for c in choices if c not in values]
         check_step(conv, Incoming(text=draw.draw(st.sampled_from(choices))), action=action)
         return
     if action == "random_text":
@@ -525,7 +547,7 @@ def _typed(q: Question, value: Any) -> Incoming:
 def _default(q: Question, answers: dict[str, Any]) -> Any:
     if q.id == "tax_year":
         return supported_years()[-1]
-    if q.id == "age":
+    if q.id in ("age", "spouse.age"):
         return 45
     if q.kind == "yes_no":
         return False

@@ -14,6 +14,8 @@ from engine import parse_scenario
 CONTRACT_FIELD = re.compile(
     r"^(tax_year|age|filing_status|lived_apart|magi|pretax_ira_balance|advisor\.consent|jobs\[\d?\]\.[a-z0-9_.]+)$"
 )
+# A spouse's questions fill the scenario's ``spouse`` (contract 1.2); the offer fills it whole.
+SPOUSE_FIELD = re.compile(r"^spouse(\.(age|pretax_ira_balance|jobs\[\d?\]\.[a-z0-9_.]+))?$")
 
 
 def test_question_ids_are_unique() -> None:
@@ -28,7 +30,9 @@ def test_each_question_is_well_formed(question: object) -> None:
     assert isinstance(question, Question)
     assert question.short
     assert question.text
-    assert CONTRACT_FIELD.match(question.fills), question.fills
+    assert CONTRACT_FIELD.match(question.fills) or SPOUSE_FIELD.match(question.fills), (
+        question.fills
+    )
     if question.kind in ("money", "money_or_max", "optional_money", "cap"):
         assert question.example, "a money question needs an example of what to type"
 
@@ -122,3 +126,56 @@ def test_answers_that_no_longer_apply_are_left_out_of_the_scenario() -> None:
     answers["income"] = "w2"
     scenario = build_scenario(answers)
     assert len(scenario["jobs"]) == 1
+
+
+@pytest.mark.parametrize("pattern", [*sorted(INCOME_PATTERNS), "none"])
+@pytest.mark.parametrize("status", ["married_joint", "married_separate"])
+def test_every_spouse_path_ends_in_a_valid_household_scenario(pattern: str, status: str) -> None:
+    answers: dict[str, object] = {}
+    pick = {"income": "self", "filing_status": status, "magi": "300000", "spouse": "yes"}
+    asked = _finish(answers, pick | {"spouse.income": pattern, "spouse.age": 44})
+    scenario = parse_scenario(build_scenario(answers))
+    assert scenario.spouse is not None
+    assert scenario.spouse.age == 44
+    assert len(scenario.spouse.jobs) == len(INCOME_PATTERNS.get(pattern, ()))
+    spouse_asked = [q for q in asked if q.startswith("spouse.")]
+    # The spouse's own questions: age and how they earn, then each job's, as for the person.
+    assert spouse_asked[:2] == ["spouse.age", "spouse.income"]
+    limit = 14 if len(INCOME_PATTERNS.get(pattern, ())) <= 1 else 22
+    assert len(spouse_asked) <= limit, spouse_asked
+    # The spouse's pre-tax IRA money matters only for a joint return (the couple's MAGI).
+    assert ("spouse.ira_balance" in asked) == (status == "married_joint")
+
+
+def test_skipping_the_spouse_asks_nothing_more_and_leaves_no_spouse() -> None:
+    answers: dict[str, object] = {}
+    asked = _finish(answers, {"filing_status": "married_joint", "spouse": "no"})
+    assert asked[-1] == "spouse"
+    assert "spouse" not in build_scenario(answers)
+
+
+def test_a_spouse_on_the_payroll_joins_the_business_plan_with_its_features() -> None:
+    answers: dict[str, object] = {}
+    pick = {
+        "income": "self",
+        "job0.plan": "solo_401k",
+        "job0.after_tax": "yes",
+        "job0.conversion": "yes",
+        "job0.owner_goal": "roth",
+        "filing_status": "married_joint",
+        "spouse": "yes",
+        "spouse.income": "w2",
+        "spouse.paid_by": True,
+        "spouse.job0.pay": "60000",
+    }
+    asked = _finish(answers, pick)
+    # The plan and its features are the business's: not asked again for the spouse.
+    for part in ("plan", "after_tax", "conversion", "cap", "employer"):
+        assert f"spouse.job0.{part}" not in asked
+    spouse = build_scenario(answers)["spouse"]
+    job = spouse["jobs"][0]
+    assert job["paid_by"] == 0
+    assert job["plan"]["type"] == "solo_401k"
+    assert job["plan"]["after_tax"] == "yes"
+    assert job["plan"]["employer_contributions"] == 0
+    assert parse_scenario(build_scenario(answers)).spouse is not None

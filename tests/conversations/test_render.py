@@ -512,11 +512,24 @@ PATHS: list[dict[str, str]] = [
     {"income": "w2_side", "job0.pay": "20000", "job0.plan": "2"},
     {"income": "two_w2", "job1.pay": "20000"},
 ]
+# The same paths for a spouse, added by a person filing jointly with a high MAGI; and a spouse
+# on the payroll of the person's business.
+PATHS += [
+    {"filing_status": "2", "magi": "300000", "spouse": "1"}
+    | {f"spouse.{k}": v for k, v in path.items() if k not in ("tax_year", "magi", "filing_status")}
+    for path in PATHS
+    if "advisor" not in path
+]
+PATHS.append(
+    {"income": "self", "job0.plan": "1", "filing_status": "2", "spouse": "1"}
+    | {"spouse.income": "1", "spouse.paid_by": "yes"}
+)
 
 
 DEFAULT_ANSWERS = {
     "tax_year": "2026",
     "age": "45",
+    "spouse.age": "44",
     "choice": "1",
     "yes_no": "no",
     "yes_no_unsure": "yes",

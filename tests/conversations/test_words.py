@@ -162,4 +162,5 @@ def test_a_plausible_pay_is_taken_at_once() -> None:
 
 def test_only_yearly_pay_and_profit_are_checked() -> None:
     checked = {q.id for q in OUTLINE if q.plausible_from}
-    assert checked == {"job0.pay", "job0.profit", "job1.pay", "job1.profit"}
+    own = {"job0.pay", "job0.profit", "job1.pay", "job1.profit"}
+    assert checked == own | {f"spouse.{q}" for q in own}  # the spouse's, as the person's

@@ -116,3 +116,65 @@ def test_the_spouse_figures_do_not_depend_on_where_the_business_is_listed() -> N
     first, second = _result(original)["spouse"], _result(moved)["spouse"]
     for key in PERSON_FIGURES:
         assert first[key] == second[key], key
+
+
+def _payroll_couple(owner_balance: int) -> dict[str, Any]:
+    """A sole proprietor whose Solo 401(k) holds ``owner_balance`` pre-tax, and their spouse on
+    the business's payroll with an account of their own in the same plan."""
+    plan = {"type": "solo_401k", "after_tax": "yes", "in_plan_conversion": "yes"}
+    return {
+        "tax_year": 2026,
+        "age": 45,
+        "filing_status": "married_joint",
+        "jobs": [
+            {
+                "type": "self_employed",
+                "net_profit": 250000,
+                "plan": plan
+                | {"employee_deferrals": 0, "employer_contributions": 0}
+                | {"pretax_balance": owner_balance},
+            }
+        ],
+        "spouse": {
+            "age": 44,
+            "jobs": [
+                {
+                    "type": "employee",
+                    "compensation": 60000,
+                    "paid_by": 0,
+                    "plan": plan | {"employee_deferrals": 24500, "employer_contributions": 0},
+                }
+            ],
+        },
+    }
+
+
+def _steps(result: Any) -> list[str]:
+    return [m.key for m in result.next_steps]
+
+
+def test_the_form_5500ez_note_counts_both_spouses_accounts_in_the_one_plan() -> None:
+    # The owner's account: 160,000 + 72,000 of after-tax room = 232,000, under the 250,000
+    # threshold alone; the spouse's: 24,500 + 35,500 = 60,000; the plan holds 292,000.
+    couple = evaluate(parse_scenario(_payroll_couple(160000)))
+    assert couple.spouse is not None
+    assert "form_5500ez_household" in _steps(couple)
+    assert "form_5500ez_household" in _steps(couple.spouse)
+    owner_step = next(m for m in couple.next_steps if m.key == "form_5500ez_household")
+    assert "$292,000" in str(owner_step)
+    alone = _payroll_couple(160000)
+    del alone["spouse"]
+    assert "form_5500ez_watch" in _steps(evaluate(parse_scenario(alone)))
+    # Well below the threshold together: the watch note, still counting both accounts.
+    small = evaluate(parse_scenario(_payroll_couple(0)))
+    assert small.spouse is not None
+    assert "form_5500ez_watch_household" in _steps(small)
+    assert "form_5500ez_watch_household" in _steps(small.spouse)
+
+
+def test_a_couple_without_a_shared_plan_keeps_the_plain_form_5500ez_note() -> None:
+    data = _payroll_couple(0)
+    data["spouse"]["jobs"][0] = {"type": "employee", "compensation": 60000, "plan": None}
+    result = evaluate(parse_scenario(data))
+    assert "form_5500ez_watch" in _steps(result)
+    assert "form_5500ez_watch_household" not in _steps(result)
