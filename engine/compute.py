@@ -290,15 +290,15 @@ def compute_with(entered: Computation, chosen: Mapping[int, Plan]) -> Computatio
     return _compute(s, entered.fig, job_plans, entered)
 
 
-def compute_with_employer(entered: Computation, employer: Mapping[int, Plan]) -> Computation:
-    """:func:`compute_with` for plans of the person's own businesses that differ from those
-    entered only in the employer contribution. Deferrals, 457(b) plans and W-2 employers' money
-    do not depend on it, so they are taken from ``entered``; only the owners' employer
+def compute_with_employer(entered: Computation, chosen: Mapping[int, Plan]) -> Computation:
+    """:func:`compute_with` for ``chosen`` plans of the person's own businesses that differ from
+    those entered only in the employer contribution. Deferrals, 457(b) plans and W-2 employers'
+    money do not depend on it, so they are taken from ``entered``; only the owners' employer
     contributions, the after-tax room and the totals are figured again. A change that would
     reorder the plans (a tie broken by the employer contribution) is figured in full."""
     s = entered.scenario
     job_plans = [job.plan for job in s.jobs]
-    for i, plan in employer.items():
+    for i, plan in chosen.items():
         assert job_plans[i] is not None
         assert not plan.is_457b
         job_plans[i] = plan
@@ -307,7 +307,7 @@ def compute_with_employer(entered: Computation, employer: Mapping[int, Plan]) ->
         if order != entered.order:
             return _compute(s, entered.fig, job_plans, entered)
     plans = [
-        _reopened(p, p.plan if p.is_457b else employer.get(p.job, p.plan)) for p in entered.plans
+        _reopened(p, p.plan if p.is_457b else chosen.get(p.job, p.plan)) for p in entered.plans
     ]
     excess = entered.excess[: entered.settled_excess]
     return _finish(s, entered.fig, plans, excess, entered.order, entered)
@@ -317,7 +317,7 @@ def _reopened(p: PlanFigures, plan: Plan) -> PlanFigures:
     """A copy of ``p`` (for ``plan``: the same plan, or one with another employer contribution)
     with the figures settled before the owners' employer contributions: pay, deferrals, a
     457(b)'s figures and a W-2 employer's money. What comes after is figured again."""
-    owners = p.owner and not p.is_457b
+    figured_again = p.owner and not p.is_457b  # the owner's employer contribution
     return PlanFigures(
         job=p.job,
         job_type=p.job_type,
@@ -329,8 +329,8 @@ def _reopened(p: PlanFigures, plan: Plan) -> PlanFigures:
         deferral_cap=p.deferral_cap,
         deferrals=p.deferrals,
         deferrals_cut_by=p.deferrals_cut_by,
-        employer=ZERO if owners else p.employer,
-        employer_cut=False if owners else p.employer_cut,
+        employer=ZERO if figured_again else p.employer,
+        employer_cut=False if figured_again else p.employer_cut,
         compensation=p.compensation,
         annual_additions_limit=p.annual_additions_limit,
         family_business=p.family_business,
