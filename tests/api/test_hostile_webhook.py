@@ -216,7 +216,7 @@ UNHANDLED_KINDS: dict[str, dict[str, Any]] = {
             "offset": "",
         }
     },
-    "my_chat_member": {
+    "my_chat_member_unblocked": {
         "my_chat_member": {
             "chat": {"id": A, "type": "private"},
             "from": {"id": A, "is_bot": False, "first_name": "Sam"},
@@ -226,7 +226,7 @@ UNHANDLED_KINDS: dict[str, dict[str, Any]] = {
                 "user": {"id": 1, "is_bot": True, "first_name": "b"},
             },
             "new_chat_member": {
-                "status": "kicked",
+                "status": "member",
                 "until_date": 0,
                 "user": {"id": 1, "is_bot": True, "first_name": "b"},
             },
@@ -259,6 +259,20 @@ def test_a_malformed_body_is_answered_without_a_5xx_and_changes_nothing(
     if status == 200:
         assert response.json() == {}
     _assert_untouched(webhook, before)
+    assert webhook.bot_calls() == []
+
+
+def test_a_block_seen_as_my_chat_member_is_answered_without_sending_anything(
+    webhook: Webhook,
+) -> None:
+    """``kicked``: the person blocked the bot; their reminders stop, nothing is sent."""
+    update = UNHANDLED_KINDS["my_chat_member_unblocked"]
+    kicked = json.loads(json.dumps(update))
+    kicked["my_chat_member"]["new_chat_member"]["status"] = "kicked"
+    response = webhook.update({"update_id": updates.new_id(), **kicked})
+    assert response.status_code == 200
+    assert response.json() == {}
+    assert webhook.sent() == []
     assert webhook.bot_calls() == []
 
 
