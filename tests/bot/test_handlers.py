@@ -3,9 +3,11 @@ on a SQLite file."""
 
 from __future__ import annotations
 
+import contextlib
 import html
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +33,11 @@ CHAT = 777001
 
 
 class Harness:
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Storage, clock: Callable[[], date] | None = None) -> None:
         self.storage = storage
         self.session = RecordingSession()
         self.bot = Bot(token=f"{BOT_ID}:TEST", session=self.session)
-        self.dp = build_dispatcher(BotDeps(storage, "test-secret"))
+        self.dp = build_dispatcher(BotDeps(storage, "test-secret", clock=clock))
         self.answered: TelegramMethod[Any] | None = None  # the call in the webhook's answer
 
     async def feed(self, update: dict[str, Any]) -> None:
@@ -76,17 +78,26 @@ def message_update(
     )
 
 
-@pytest.fixture
-async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+@contextlib.asynccontextmanager
+async def started(
+    tmp_path: Path, clock: Callable[[], date] | None = None
+) -> AsyncIterator[Harness]:
+    """A harness on a new SQLite file in ``tmp_path``, with the app's clock ``clock``."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
     upgrade(url)
     storage = Storage(url)
-    h = Harness(storage)
+    h = Harness(storage, clock)
     try:
         yield h
     finally:
         await h.bot.session.close()
         await storage.close()
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    async with started(tmp_path) as h:
+        yield h
 
 
 async def test_start_greets_and_asks_the_first_question_with_buttons(harness: Harness) -> None:

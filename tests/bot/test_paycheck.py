@@ -12,12 +12,9 @@ from typing import Any
 
 import pytest
 
-from bot import BotDeps, build_dispatcher
-from conversations.db import upgrade
 from conversations.paycheck_view import election_text
-from conversations.storage import Storage
 from engine.paycheck import MatchTier, PaycheckInputs, PaycheckJob, plan_paychecks
-from tests.bot.test_handlers import Harness
+from tests.bot.test_handlers import Harness, started
 
 MAIN = (
     "/start",
@@ -38,17 +35,9 @@ MAIN = (
 
 @pytest.fixture
 async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-    upgrade(url)
-    storage = Storage(url)
-    h = Harness(storage)
     # The app's clock: the plan's dates are all ahead of it.
-    h.dp = build_dispatcher(BotDeps(storage, "test-secret", clock=lambda: date(2025, 6, 1)))
-    try:
+    async with started(tmp_path, clock=lambda: date(2025, 6, 1)) as h:
         yield h
-    finally:
-        await h.bot.session.close()
-        await storage.close()
 
 
 def _buttons(payload: dict[str, Any]) -> list[str]:

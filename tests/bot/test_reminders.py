@@ -23,14 +23,12 @@ from aiogram.methods import SendMessage
 from aiohttp import ClientConnectorError, ServerDisconnectedError
 from aiohttp.client_reqrep import ConnectionKey
 
-from bot import BotDeps, build_dispatcher
 from bot.reminders import ReminderSender, outcome_of
 from conversations import reminder_store
-from conversations.db import upgrade
 from conversations.reminders import Draft
-from conversations.storage import Storage, user_key
+from conversations.storage import user_key
 from tests.bot.recording import BOT_ID
-from tests.bot.test_handlers import CHAT, USER, Harness
+from tests.bot.test_handlers import CHAT, USER, Harness, started
 from tests.support import updates
 
 TODAY = date(2026, 3, 2)
@@ -40,16 +38,8 @@ KEY = user_key("telegram", USER, "test-secret")
 
 @pytest.fixture
 async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-    upgrade(url)
-    storage = Storage(url)
-    h = Harness(storage)
-    h.dp = build_dispatcher(BotDeps(storage, "test-secret", clock=lambda: TODAY))
-    try:
+    async with started(tmp_path, clock=lambda: TODAY) as h:
         yield h
-    finally:
-        await h.bot.session.close()
-        await storage.close()
 
 
 async def finish_conversation(harness: Harness) -> None:

@@ -8,24 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from bot import BotDeps, build_dispatcher
-from conversations.db import upgrade
-from conversations.storage import Storage
-from tests.bot.test_handlers import Harness
+from tests.bot.test_handlers import Harness, started
 
 
 @pytest.fixture
 async def dated(tmp_path: Path) -> AsyncIterator[Harness]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-    upgrade(url)
-    h = Harness(Storage(url))
     # The app's clock, pinned: on 2 March 2026, 2024 is closed and 2025 has its IRA deadline.
-    h.dp = build_dispatcher(BotDeps(h.storage, "test-secret", clock=lambda: date(2026, 3, 2)))
-    try:
+    async with started(tmp_path, clock=lambda: date(2026, 3, 2)) as h:
         yield h
-    finally:
-        await h.bot.session.close()
-        await h.storage.close()
 
 
 async def test_privacy_words_are_understood_on_telegram(dated: Harness) -> None:
