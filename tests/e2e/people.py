@@ -48,7 +48,7 @@ class Person:
     latencies: list[float] = field(default_factory=list)
 
     @classmethod
-    def simulate(cls, chat: int, seed: int, max_turns: int = 40) -> Person:
+    def simulate(cls, chat: int, seed: int, max_turns: int = 120) -> Person:
         """A person with a script that ends at the result, and the log it should leave."""
         rng = random.Random(seed)
         person = cls(chat)

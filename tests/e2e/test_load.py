@@ -62,8 +62,8 @@ async def test_a_crowd_on_sqlite_keeps_every_answer_in_order(
 ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'load.db'}"
     server = Server(server_env(url, bot_api, tmp_path), tmp_path / "server.log")
-    await asyncio.to_thread(server.start)
     people = crowd(120, first_chat=800_000, seed=11)
+    await asyncio.to_thread(server.start)
     started = time.monotonic()
     try:
         webhook = await run_crowd(server, bot_api, people, duplicate_every=5)
@@ -90,8 +90,8 @@ async def test_two_workers_on_postgresql_keep_order_and_take_each_update_once(
     to both at once is taken once."""
     env = server_env(postgres_url, bot_api, tmp_path)
     server = Server(env, tmp_path / "server.log", workers=2)
-    await asyncio.to_thread(server.start)
     people = crowd(120, first_chat=900_000, seed=13)
+    await asyncio.to_thread(server.start)
     started = time.monotonic()
     try:
         webhook = await run_crowd(server, bot_api, people, duplicate_every=7, race_every=3)
