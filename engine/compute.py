@@ -719,10 +719,9 @@ _ONE_DOLLAR = Decimal(1)
 def _plan_cap(p: PlanFigures, fig: YearFigures) -> Decimal | None:
     """The plan's own limit on after-tax money, in dollars or as a percent of compensation
     (counted up to §401(a)(17))."""
-    caps = []
-    if p.plan.after_tax_cap is not None:
-        caps.append(p.plan.after_tax_cap)
-    if p.plan.after_tax_cap_percent is not None:
-        base = min(p.compensation, fig.compensation_limit)
-        caps.append(floor_cents(base * p.plan.after_tax_cap_percent / 100))
-    return min(caps) if caps else None
+    dollars, percent = p.plan.after_tax_cap, p.plan.after_tax_cap_percent
+    if percent is None:  # the usual plan: no cap, or one in dollars
+        return dollars
+    base = min(p.compensation, fig.compensation_limit)
+    by_percent = floor_cents(base * percent / 100)
+    return by_percent if dollars is None else min(dollars, by_percent)

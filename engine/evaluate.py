@@ -204,7 +204,7 @@ def owner_split_computation(
             and p.plan.type != "simple_ira"
             and p.plan.employer_contributions != employer
         ):
-            changed[p.job] = dataclasses.replace(p.plan, employer_contributions=employer)
+            changed[p.job] = p.plan.with_employer(employer)
     if not changed:
         return c
     return compute_with_employer(c, changed)

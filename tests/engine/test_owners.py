@@ -90,3 +90,19 @@ def test_no_step_rests_on_a_cent() -> None:
     assert result.plans[0].after_tax_room == 0
     assert not any("$0.01" in str(s) for s in result.next_steps)
     assert not any("$0.01" in t.text for t in result.trace if "after-tax" in t.text)
+
+
+def test_a_plan_with_another_employer_contribution_keeps_every_other_field() -> None:
+    """``Plan.with_employer`` is built field by field for speed: a field added to ``Plan`` and
+    forgotten there would be lost from the owner's other split."""
+    from dataclasses import fields, replace
+    from decimal import Decimal
+
+    from engine.scenario import MAX, Plan
+
+    values: dict[str, Any] = {
+        f.name: Decimal(i + 1) for i, f in enumerate(fields(Plan)) if f.name != "type"
+    }
+    plan = Plan(type="solo_401k", **values)
+    for employer in (Decimal(0), MAX, Decimal("1234.56")):
+        assert plan.with_employer(employer) == replace(plan, employer_contributions=employer)
