@@ -111,6 +111,16 @@ def _env(channel: Channel) -> jinja2.Environment:
     return env
 
 
+_ONCE_PER_HOUSEHOLD = frozenset(
+    {
+        "see_professional",
+        "solo_accounts",
+        "form_5500ez_household",
+        "form_5500ez_watch_household",
+    }
+)
+
+
 def result_view(
     result: Result,
     labels: dict[int, str],
@@ -136,6 +146,12 @@ def result_view(
             most=usd(s.mega_backdoor_max),
             option=usd(s.solo_401k_option.after_tax_room) if s.solo_401k_option else "",
         )
+        # Said once for the two of them, in the person's steps: the plan's Form 5500-EZ (it
+        # counts both accounts already) and the check with a professional.
+        said = {str(m) for m in result.next_steps}
+        spouse["steps"] = [
+            str(m) for m in s.next_steps if not (m.key in _ONCE_PER_HOUSEHOLD and str(m) in said)
+        ]
         view["spouse"] = spouse
         household = result.household
         view["household"] = {

@@ -147,3 +147,43 @@ def test_one_answer_for_the_family_in_every_channel(channel: str) -> None:
     # Next steps grouped by person, the person's first.
     assert text.index("Your next steps") < text.index("Your spouse's next steps")
     assert text.index("Your spouse's next steps") < text.index("The two of you together")
+
+
+OWNER = [
+    "/start",
+    "2026",
+    "45",
+    "self",
+    "250000",
+    "no",
+    "solo_401k",
+    "yes",
+    "yes",
+    "no",
+    "max",
+    "roth",
+    "married_joint",
+    "260000",
+    "0",
+]
+ON_PAYROLL = ["yes", "44", "w2", "yes", "60000", "max", "0"]
+
+
+def test_what_concerns_the_household_once_is_said_once() -> None:
+    """A spouse on the payroll of the person's Solo 401(k): the plan's Form 5500-EZ note (which
+    counts both accounts), its separate accounts and the check with a professional are in the
+    person's steps and not again in the spouse's; the spouse's own steps stay."""
+    _, replies = _play([*OWNER, *ON_PAYROLL])
+    reply = replies[-1]
+    assert isinstance(reply, ResultReply)
+    assert reply.result.spouse is not None
+    spouse_keys = [m.key for m in reply.result.spouse.next_steps]
+    assert "see_professional" in spouse_keys  # the engine's result keeps them for the spouse
+    text = render([reply], "text")[0].text
+    person_steps, rest = text.split("Your spouse's next steps")
+    spouse_steps = rest.split("The two of you together")[0]
+    for said_once in ("Form 5500-EZ", "tax professional", "separate accounts"):
+        assert said_once in person_steps
+        assert said_once not in spouse_steps
+    assert "$35,500" in spouse_steps  # the spouse's own after-tax step
+    assert "backdoor Roth IRA" in spouse_steps  # each spouse's own IRA
