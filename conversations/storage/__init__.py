@@ -42,8 +42,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import hashlib
-import hmac
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -54,9 +52,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from sqlalchemy import (
-    BigInteger,
     Table,
-    bindparam,
     delete,
     event,
     exists,
@@ -73,7 +69,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
 
-from conversations.db import advisory_key, async_url, sqlite_path
+from conversations.db import async_url, sqlite_path
 from conversations.models import (
     ACTIONS,
     CHANNELS,
@@ -84,6 +80,7 @@ from conversations.models import (
     new_id,
     utcnow,
 )
+from conversations.storage.people import lock_person, user_key
 
 __all__ = [
     "TRANSIENT_ERRORS",
@@ -185,20 +182,9 @@ def is_transient(exc: BaseException) -> bool:
 # --- keys and URLs ---------------------------------------------------------------------------
 
 
-def user_key(channel: str, raw_id: str | int, secret: str) -> str:
-    """The pseudonymous key for a person (or a chat) on a channel: HMAC-SHA256, hex.
-
-    Store this, never the raw id: without ``secret`` it can't be turned back into a Telegram id.
-    """
-    if not secret:
-        raise ValueError("user_key needs a non-empty secret")
-    message = f"{channel}:{raw_id}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-
-
 def default_database_path() -> Path:
     """``var/megaroth.db`` in the project (a source checkout), else in the working directory."""
-    project = Path(__file__).resolve().parents[1]
+    project = Path(__file__).resolve().parents[2]
     base = project if (project / "pyproject.toml").is_file() else Path.cwd()
     return base / "var" / "megaroth.db"
 
@@ -427,11 +413,6 @@ class Storage:
         async with self.engine.connect() as conn, conn.begin():
             yield conn
 
-    async def _lock_person(self, conn: AsyncConnection, channel: str, user_key: str) -> None:
-        if self.backend == "postgresql":
-            key = bindparam("key", advisory_key("person", channel, user_key), type_=BigInteger)
-            await conn.execute(select(func.pg_advisory_xact_lock(key)))
-
     async def _open_conversation(
         self,
         conn: AsyncConnection,
@@ -458,7 +439,7 @@ class Storage:
         if row is not None:
             return dict(row)  # its row lock orders the person's turns from here on
         # No open conversation to lock: the person's lock orders creating one.
-        await self._lock_person(conn, channel, user_key)
+        await lock_person(conn, channel, user_key)
         for _ in range(3):
             row = (await conn.execute(query)).mappings().first()
             if row is not None:
@@ -591,7 +572,7 @@ class Storage:
     ) -> ConversationRecord:
         """Close the person's open conversation (``inactive``) and start a new, empty one."""
         async with self._write() as conn:
-            await self._lock_person(conn, channel, user_key)
+            await lock_person(conn, channel, user_key)
             await conn.execute(
                 update(conversation_t)
                 .where(
@@ -881,7 +862,7 @@ class Storage:
         not), answer logs, intakes, and the claimed updates of chats only they used. Returns the
         number of rows deleted."""
         async with self._write() as conn:
-            await self._lock_person(conn, channel, user_key)
+            await lock_person(conn, channel, user_key)
             mine = (conversation_t.c.channel == channel) & (conversation_t.c.user_key == user_key)
             rows = (
                 await conn.execute(
