@@ -40,21 +40,17 @@ concurrent insert of the same key waits for that transaction and then finds the 
 
 from __future__ import annotations
 
-import asyncio
 import copy
-import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 from typing import Any, Final
 
 from sqlalchemy import (
     Table,
     delete,
-    event,
     exists,
     func,
     insert,
@@ -62,14 +58,9 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 
-from conversations.db import async_url, sqlite_path
 from conversations.models import (
     ACTIONS,
     CHANNELS,
@@ -79,6 +70,18 @@ from conversations.models import (
     IntakeResultPublic,
     new_id,
     utcnow,
+)
+from conversations.storage.database import (
+    Database,
+    database_url,
+    default_database_path,
+    insert_for,
+)
+from conversations.storage.errors import (
+    TRANSIENT_ERRORS,
+    ConversationNotFound,
+    StaleConversation,
+    is_transient,
 )
 from conversations.storage.people import lock_person, user_key
 
@@ -93,16 +96,12 @@ __all__ = [
     "Storage",
     "database_url",
     "default_database_path",
+    "is_transient",
     "user_key",
 ]
 
-SQLITE_BUSY_TIMEOUT_MS: Final = 5_000
-PG_CONNECT_TIMEOUT_S: Final = 10
-PG_LOCK_TIMEOUT_MS: Final = 30_000
-READY_TIMEOUT_S: Final = 5.0
 _CENT: Final = Decimal("0.01")
 _MAX_TOTAL: Final = Decimal("9999999999.99")  # NUMERIC(12, 2)
-_SQLITE_BEGIN: Final = "megaroth_sqlite_begin"  # execution option read by the "begin" hook
 
 _tables = SQLModel.metadata.tables
 conversation_t: Final[Table] = _tables["conversation"]
@@ -130,14 +129,6 @@ _RECORD_COLUMNS: Final = (
 _SAVED_FIELDS: Final = ("chat_key", "state", "status", "advisor_code", "consent_share")
 
 
-class ConversationNotFound(LookupError):
-    """No conversation has that id."""
-
-
-class StaleConversation(RuntimeError):
-    """The conversation changed under a save (its version moved): nothing was saved."""
-
-
 class AdvisorExists(ValueError):
     """The advisor name or one of the codes is taken already."""
 
@@ -152,51 +143,6 @@ class AdvisorSignIn:
     @property
     def is_admin(self) -> bool:
         return self.advisor is None
-
-
-# The database drivers log statements with their parameters (people's answers) at DEBUG:
-# keep them quieter than that, whatever the app's own log level.
-for _noisy in ("aiosqlite", "sqlalchemy.engine", "asyncpg"):
-    logging.getLogger(_noisy).setLevel(logging.WARNING)
-
-
-#: Failures of the database itself: unreachable, read-only, locked too long, no connection free
-#: in the pool, a turn that raced another.
-TRANSIENT_ERRORS: Final = (
-    DBAPIError,
-    OperationalError,
-    PoolTimeout,
-    StaleConversation,
-    OSError,
-    TimeoutError,
-)
-
-
-def is_transient(exc: BaseException) -> bool:
-    """A failure of the database itself (see :data:`TRANSIENT_ERRORS`): the same request will
-    succeed later, so the channel should ask for it again (Telegram: answer 503 and it
-    redelivers; REST and web: 503 with ``Retry-After``)."""
-    return isinstance(exc, TRANSIENT_ERRORS)
-
-
-# --- keys and URLs ---------------------------------------------------------------------------
-
-
-def default_database_path() -> Path:
-    """``var/megaroth.db`` in the project (a source checkout), else in the working directory."""
-    project = Path(__file__).resolve().parents[2]
-    base = project if (project / "pyproject.toml").is_file() else Path.cwd()
-    return base / "var" / "megaroth.db"
-
-
-def database_url(raw: str | None) -> str:
-    """The async URL to use: ``raw`` (``DATABASE_URL``) with its driver made async, or the
-    default SQLite file (its folder created)."""
-    if raw is None or not raw.strip():
-        path = default_database_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return f"sqlite+aiosqlite:///{path}"
-    return async_url(raw)
 
 
 # --- records ---------------------------------------------------------------------------------
@@ -333,7 +279,7 @@ class LockedConversation(ConversationRecord):
 # --- the storage -----------------------------------------------------------------------------
 
 
-class Storage:
+class Storage(Database):
     """The conversations database. Create one per process; ``await close()`` at the end.
 
     The schema must exist: run :func:`conversations.db.upgrade` first.
@@ -347,71 +293,9 @@ class Storage:
         if max_conversations_per_user < 1:
             raise ValueError("max_conversations_per_user must be at least 1")
         self.max_conversations_per_user = max_conversations_per_user
-        self.url = async_url(url)
-        path = sqlite_path(self.url)
-        self.backend = make_url(self.url).get_backend_name()
-        if self.backend == "sqlite":
-            if path is None:
-                raise ValueError(
-                    "in-memory SQLite is not supported: each connection would get its own empty"
-                    " database; give a file path"
-                )
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.engine: AsyncEngine = create_async_engine(
-                self.url,
-                pool_size=pool_size,
-                hide_parameters=True,
-                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-            )
-            _install_sqlite_hooks(self.engine)
-        elif self.backend == "postgresql":
-            self.engine = create_async_engine(
-                self.url,
-                pool_size=pool_size,
-                pool_pre_ping=True,
-                hide_parameters=True,
-                connect_args={
-                    "timeout": PG_CONNECT_TIMEOUT_S,
-                    "server_settings": {
-                        "application_name": "megaroth",
-                        # A turn waits at most this long for another turn's locks, then fails
-                        # (and Telegram redelivers the update) instead of hanging.
-                        "lock_timeout": str(PG_LOCK_TIMEOUT_MS),
-                    },
-                },
-            )
-        else:
-            raise ValueError(f"unsupported database {self.backend!r}: use SQLite or PostgreSQL")
-        self._write_lock = asyncio.Lock() if self.backend == "sqlite" else None
-        # Write transactions: BEGIN IMMEDIATE on SQLite (ignored elsewhere).
-        self._writer = self.engine.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
-
-    async def close(self) -> None:
-        await self.engine.dispose()
-
-    async def __aenter__(self) -> Storage:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
+        super().__init__(url, pool_size=pool_size)
 
     # --- transactions ------------------------------------------------------------------------
-
-    @asynccontextmanager
-    async def _write(self) -> AsyncIterator[AsyncConnection]:
-        if self._write_lock is None:
-            async with self._writer.connect() as conn, conn.begin():
-                yield conn
-            return
-        # SQLite takes one writer at a time; queueing here, first come first served, beats
-        # every task polling the file lock (which starves some of them under load).
-        async with self._write_lock, self._writer.connect() as conn, conn.begin():
-            yield conn
-
-    @asynccontextmanager
-    async def _read(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as conn, conn.begin():
-            yield conn
 
     async def _open_conversation(
         self,
@@ -458,7 +342,7 @@ class Storage:
                 "created_at": now,
                 "updated_at": now,
             }
-            stmt = _insert(self.backend, conversation_t).values(values)
+            stmt = insert_for(self.backend, conversation_t).values(values)
             stmt = stmt.on_conflict_do_nothing(
                 index_elements=["channel", "user_key"],
                 # Literal, not a bound parameter: PostgreSQL's generic plans could not match
@@ -536,7 +420,7 @@ class Storage:
         ``advisor_code`` fills in a missing one. Saved atomically on a clean exit, not at all on
         an exception.
         """
-        async with self._write() as conn:
+        async with self.writing() as conn:
             row = await self._open_conversation(conn, channel, user_key, chat_key, advisor_code)
             async with self._locked(conn, row) as record:
                 if chat_key is not None:
@@ -554,7 +438,7 @@ class Storage:
         Raises :class:`ConversationNotFound` when there is no such conversation (on
         ``channel``, when given: another channel's conversation is not found either).
         """
-        async with self._write() as conn:
+        async with self.writing() as conn:
             query = select(conversation_t).where(_by_id(conversation_id, channel)).with_for_update()
             found = (await conn.execute(query)).mappings().first()
             if found is None:
@@ -571,7 +455,7 @@ class Storage:
         advisor_code: str | None = None,
     ) -> ConversationRecord:
         """Close the person's open conversation (``inactive``) and start a new, empty one."""
-        async with self._write() as conn:
+        async with self.writing() as conn:
             await lock_person(conn, channel, user_key)
             await conn.execute(
                 update(conversation_t)
@@ -590,21 +474,21 @@ class Storage:
     async def save_state(self, conversation_id: str, version: int, state: dict[str, Any]) -> bool:
         """Replace the state of a conversation still at ``version``, in one statement (no lock to
         wait for): True if saved, False if it has changed since or is gone."""
-        async with self._write() as conn:
+        async with self.writing() as conn:
             return await _update_at_version(conn, conversation_id, version, {"state": state})
 
     async def load(
         self, conversation_id: str, *, channel: str | None = None
     ) -> ConversationRecord | None:
         """The conversation with this id (on ``channel``, when given), else None."""
-        async with self._read() as conn:
+        async with self.reading() as conn:
             query = select(conversation_t).where(_by_id(conversation_id, channel))
             row = (await conn.execute(query)).mappings().first()
         return None if row is None else ConversationRecord._from_row(dict(row))
 
     async def answer_log(self, conversation_id: str) -> list[AnswerLogPublic]:
         """The conversation's log entries, in order."""
-        async with self._read() as conn:
+        async with self.reading() as conn:
             query = (
                 select(
                     answer_log_t.c.seq,
@@ -628,12 +512,12 @@ class Storage:
         commits only together with the turn it stands for. (On SQLite, don't call this inside a
         ``locked`` block: it would wait for that block's write lock.)
         """
-        async with self._write() as conn:
+        async with self.writing() as conn:
             return await _claim(conn, bot_key, update_id, chat_key)
 
     async def prune_updates(self, older_than: datetime) -> int:
         """Forget update ids claimed before ``older_than`` (Telegram redelivers for about a day)."""
-        async with self._write() as conn:
+        async with self.writing() as conn:
             result = await conn.execute(delete(update_t).where(update_t.c.created_at < older_than))
             return int(result.rowcount)
 
@@ -652,7 +536,7 @@ class Storage:
     ) -> str:
         """Store (or replace) a conversation's completed intake; its id. Raises
         :class:`ConversationNotFound`."""
-        async with self._write() as conn:
+        async with self.writing() as conn:
             found = await conn.scalar(
                 select(conversation_t.c.id).where(conversation_t.c.id == conversation_id)
             )
@@ -703,7 +587,7 @@ class Storage:
         query = query.order_by(intake_t.c.created_at.desc(), intake_t.c.id)
         if limit is not None:
             query = query.limit(limit)
-        async with self._read() as conn:
+        async with self.reading() as conn:
             rows = (await conn.execute(query)).mappings().all()
         return [IntakeResultPublic.model_validate(dict(row)) for row in rows]
 
@@ -715,7 +599,7 @@ class Storage:
         query = _INTAKE_QUERY.where(intake_t.c.id == intake_id)
         if advisor_id is not None:
             query = query.where(_owned_by(advisor_id))
-        async with self._read() as conn:
+        async with self.reading() as conn:
             row = (await conn.execute(query)).mappings().first()
         return None if row is None else IntakeResultPublic.model_validate(dict(row))
 
@@ -728,7 +612,7 @@ class Storage:
         or a code is taken (by any account, revoked ones included)."""
         now = utcnow()
         advisor_id = advisor_id or new_id()
-        async with self._write() as conn:
+        async with self.writing() as conn:
             taken = await conn.scalar(select(advisor_t.c.id).where(advisor_t.c.name == name))
             if taken is not None:
                 raise AdvisorExists(f"an advisor named {name!r} exists already")
@@ -755,7 +639,7 @@ class Storage:
 
     async def list_advisors(self) -> list[AdvisorPublic]:
         """Every advisor account, revoked ones too, oldest first."""
-        async with self._read() as conn:
+        async with self.reading() as conn:
             rows = (
                 await conn.execute(select(advisor_t).order_by(advisor_t.c.created_at))
             ).mappings()
@@ -778,7 +662,7 @@ class Storage:
     async def revoke_advisor(self, name: str) -> bool:
         """Revoke an account: its token stops working and its sessions end at once. False if
         there is no live account by that name."""
-        async with self._write() as conn:
+        async with self.writing() as conn:
             advisor_id = await conn.scalar(
                 select(advisor_t.c.id).where(
                     advisor_t.c.name == name, advisor_t.c.revoked_at.is_(None)
@@ -800,7 +684,7 @@ class Storage:
         """Record a signed-in browser (``advisor_id`` None: the administrator). Expired sessions
         are cleared out on the way."""
         now = utcnow()
-        async with self._write() as conn:
+        async with self.writing() as conn:
             await conn.execute(
                 delete(advisor_session_t).where(advisor_session_t.c.expires_at < now)
             )
@@ -820,7 +704,7 @@ class Storage:
             advisor_session_t.c.token_hash == token_hash,
             advisor_session_t.c.expires_at > utcnow(),
         )
-        async with self._read() as conn:
+        async with self.reading() as conn:
             row = (await conn.execute(query)).first()
         if row is None:
             return None
@@ -831,7 +715,7 @@ class Storage:
 
     async def end_session(self, token_hash: str) -> bool:
         """Sign out: the session is gone, so a copy of its cookie is refused from now on."""
-        async with self._write() as conn:
+        async with self.writing() as conn:
             result = await conn.execute(
                 delete(advisor_session_t).where(advisor_session_t.c.token_hash == token_hash)
             )
@@ -839,7 +723,7 @@ class Storage:
 
     async def _advisors(self, *where: Any) -> list[AdvisorPublic]:
         """Live accounts matching ``where``, with their codes."""
-        async with self._read() as conn:
+        async with self.reading() as conn:
             rows = (
                 await conn.execute(
                     select(advisor_t).where(advisor_t.c.revoked_at.is_(None), *where)
@@ -861,7 +745,7 @@ class Storage:
         """Delete every row about this person on this channel: their conversations (open or
         not), answer logs, intakes, and the claimed updates of chats only they used. Returns the
         number of rows deleted."""
-        async with self._write() as conn:
+        async with self.writing() as conn:
             await lock_person(conn, channel, user_key)
             mine = (conversation_t.c.channel == channel) & (conversation_t.c.user_key == user_key)
             rows = (
@@ -901,7 +785,7 @@ class Storage:
     ) -> bool:
         """Delete one conversation (on ``channel``, when given) with its log and intakes; False
         if there was none."""
-        async with self._write() as conn:
+        async with self.writing() as conn:
             found = (
                 await conn.execute(
                     select(conversation_t.c.channel, conversation_t.c.user_key).where(
@@ -934,7 +818,7 @@ class Storage:
         if self.backend == "postgresql":
             query = query.with_for_update(skip_locked=True)
         deleted = 0
-        async with self._write() as conn:
+        async with self.writing() as conn:
             ids = list((await conn.scalars(query)).all())
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
@@ -944,19 +828,6 @@ class Storage:
                 )
                 deleted += result.rowcount
         return deleted
-
-    # --- health ------------------------------------------------------------------------------
-
-    async def ready(self) -> bool:
-        """A cheap ``SELECT 1``: False on any database error or timeout, never raises. On SQLite
-        it runs in a write transaction, so a read-only or locked file is not ready either."""
-        connect = self._write if self.backend == "sqlite" else self._read
-        try:
-            async with asyncio.timeout(READY_TIMEOUT_S), connect() as conn:
-                await conn.execute(select(1))
-        except Exception:
-            return False
-        return True
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -991,10 +862,6 @@ async def _update_at_version(
     return bool(result.rowcount == 1)
 
 
-def _insert(backend: str, table: Table) -> postgresql.Insert | sqlite.Insert:
-    return postgresql.insert(table) if backend == "postgresql" else sqlite.insert(table)
-
-
 async def _claim(conn: AsyncConnection, bot_key: str, update_id: int, chat_key: str | None) -> bool:
     values = {
         "bot_key": bot_key,
@@ -1003,7 +870,7 @@ async def _claim(conn: AsyncConnection, bot_key: str, update_id: int, chat_key: 
         "created_at": utcnow(),
     }
     backend = conn.dialect.name
-    stmt = _insert(backend, update_t).values(values).on_conflict_do_nothing()
+    stmt = insert_for(backend, update_t).values(values).on_conflict_do_nothing()
     result = await conn.execute(stmt)
     return bool(result.rowcount == 1)
 
@@ -1034,7 +901,7 @@ async def _upsert_intake(
         "answers": dict(answers or {}),
         "updated_at": now,
     }
-    stmt = _insert(conn.dialect.name, intake_t).values(
+    stmt = insert_for(conn.dialect.name, intake_t).values(
         id=new_id(), conversation_id=conversation_id, created_at=now, **changes
     )
     stmt = stmt.on_conflict_do_update(index_elements=["conversation_id"], set_=changes)
@@ -1088,25 +955,3 @@ _INTAKE_QUERY: Final = select(
     conversation_t.c.channel,
     conversation_t.c.consent_share,
 ).join_from(intake_t, conversation_t, intake_t.c.conversation_id == conversation_t.c.id)
-
-
-def _install_sqlite_hooks(engine: AsyncEngine) -> None:
-    """Per connection: WAL, a busy timeout, foreign keys; and our own BEGIN (IMMEDIATE for
-    writes), which needs the driver's implicit transaction handling off."""
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-        finally:
-            cursor.close()
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        mode = conn.get_execution_options().get(_SQLITE_BEGIN, "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")

@@ -32,6 +32,7 @@ from conversations.storage import (
     update_t,
     user_key,
 )
+from conversations.storage import database as database_module
 
 TABLES = set(SQLModel.metadata.tables)
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -155,14 +156,14 @@ def test_database_url_defaults_to_a_sqlite_file_and_creates_its_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = tmp_path / "project" / "var" / "megaroth.db"
-    monkeypatch.setattr(storage_module, "default_database_path", lambda: target)
+    monkeypatch.setattr(database_module, "default_database_path", lambda: target)
     assert database_url(None) == f"sqlite+aiosqlite:///{target}"
     assert database_url("  ") == f"sqlite+aiosqlite:///{target}"
     assert target.parent.is_dir()
 
 
 def test_default_database_path_is_var_megaroth_db() -> None:
-    path = storage_module.default_database_path()
+    path = database_module.default_database_path()
     assert path.parts[-2:] == ("var", "megaroth.db")
 
 
