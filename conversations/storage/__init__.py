@@ -49,7 +49,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
 from sqlalchemy import (
-    Table,
     delete,
     exists,
     func,
@@ -59,7 +58,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel import SQLModel
 
 from conversations.models import (
     ACTIONS,
@@ -72,7 +70,6 @@ from conversations.models import (
     utcnow,
 )
 from conversations.storage.database import (
-    Database,
     database_url,
     default_database_path,
     insert_for,
@@ -84,6 +81,18 @@ from conversations.storage.errors import (
     is_transient,
 )
 from conversations.storage.people import lock_person, user_key
+from conversations.storage.tables import (
+    advisor_code_t,
+    advisor_session_t,
+    advisor_t,
+    answer_log_t,
+    conversation_by_id,
+    conversation_t,
+    intake_t,
+    reminder_t,
+    update_t,
+)
+from conversations.storage.updates import UpdateClaims, claim
 
 __all__ = [
     "TRANSIENT_ERRORS",
@@ -102,16 +111,6 @@ __all__ = [
 
 _CENT: Final = Decimal("0.01")
 _MAX_TOTAL: Final = Decimal("9999999999.99")  # NUMERIC(12, 2)
-
-_tables = SQLModel.metadata.tables
-conversation_t: Final[Table] = _tables["conversation"]
-answer_log_t: Final[Table] = _tables["answer_log"]
-intake_t: Final[Table] = _tables["intake_result"]
-update_t: Final[Table] = _tables["processed_update"]
-advisor_t: Final[Table] = _tables["advisor"]
-advisor_code_t: Final[Table] = _tables["advisor_code"]
-advisor_session_t: Final[Table] = _tables["advisor_session"]
-reminder_t: Final[Table] = _tables["reminder"]
 
 _RECORD_COLUMNS: Final = (
     "id",
@@ -200,7 +199,7 @@ class LockedConversation(ConversationRecord):
         """Claim a Telegram update in this transaction: True the first time, False if it was
         handled before. The claim commits (or rolls back) with everything else in the block."""
         key = chat_key if chat_key is not None else self.chat_key
-        return await _claim(self._connection(), bot_key, update_id, key)
+        return await claim(self._connection(), bot_key, update_id, key)
 
     async def record_intake(
         self,
@@ -279,7 +278,7 @@ class LockedConversation(ConversationRecord):
 # --- the storage -----------------------------------------------------------------------------
 
 
-class Storage(Database):
+class Storage(UpdateClaims):
     """The conversations database. Create one per process; ``await close()`` at the end.
 
     The schema must exist: run :func:`conversations.db.upgrade` first.
@@ -439,7 +438,11 @@ class Storage(Database):
         ``channel``, when given: another channel's conversation is not found either).
         """
         async with self.writing() as conn:
-            query = select(conversation_t).where(_by_id(conversation_id, channel)).with_for_update()
+            query = (
+                select(conversation_t)
+                .where(conversation_by_id(conversation_id, channel))
+                .with_for_update()
+            )
             found = (await conn.execute(query)).mappings().first()
             if found is None:
                 raise ConversationNotFound(conversation_id)
@@ -482,7 +485,7 @@ class Storage(Database):
     ) -> ConversationRecord | None:
         """The conversation with this id (on ``channel``, when given), else None."""
         async with self.reading() as conn:
-            query = select(conversation_t).where(_by_id(conversation_id, channel))
+            query = select(conversation_t).where(conversation_by_id(conversation_id, channel))
             row = (await conn.execute(query)).mappings().first()
         return None if row is None else ConversationRecord._from_row(dict(row))
 
@@ -502,24 +505,6 @@ class Storage(Database):
             )
             rows = (await conn.execute(query)).mappings().all()
         return [AnswerLogPublic.model_validate(dict(row)) for row in rows]
-
-    # --- Telegram updates --------------------------------------------------------------------
-
-    async def claim_update(self, bot_key: str, update_id: int, chat_key: str | None) -> bool:
-        """Claim an update in a transaction of its own: True if new, False if seen before.
-
-        Prefer :meth:`LockedConversation.claim_update` inside :meth:`locked`, so that the claim
-        commits only together with the turn it stands for. (On SQLite, don't call this inside a
-        ``locked`` block: it would wait for that block's write lock.)
-        """
-        async with self.writing() as conn:
-            return await _claim(conn, bot_key, update_id, chat_key)
-
-    async def prune_updates(self, older_than: datetime) -> int:
-        """Forget update ids claimed before ``older_than`` (Telegram redelivers for about a day)."""
-        async with self.writing() as conn:
-            result = await conn.execute(delete(update_t).where(update_t.c.created_at < older_than))
-            return int(result.rowcount)
 
     # --- intakes -----------------------------------------------------------------------------
 
@@ -789,7 +774,7 @@ class Storage(Database):
             found = (
                 await conn.execute(
                     select(conversation_t.c.channel, conversation_t.c.user_key).where(
-                        _by_id(conversation_id, channel)
+                        conversation_by_id(conversation_id, channel)
                     )
                 )
             ).first()
@@ -833,12 +818,6 @@ class Storage(Database):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _by_id(conversation_id: str, channel: str | None) -> Any:
-    """The conversation with this id, on ``channel`` when given (ids are bound to theirs)."""
-    where = conversation_t.c.id == conversation_id
-    return where if channel is None else where & (conversation_t.c.channel == channel)
-
-
 def _plain(record: ConversationRecord) -> ConversationRecord:
     return ConversationRecord(
         **{name: copy.deepcopy(getattr(record, name)) for name in _RECORD_COLUMNS}
@@ -859,19 +838,6 @@ async def _update_at_version(
         .where(conversation_t.c.id == conversation_id, conversation_t.c.version == version)
         .values(**values, version=version + 1, updated_at=now or utcnow())
     )
-    return bool(result.rowcount == 1)
-
-
-async def _claim(conn: AsyncConnection, bot_key: str, update_id: int, chat_key: str | None) -> bool:
-    values = {
-        "bot_key": bot_key,
-        "update_id": int(update_id),
-        "chat_key": chat_key,
-        "created_at": utcnow(),
-    }
-    backend = conn.dialect.name
-    stmt = insert_for(backend, update_t).values(values).on_conflict_do_nothing()
-    result = await conn.execute(stmt)
     return bool(result.rowcount == 1)
 
 

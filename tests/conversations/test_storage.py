@@ -25,14 +25,11 @@ from conversations.storage import (
     ConversationNotFound,
     LockedConversation,
     Storage,
-    answer_log_t,
-    conversation_t,
     database_url,
-    intake_t,
-    update_t,
     user_key,
 )
 from conversations.storage import database as database_module
+from conversations.storage.tables import answer_log_t, conversation_t, intake_t, update_t
 
 TABLES = set(SQLModel.metadata.tables)
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()

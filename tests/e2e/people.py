@@ -25,7 +25,8 @@ import httpx2 as httpx
 from sqlalchemy import select
 
 from conversations.flow import Ask, Incoming, Problem, ResultReply, State, step
-from conversations.storage import Storage, conversation_t, user_key
+from conversations.storage import Storage, user_key
+from conversations.storage.tables import conversation_t
 from engine.result import to_jsonable
 from tests.support import updates
 

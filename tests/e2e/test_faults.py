@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from conversations.storage import Storage, conversation_t, intake_t
+from conversations.storage import Storage
+from conversations.storage.tables import conversation_t, intake_t
 from tests.e2e.people import Person, Webhook, compare_received, crowd, stored_log
 from tests.e2e.server import KeepAlive, Server
 from tests.support.tcp_proxy import TcpProxy
