@@ -45,7 +45,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, Final
 
 from sqlalchemy import (
@@ -63,12 +63,11 @@ from conversations.models import (
     ACTIONS,
     CHANNELS,
     STATUSES,
-    AdvisorPublic,
     AnswerLogPublic,
-    IntakeResultPublic,
     new_id,
     utcnow,
 )
+from conversations.storage.advisors import AdvisorExists, Advisors, AdvisorSignIn
 from conversations.storage.database import (
     database_url,
     default_database_path,
@@ -80,11 +79,9 @@ from conversations.storage.errors import (
     StaleConversation,
     is_transient,
 )
+from conversations.storage.intakes import Intakes, upsert_intake
 from conversations.storage.people import lock_person, user_key
 from conversations.storage.tables import (
-    advisor_code_t,
-    advisor_session_t,
-    advisor_t,
     answer_log_t,
     conversation_by_id,
     conversation_t,
@@ -109,9 +106,6 @@ __all__ = [
     "user_key",
 ]
 
-_CENT: Final = Decimal("0.01")
-_MAX_TOTAL: Final = Decimal("9999999999.99")  # NUMERIC(12, 2)
-
 _RECORD_COLUMNS: Final = (
     "id",
     "channel",
@@ -126,22 +120,6 @@ _RECORD_COLUMNS: Final = (
     "updated_at",
 )
 _SAVED_FIELDS: Final = ("chat_key", "state", "status", "advisor_code", "consent_share")
-
-
-class AdvisorExists(ValueError):
-    """The advisor name or one of the codes is taken already."""
-
-
-@dataclass(frozen=True)
-class AdvisorSignIn:
-    """Who a live advisor session belongs to: an advisor, or the administrator (``advisor``
-    None), who sees every shared intake."""
-
-    advisor: AdvisorPublic | None
-
-    @property
-    def is_admin(self) -> bool:
-        return self.advisor is None
 
 
 # --- records ---------------------------------------------------------------------------------
@@ -216,7 +194,7 @@ class LockedConversation(ConversationRecord):
         conversation has one: a later completion (an edit after the result) replaces it, keeps
         its id and ``created_at``, and moves ``updated_at``."""
         conn = self._connection()
-        intake_id = await _upsert_intake(
+        intake_id = await upsert_intake(
             conn, self.id, scenario, result, rules_version, verdict, total, flags, answers
         )
         self._intakes += 1
@@ -278,7 +256,7 @@ class LockedConversation(ConversationRecord):
 # --- the storage -----------------------------------------------------------------------------
 
 
-class Storage(UpdateClaims):
+class Storage(UpdateClaims, Intakes, Advisors):
     """The conversations database. Create one per process; ``await close()`` at the end.
 
     The schema must exist: run :func:`conversations.db.upgrade` first.
@@ -506,224 +484,6 @@ class Storage(UpdateClaims):
             rows = (await conn.execute(query)).mappings().all()
         return [AnswerLogPublic.model_validate(dict(row)) for row in rows]
 
-    # --- intakes -----------------------------------------------------------------------------
-
-    async def record_intake(
-        self,
-        conversation_id: str,
-        scenario: dict[str, Any],
-        result: dict[str, Any],
-        rules_version: str,
-        verdict: str,
-        total: Decimal,
-        flags: list[str],
-        answers: dict[str, Any] | None = None,
-    ) -> str:
-        """Store (or replace) a conversation's completed intake; its id. Raises
-        :class:`ConversationNotFound`."""
-        async with self.writing() as conn:
-            found = await conn.scalar(
-                select(conversation_t.c.id).where(conversation_t.c.id == conversation_id)
-            )
-            if found is None:
-                raise ConversationNotFound(conversation_id)
-            return await _upsert_intake(
-                conn,
-                conversation_id,
-                scenario,
-                result,
-                rules_version,
-                verdict,
-                total,
-                flags,
-                answers,
-            )
-
-    async def list_intakes(
-        self,
-        advisor_code: str | None,
-        *,
-        verdict: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int | None = None,
-        shared_only: bool = False,
-        advisor_id: str | None = None,
-    ) -> list[IntakeResultPublic]:
-        """Intakes of conversations with this advisor code, newest first.
-
-        ``advisor_code=None`` lists every intake. ``advisor_id`` keeps those made with one of
-        that advisor account's codes. ``since`` is inclusive, ``until`` exclusive.
-        ``shared_only`` keeps those whose person consented to share them with the advisor.
-        """
-        query = _INTAKE_QUERY
-        if shared_only:
-            query = query.where(conversation_t.c.consent_share.is_(True))
-        if advisor_code is not None:
-            query = query.where(conversation_t.c.advisor_code == advisor_code)
-        if advisor_id is not None:
-            query = query.where(_owned_by(advisor_id))
-        if verdict is not None:
-            query = query.where(intake_t.c.verdict == verdict)
-        if since is not None:
-            query = query.where(intake_t.c.created_at >= since)
-        if until is not None:
-            query = query.where(intake_t.c.created_at < until)
-        query = query.order_by(intake_t.c.created_at.desc(), intake_t.c.id)
-        if limit is not None:
-            query = query.limit(limit)
-        async with self.reading() as conn:
-            rows = (await conn.execute(query)).mappings().all()
-        return [IntakeResultPublic.model_validate(dict(row)) for row in rows]
-
-    async def get_intake(
-        self, intake_id: str, *, advisor_id: str | None = None
-    ) -> IntakeResultPublic | None:
-        """One intake; with ``advisor_id``, only if it was made with one of that advisor's
-        codes."""
-        query = _INTAKE_QUERY.where(intake_t.c.id == intake_id)
-        if advisor_id is not None:
-            query = query.where(_owned_by(advisor_id))
-        async with self.reading() as conn:
-            row = (await conn.execute(query)).mappings().first()
-        return None if row is None else IntakeResultPublic.model_validate(dict(row))
-
-    # --- advisors ----------------------------------------------------------------------------
-
-    async def add_advisor(
-        self, name: str, token_hash: str, codes: Sequence[str], *, advisor_id: str | None = None
-    ) -> AdvisorPublic:
-        """A new advisor account owning ``codes``. Raises :class:`AdvisorExists` when the name
-        or a code is taken (by any account, revoked ones included)."""
-        now = utcnow()
-        advisor_id = advisor_id or new_id()
-        async with self.writing() as conn:
-            taken = await conn.scalar(select(advisor_t.c.id).where(advisor_t.c.name == name))
-            if taken is not None:
-                raise AdvisorExists(f"an advisor named {name!r} exists already")
-            used = list(
-                (
-                    await conn.scalars(
-                        select(advisor_code_t.c.code).where(advisor_code_t.c.code.in_(codes))
-                    )
-                ).all()
-            )
-            if used:
-                raise AdvisorExists(f"the code {used[0]!r} belongs to another advisor")
-            await conn.execute(
-                insert(advisor_t).values(
-                    id=advisor_id, name=name, token_hash=token_hash, created_at=now
-                )
-            )
-            await conn.execute(
-                insert(advisor_code_t).values(
-                    [{"code": c, "advisor_id": advisor_id, "created_at": now} for c in codes]
-                )
-            )
-        return AdvisorPublic(id=advisor_id, name=name, codes=list(codes), created_at=now)
-
-    async def list_advisors(self) -> list[AdvisorPublic]:
-        """Every advisor account, revoked ones too, oldest first."""
-        async with self.reading() as conn:
-            rows = (
-                await conn.execute(select(advisor_t).order_by(advisor_t.c.created_at))
-            ).mappings()
-            advisors = [dict(row) for row in rows]
-            codes = (
-                await conn.execute(
-                    select(advisor_code_t.c.advisor_id, advisor_code_t.c.code).order_by(
-                        advisor_code_t.c.created_at, advisor_code_t.c.code
-                    )
-                )
-            ).all()
-        return _with_codes(advisors, codes)
-
-    async def advisor_by_token(self, token_hash: str) -> AdvisorPublic | None:
-        """The live (not revoked) account whose sign-in token has this hash."""
-        for advisor in await self._advisors(advisor_t.c.token_hash == token_hash):
-            return advisor
-        return None
-
-    async def revoke_advisor(self, name: str) -> bool:
-        """Revoke an account: its token stops working and its sessions end at once. False if
-        there is no live account by that name."""
-        async with self.writing() as conn:
-            advisor_id = await conn.scalar(
-                select(advisor_t.c.id).where(
-                    advisor_t.c.name == name, advisor_t.c.revoked_at.is_(None)
-                )
-            )
-            if advisor_id is None:
-                return False
-            await conn.execute(
-                update(advisor_t).where(advisor_t.c.id == advisor_id).values(revoked_at=utcnow())
-            )
-            await conn.execute(
-                delete(advisor_session_t).where(advisor_session_t.c.advisor_id == advisor_id)
-            )
-            return True
-
-    async def start_session(
-        self, token_hash: str, advisor_id: str | None, expires_at: datetime
-    ) -> None:
-        """Record a signed-in browser (``advisor_id`` None: the administrator). Expired sessions
-        are cleared out on the way."""
-        now = utcnow()
-        async with self.writing() as conn:
-            await conn.execute(
-                delete(advisor_session_t).where(advisor_session_t.c.expires_at < now)
-            )
-            await conn.execute(
-                insert(advisor_session_t).values(
-                    token_hash=token_hash,
-                    advisor_id=advisor_id,
-                    created_at=now,
-                    expires_at=expires_at,
-                )
-            )
-
-    async def session(self, token_hash: str) -> AdvisorSignIn | None:
-        """Who the session with this hash belongs to; None when there is no such session, it
-        has expired, or its account was revoked."""
-        query = select(advisor_session_t.c.advisor_id).where(
-            advisor_session_t.c.token_hash == token_hash,
-            advisor_session_t.c.expires_at > utcnow(),
-        )
-        async with self.reading() as conn:
-            row = (await conn.execute(query)).first()
-        if row is None:
-            return None
-        if row.advisor_id is None:
-            return AdvisorSignIn(None)
-        found = await self._advisors(advisor_t.c.id == row.advisor_id)
-        return AdvisorSignIn(found[0]) if found else None
-
-    async def end_session(self, token_hash: str) -> bool:
-        """Sign out: the session is gone, so a copy of its cookie is refused from now on."""
-        async with self.writing() as conn:
-            result = await conn.execute(
-                delete(advisor_session_t).where(advisor_session_t.c.token_hash == token_hash)
-            )
-            return bool(result.rowcount)
-
-    async def _advisors(self, *where: Any) -> list[AdvisorPublic]:
-        """Live accounts matching ``where``, with their codes."""
-        async with self.reading() as conn:
-            rows = (
-                await conn.execute(
-                    select(advisor_t).where(advisor_t.c.revoked_at.is_(None), *where)
-                )
-            ).mappings()
-            found = [dict(row) for row in rows]
-            codes = (
-                await conn.execute(
-                    select(advisor_code_t.c.advisor_id, advisor_code_t.c.code)
-                    .where(advisor_code_t.c.advisor_id.in_([row["id"] for row in found]))
-                    .order_by(advisor_code_t.c.created_at, advisor_code_t.c.code)
-                )
-            ).all()
-        return _with_codes(found, codes)
-
     # --- deleting ----------------------------------------------------------------------------
 
     async def forget_user(self, channel: str, user_key: str) -> int:
@@ -841,83 +601,9 @@ async def _update_at_version(
     return bool(result.rowcount == 1)
 
 
-async def _upsert_intake(
-    conn: AsyncConnection,
-    conversation_id: str,
-    scenario: dict[str, Any],
-    result: dict[str, Any],
-    rules_version: str,
-    verdict: str,
-    total: Decimal,
-    flags: Sequence[str],
-    answers: dict[str, Any] | None,
-) -> str:
-    """The conversation's one intake, inserted or replaced in one statement; its id."""
-    amount = Decimal(total).quantize(_CENT, rounding=ROUND_HALF_UP)
-    if abs(amount) > _MAX_TOTAL:
-        raise ValueError(f"total {amount} does not fit NUMERIC(12, 2)")
-    now = utcnow()
-    changes: dict[str, Any] = {
-        "scenario": scenario,
-        "result": result,
-        "rules_version": rules_version,
-        "verdict": verdict,
-        "mega_backdoor_total": amount,
-        "flags": list(flags),
-        "answers": dict(answers or {}),
-        "updated_at": now,
-    }
-    stmt = insert_for(conn.dialect.name, intake_t).values(
-        id=new_id(), conversation_id=conversation_id, created_at=now, **changes
-    )
-    stmt = stmt.on_conflict_do_update(index_elements=["conversation_id"], set_=changes)
-    intake_id = await conn.scalar(stmt.returning(intake_t.c.id))
-    return str(intake_id)
-
-
-def _with_codes(rows: Sequence[Mapping[str, Any]], codes: Sequence[Any]) -> list[AdvisorPublic]:
-    by_advisor: dict[str, list[str]] = {}
-    for advisor_id, code in codes:
-        by_advisor.setdefault(advisor_id, []).append(code)
-    return [
-        AdvisorPublic(
-            id=row["id"],
-            name=row["name"],
-            codes=by_advisor.get(row["id"], []),
-            created_at=row["created_at"],
-            revoked_at=row["revoked_at"],
-        )
-        for row in rows
-    ]
-
-
-def _owned_by(advisor_id: str) -> Any:
-    """Conversations made with one of this advisor's codes."""
-    codes = select(advisor_code_t.c.code).where(advisor_code_t.c.advisor_id == advisor_id)
-    return conversation_t.c.advisor_code.in_(codes)
-
-
 async def _delete_children(conn: AsyncConnection, ids: Sequence[str]) -> int:
     deleted = 0
     for table in (answer_log_t, intake_t):
         result = await conn.execute(delete(table).where(table.c.conversation_id.in_(ids)))
         deleted += result.rowcount
     return deleted
-
-
-_INTAKE_QUERY: Final = select(
-    intake_t.c.id,
-    intake_t.c.conversation_id,
-    intake_t.c.scenario,
-    intake_t.c.result,
-    intake_t.c.rules_version,
-    intake_t.c.verdict,
-    intake_t.c.mega_backdoor_total,
-    intake_t.c.flags,
-    intake_t.c.answers,
-    intake_t.c.created_at,
-    intake_t.c.updated_at,
-    conversation_t.c.advisor_code,
-    conversation_t.c.channel,
-    conversation_t.c.consent_share,
-).join_from(intake_t, conversation_t, intake_t.c.conversation_id == conversation_t.c.id)
