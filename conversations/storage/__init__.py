@@ -41,7 +41,7 @@ concurrent insert of the same key waits for that transaction and then finds the 
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -49,8 +49,6 @@ from decimal import Decimal
 from typing import Any, Final
 
 from sqlalchemy import (
-    delete,
-    exists,
     func,
     insert,
     select,
@@ -81,13 +79,11 @@ from conversations.storage.errors import (
 )
 from conversations.storage.intakes import Intakes, upsert_intake
 from conversations.storage.people import lock_person, user_key
+from conversations.storage.retention import Retention, drop_oldest_closed
 from conversations.storage.tables import (
     answer_log_t,
     conversation_by_id,
     conversation_t,
-    intake_t,
-    reminder_t,
-    update_t,
 )
 from conversations.storage.updates import UpdateClaims, claim
 
@@ -256,7 +252,7 @@ class LockedConversation(ConversationRecord):
 # --- the storage -----------------------------------------------------------------------------
 
 
-class Storage(UpdateClaims, Intakes, Advisors):
+class Storage(UpdateClaims, Intakes, Advisors, Retention):
     """The conversations database. Create one per process; ``await close()`` at the end.
 
     The schema must exist: run :func:`conversations.db.upgrade` first.
@@ -327,26 +323,11 @@ class Storage(UpdateClaims, Intakes, Advisors):
                 index_where=text("status <> 'inactive'"),
             )
             if (await conn.execute(stmt)).rowcount == 1:
-                await self._drop_oldest_closed(conn, channel, user_key)
+                await drop_oldest_closed(
+                    conn, channel, user_key, keep=self.max_conversations_per_user
+                )
                 return values
         raise RuntimeError("could not create or find the open conversation")  # pragma: no cover
-
-    async def _drop_oldest_closed(self, conn: AsyncConnection, channel: str, user_key: str) -> None:
-        """Keep at most ``max_conversations_per_user`` conversations for the person."""
-        closed = (
-            select(conversation_t.c.id)
-            .where(
-                conversation_t.c.channel == channel,
-                conversation_t.c.user_key == user_key,
-                conversation_t.c.status == "inactive",
-            )
-            .order_by(conversation_t.c.updated_at.desc(), conversation_t.c.id.desc())
-            .offset(self.max_conversations_per_user - 1)
-        )
-        ids = list((await conn.scalars(closed)).all())
-        if ids:
-            await _delete_children(conn, ids)
-            await conn.execute(delete(conversation_t).where(conversation_t.c.id.in_(ids)))
 
     @asynccontextmanager
     async def _locked(
@@ -484,96 +465,6 @@ class Storage(UpdateClaims, Intakes, Advisors):
             rows = (await conn.execute(query)).mappings().all()
         return [AnswerLogPublic.model_validate(dict(row)) for row in rows]
 
-    # --- deleting ----------------------------------------------------------------------------
-
-    async def forget_user(self, channel: str, user_key: str) -> int:
-        """Delete every row about this person on this channel: their conversations (open or
-        not), answer logs, intakes, and the claimed updates of chats only they used. Returns the
-        number of rows deleted."""
-        async with self.writing() as conn:
-            await lock_person(conn, channel, user_key)
-            mine = (conversation_t.c.channel == channel) & (conversation_t.c.user_key == user_key)
-            rows = (
-                await conn.execute(
-                    select(conversation_t.c.id, conversation_t.c.chat_key)
-                    .where(mine)
-                    .with_for_update()
-                )
-            ).all()
-            ids = [row.id for row in rows]
-            chats = sorted({row.chat_key for row in rows if row.chat_key is not None})
-            reminders = await conn.execute(
-                delete(reminder_t).where(
-                    reminder_t.c.channel == channel, reminder_t.c.user_key == user_key
-                )
-            )
-            deleted = int(reminders.rowcount)
-            if not ids:
-                return deleted
-            deleted += await _delete_children(conn, ids)
-            if chats:
-                shared = select(conversation_t.c.chat_key).where(
-                    ~mine, conversation_t.c.chat_key.in_(chats)
-                )
-                result = await conn.execute(
-                    delete(update_t).where(
-                        update_t.c.chat_key.in_(chats), update_t.c.chat_key.not_in(shared)
-                    )
-                )
-                deleted += result.rowcount
-            result = await conn.execute(delete(conversation_t).where(conversation_t.c.id.in_(ids)))
-            deleted += result.rowcount
-            return deleted
-
-    async def delete_conversation(
-        self, conversation_id: str, *, channel: str | None = None
-    ) -> bool:
-        """Delete one conversation (on ``channel``, when given) with its log and intakes; False
-        if there was none."""
-        async with self.writing() as conn:
-            found = (
-                await conn.execute(
-                    select(conversation_t.c.channel, conversation_t.c.user_key).where(
-                        conversation_by_id(conversation_id, channel)
-                    )
-                )
-            ).first()
-            if found is None:
-                return False
-            await conn.execute(
-                delete(reminder_t).where(
-                    reminder_t.c.channel == found.channel, reminder_t.c.user_key == found.user_key
-                )
-            )
-            await _delete_children(conn, [conversation_id])
-            result = await conn.execute(
-                delete(conversation_t).where(conversation_t.c.id == conversation_id)
-            )
-            return result.rowcount > 0
-
-    async def purge(self, older_than: datetime) -> int:
-        """Delete abandoned conversations: not completed, no intake recorded, not updated since
-        ``older_than``; their logs go with them. Returns the number of conversations deleted."""
-        has_intake = exists().where(intake_t.c.conversation_id == conversation_t.c.id)
-        query = select(conversation_t.c.id).where(
-            conversation_t.c.status != "completed",
-            conversation_t.c.updated_at < older_than,
-            ~has_intake,
-        )
-        if self.backend == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        deleted = 0
-        async with self.writing() as conn:
-            ids = list((await conn.scalars(query)).all())
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                await _delete_children(conn, chunk)
-                result = await conn.execute(
-                    delete(conversation_t).where(conversation_t.c.id.in_(chunk))
-                )
-                deleted += result.rowcount
-        return deleted
-
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -599,11 +490,3 @@ async def _update_at_version(
         .values(**values, version=version + 1, updated_at=now or utcnow())
     )
     return bool(result.rowcount == 1)
-
-
-async def _delete_children(conn: AsyncConnection, ids: Sequence[str]) -> int:
-    deleted = 0
-    for table in (answer_log_t, intake_t):
-        result = await conn.execute(delete(table).where(table.c.conversation_id.in_(ids)))
-        deleted += result.rowcount
-    return deleted
