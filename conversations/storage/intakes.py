@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conversations.models import IntakeResultPublic, new_id, utcnow
 from conversations.storage.database import Database, insert_for
-from conversations.storage.errors import ConversationNotFound
 from conversations.storage.tables import advisor_code_t, conversation_t, intake_t
 
 __all__ = ["Intakes", "upsert_intake"]
@@ -57,38 +56,7 @@ async def upsert_intake(
 
 
 class Intakes(Database):
-    """Intakes, read (and, outside a turn, stored) in transactions of their own."""
-
-    async def record_intake(
-        self,
-        conversation_id: str,
-        scenario: dict[str, Any],
-        result: dict[str, Any],
-        rules_version: str,
-        verdict: str,
-        total: Decimal,
-        flags: list[str],
-        answers: dict[str, Any] | None = None,
-    ) -> str:
-        """Store (or replace) a conversation's completed intake; its id. Raises
-        :class:`ConversationNotFound`."""
-        async with self.writing() as conn:
-            found = await conn.scalar(
-                select(conversation_t.c.id).where(conversation_t.c.id == conversation_id)
-            )
-            if found is None:
-                raise ConversationNotFound(conversation_id)
-            return await upsert_intake(
-                conn,
-                conversation_id,
-                scenario,
-                result,
-                rules_version,
-                verdict,
-                total,
-                flags,
-                answers,
-            )
+    """The advisors' read side of intakes (a turn stores them: :func:`upsert_intake`)."""
 
     async def list_intakes(
         self,
@@ -97,7 +65,6 @@ class Intakes(Database):
         verdict: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
-        limit: int | None = None,
         shared_only: bool = False,
         advisor_id: str | None = None,
     ) -> list[IntakeResultPublic]:
@@ -121,8 +88,6 @@ class Intakes(Database):
         if until is not None:
             query = query.where(intake_t.c.created_at < until)
         query = query.order_by(intake_t.c.created_at.desc(), intake_t.c.id)
-        if limit is not None:
-            query = query.limit(limit)
         async with self.reading() as conn:
             rows = (await conn.execute(query)).mappings().all()
         return [IntakeResultPublic.model_validate(dict(row)) for row in rows]

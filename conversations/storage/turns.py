@@ -44,7 +44,7 @@ from typing import Any, Final
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from conversations.models import ACTIONS, CHANNELS, STATUSES, AnswerLogPublic, new_id, utcnow
+from conversations.models import ACTIONS, CHANNELS, STATUSES, new_id, utcnow
 from conversations.storage.database import Database, insert_for
 from conversations.storage.errors import ConversationNotFound, StaleConversation
 from conversations.storage.intakes import upsert_intake
@@ -119,11 +119,11 @@ class LockedConversation(ConversationRecord):
         self._connection()
         self._pending.append(_Pending(action, question_id, copy.deepcopy(value)))
 
-    async def claim_update(self, bot_key: str, update_id: int, chat_key: str | None = None) -> bool:
-        """Claim a Telegram update in this transaction: True the first time, False if it was
-        handled before. The claim commits (or rolls back) with everything else in the block."""
-        key = chat_key if chat_key is not None else self.chat_key
-        return await claim(self._connection(), bot_key, update_id, key)
+    async def claim_update(self, bot_key: str, update_id: int) -> bool:
+        """Claim a Telegram update (from this conversation's chat) in this transaction: True the
+        first time, False if it was handled before. The claim commits (or rolls back) with
+        everything else in the block."""
+        return await claim(self._connection(), bot_key, update_id, self.chat_key)
 
     async def record_intake(
         self,
@@ -211,7 +211,6 @@ class Conversations(Database):
         channel: str,
         user_key: str,
         chat_key: str | None,
-        advisor_code: str | None,
     ) -> dict[str, Any]:
         """The person's open conversation, row-locked, created if there is none."""
         if channel not in CHANNELS:
@@ -245,7 +244,7 @@ class Conversations(Database):
                 "state": {},
                 "version": 0,
                 "status": "active",
-                "advisor_code": advisor_code,
+                "advisor_code": None,
                 "consent_share": False,
                 "created_at": now,
                 "updated_at": now,
@@ -278,46 +277,30 @@ class Conversations(Database):
             record._conn = None
 
     async def get_or_create(
-        self,
-        channel: str,
-        user_key: str,
-        *,
-        chat_key: str | None = None,
-        advisor_code: str | None = None,
+        self, channel: str, user_key: str, *, chat_key: str | None = None
     ) -> ConversationRecord:
         """The person's open conversation on this channel (active or completed), else a new one
-        with an empty state. A missing chat key or advisor code is filled in from the arguments.
-        """
-        async with self.locked(
-            channel, user_key, chat_key=chat_key, advisor_code=advisor_code
-        ) as record:
+        with an empty state. ``chat_key`` (when given) replaces the stored one."""
+        async with self.locked(channel, user_key, chat_key=chat_key) as record:
             pass
         return _plain(record)
 
     @asynccontextmanager
     async def locked(
-        self,
-        channel: str,
-        user_key: str,
-        *,
-        chat_key: str | None = None,
-        advisor_code: str | None = None,
+        self, channel: str, user_key: str, *, chat_key: str | None = None
     ) -> AsyncIterator[LockedConversation]:
         """The person's open conversation (created if needed), locked for one transaction.
 
         "Open" means not ``inactive``: a completed conversation is still the person's, so they
         can ask follow-ups and edit answers; set ``status = "inactive"`` to close it for good, and
-        the next call starts a new one. ``chat_key`` (when given) replaces the stored one;
-        ``advisor_code`` fills in a missing one. Saved atomically on a clean exit, not at all on
-        an exception.
+        the next call starts a new one. ``chat_key`` (when given) replaces the stored one. Saved
+        atomically on a clean exit, not at all on an exception.
         """
         async with self.writing() as conn:
-            row = await self._open_conversation(conn, channel, user_key, chat_key, advisor_code)
+            row = await self._open_conversation(conn, channel, user_key, chat_key)
             async with self._locked(conn, row) as record:
                 if chat_key is not None:
                     record.chat_key = chat_key
-                if advisor_code and not record.advisor_code:
-                    record.advisor_code = advisor_code
                 yield record
 
     @asynccontextmanager
@@ -341,31 +324,6 @@ class Conversations(Database):
             async with self._locked(conn, dict(found)) as record:
                 yield record
 
-    async def new_conversation(
-        self,
-        channel: str,
-        user_key: str,
-        *,
-        chat_key: str | None = None,
-        advisor_code: str | None = None,
-    ) -> ConversationRecord:
-        """Close the person's open conversation (``inactive``) and start a new, empty one."""
-        async with self.writing() as conn:
-            await lock_person(conn, channel, user_key)
-            await conn.execute(
-                update(conversation_t)
-                .where(
-                    conversation_t.c.channel == channel,
-                    conversation_t.c.user_key == user_key,
-                    conversation_t.c.status != "inactive",
-                )
-                .values(
-                    status="inactive", version=conversation_t.c.version + 1, updated_at=utcnow()
-                )
-            )
-            row = await self._open_conversation(conn, channel, user_key, chat_key, advisor_code)
-            return ConversationRecord._from_row(row)
-
     async def save_state(self, conversation_id: str, version: int, state: dict[str, Any]) -> bool:
         """Replace the state of a conversation still at ``version``, in one statement (no lock to
         wait for): True if saved, False if it has changed since or is gone."""
@@ -380,23 +338,6 @@ class Conversations(Database):
             query = select(conversation_t).where(conversation_by_id(conversation_id, channel))
             row = (await conn.execute(query)).mappings().first()
         return None if row is None else ConversationRecord._from_row(dict(row))
-
-    async def answer_log(self, conversation_id: str) -> list[AnswerLogPublic]:
-        """The conversation's log entries, in order."""
-        async with self.reading() as conn:
-            query = (
-                select(
-                    answer_log_t.c.seq,
-                    answer_log_t.c.action,
-                    answer_log_t.c.question_id,
-                    answer_log_t.c.value,
-                    answer_log_t.c.created_at,
-                )
-                .where(answer_log_t.c.conversation_id == conversation_id)
-                .order_by(answer_log_t.c.seq)
-            )
-            rows = (await conn.execute(query)).mappings().all()
-        return [AnswerLogPublic.model_validate(dict(row)) for row in rows]
 
 
 def _plain(record: ConversationRecord) -> ConversationRecord:

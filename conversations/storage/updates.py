@@ -38,17 +38,7 @@ async def claim(conn: AsyncConnection, bot_key: str, update_id: int, chat_key: s
 
 
 class UpdateClaims(Database):
-    """The claims outside a turn."""
-
-    async def claim_update(self, bot_key: str, update_id: int, chat_key: str | None) -> bool:
-        """Claim an update in a transaction of its own: True if new, False if seen before.
-
-        Prefer :meth:`LockedConversation.claim_update` inside :meth:`locked`, so that the claim
-        commits only together with the turn it stands for. (On SQLite, don't call this inside a
-        ``locked`` block: it would wait for that block's write lock.)
-        """
-        async with self.writing() as conn:
-            return await claim(conn, bot_key, update_id, chat_key)
+    """Forgetting old claims."""
 
     async def prune_updates(self, older_than: datetime) -> int:
         """Forget update ids claimed before ``older_than`` (Telegram redelivers for about a day)."""
