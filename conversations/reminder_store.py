@@ -33,12 +33,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Table, and_, case, delete, or_, select, update
-from sqlmodel import SQLModel
+from sqlalchemy import and_, case, or_, select, update
 
 from conversations.models import new_id, utcnow
 from conversations.reminders import Draft
 from conversations.storage.database import Database, insert_for
+from conversations.storage.tables import reminder_t
 
 __all__ = [
     "MAX_ATTEMPTS",
@@ -47,14 +47,12 @@ __all__ = [
     "cancel",
     "claim_due",
     "finish",
-    "forget",
     "listed",
     "save",
     "seal",
     "unseal",
 ]
 
-reminder_t: Final[Table] = SQLModel.metadata.tables["reminder"]
 #: Sends tried before a reminder is given up (``failed``).
 MAX_ATTEMPTS: Final = 5
 #: The wait before the n-th retry: 1, 2, 4, 8 minutes...
@@ -187,13 +185,6 @@ async def cancel(
         where = where & (reminder_t.c.id == reminder_id)
     async with storage.writing() as conn:
         result = await conn.execute(update(reminder_t).where(where).values(status="cancelled"))
-        return int(result.rowcount)
-
-
-async def forget(storage: Database, channel: str, user_key: str) -> int:
-    """Delete every reminder of the person (``/forget``); how many."""
-    async with storage.writing() as conn:
-        result = await conn.execute(delete(reminder_t).where(_mine(channel, user_key)))
         return int(result.rowcount)
 
 

@@ -788,7 +788,10 @@ async def test_the_migration_keeps_the_newest_intake_of_each_conversation(db_url
     finally:
         await engine.dispose()
     await asyncio.to_thread(upgrade, db_url)
-    async with Storage(db_url) as store:
+    store = Storage(db_url)
+    try:
         (kept,) = await store.list_intakes(None)
+    finally:
+        await store.close()
     assert kept.id == "i2"
     assert kept.updated_at == kept.created_at
