@@ -50,7 +50,8 @@ __all__ = [
 
 
 class Storage(Conversations, UpdateClaims, Intakes, Advisors, Retention):
-    """The conversations database. Create one per process; ``await close()`` at the end.
+    """The conversations database: every concern's methods on one engine. Create one per
+    process; ``await close()`` at the end.
 
     The schema must exist: run :func:`conversations.db.upgrade` first.
     """

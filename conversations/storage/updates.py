@@ -2,10 +2,10 @@
 
 Claims are rows of ``processed_update`` keyed ``(bot_key, update_id)``, inserted with
 ``ON CONFLICT DO NOTHING``: the first transaction to commit the row wins, and on PostgreSQL a
-concurrent insert of the same key waits for that transaction and then finds the conflict. A turn
-claims its update in its own transaction (:meth:`LockedConversation.claim_update
-<conversations.storage.turns.LockedConversation.claim_update>`), so the claim commits only
-together with the turn it stands for.
+concurrent insert of the same key waits for that transaction and then finds the conflict. The
+claim is made inside the turn's transaction (:meth:`LockedConversation.claim_update
+<conversations.storage.turns.LockedConversation.claim_update>`), so it commits only together with
+the turn it stands for.
 """
 
 from __future__ import annotations
