@@ -34,7 +34,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bench.servers import fresh_database
-from conversations.storage import Storage, conversation_t, intake_t
+from conversations.storage import Storage
+from conversations.storage.tables import conversation_t, intake_t
 from tests.e2e.people import Webhook, compare_received, crowd, stored_log
 from tests.e2e.server import Server
 from tests.support.telegram_double import BotApiDouble

@@ -261,7 +261,7 @@ _CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
     ),
     (
         "database (the storage's queries: SQLAlchemy Core, the driver, the transactions)",
-        ("/sqlalchemy/", "/asyncpg/", "/aiosqlite/", "/greenlet/", "conversations/storage.py"),
+        ("/sqlalchemy/", "/asyncpg/", "/aiosqlite/", "/greenlet/", "conversations/storage/"),
     ),
     (
         "conversation step (parsing the answer, the question flow, the engine)",
@@ -326,7 +326,7 @@ _PARTS: dict[str, tuple[tuple[str, str], ...]] = {
     _CATEGORIES[1][0]: (
         ("/asyncpg/", "the driver (asyncpg)"),
         ("/sqlalchemy/", "SQLAlchemy"),
-        ("conversations/storage.py", "conversations/storage.py"),
+        ("conversations/storage/", "conversations/storage/"),
     ),
 }
 THREADPOOL = "run_in_threadpool"

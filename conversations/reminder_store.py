@@ -1,6 +1,7 @@
 """Stored reminders: opting in, listing, stopping, and the scheduler's claims.
 
-Every function takes the :class:`~conversations.storage.Storage` and runs its own transaction.
+Every function takes the database (:class:`~conversations.storage.Storage` is one) and runs its own
+transaction.
 
 Sending, as the scheduler does it (``bot.reminders``), in three steps:
 
@@ -32,12 +33,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Table, and_, case, delete, or_, select, update
-from sqlmodel import SQLModel
+from sqlalchemy import and_, case, or_, select, update
 
 from conversations.models import new_id, utcnow
 from conversations.reminders import Draft
-from conversations.storage import Storage, _insert
+from conversations.storage.database import Database, insert_for
+from conversations.storage.tables import reminder_t
 
 __all__ = [
     "MAX_ATTEMPTS",
@@ -46,14 +47,12 @@ __all__ = [
     "cancel",
     "claim_due",
     "finish",
-    "forget",
     "listed",
     "save",
     "seal",
     "unseal",
 ]
 
-reminder_t: Final[Table] = SQLModel.metadata.tables["reminder"]
 #: Sends tried before a reminder is given up (``failed``).
 MAX_ATTEMPTS: Final = 5
 #: The wait before the n-th retry: 1, 2, 4, 8 minutes...
@@ -112,7 +111,7 @@ def _mine(channel: str, user_key: str) -> Any:
 
 
 async def save(
-    storage: Storage,
+    storage: Database,
     channel: str,
     user_key: str,
     drafts: Sequence[Draft],
@@ -124,9 +123,9 @@ async def save(
     if not drafts:
         return 0
     now = utcnow()
-    async with storage._write() as conn:
+    async with storage.writing() as conn:
         for draft in drafts:
-            stmt = _insert(storage.backend, reminder_t).values(
+            stmt = insert_for(storage.backend, reminder_t).values(
                 id=new_id(),
                 channel=channel,
                 user_key=user_key,
@@ -154,7 +153,7 @@ async def save(
 
 
 async def listed(
-    storage: Storage, channel: str, user_key: str, *, statuses: Sequence[str] = ("pending",)
+    storage: Database, channel: str, user_key: str, *, statuses: Sequence[str] = ("pending",)
 ) -> list[StoredReminder]:
     """The person's reminders with these statuses, soonest first."""
     query = (
@@ -162,7 +161,7 @@ async def listed(
         .where(_mine(channel, user_key), reminder_t.c.status.in_(list(statuses)))
         .order_by(reminder_t.c.due_on, reminder_t.c.kind, reminder_t.c.ref)
     )
-    async with storage._read() as conn:
+    async with storage.reading() as conn:
         rows = (await conn.execute(query)).mappings().all()
     return [
         StoredReminder(
@@ -178,26 +177,19 @@ async def listed(
 
 
 async def cancel(
-    storage: Storage, channel: str, user_key: str, reminder_id: str | None = None
+    storage: Database, channel: str, user_key: str, reminder_id: str | None = None
 ) -> int:
     """Stop one of the person's pending reminders (by id), or all of them; how many."""
     where = _mine(channel, user_key) & reminder_t.c.status.in_(["pending"])
     if reminder_id is not None:
         where = where & (reminder_t.c.id == reminder_id)
-    async with storage._write() as conn:
+    async with storage.writing() as conn:
         result = await conn.execute(update(reminder_t).where(where).values(status="cancelled"))
         return int(result.rowcount)
 
 
-async def forget(storage: Storage, channel: str, user_key: str) -> int:
-    """Delete every reminder of the person (``/forget``); how many."""
-    async with storage._write() as conn:
-        result = await conn.execute(delete(reminder_t).where(_mine(channel, user_key)))
-        return int(result.rowcount)
-
-
 async def claim_due(
-    storage: Storage,
+    storage: Database,
     today: date,
     *,
     lease: timedelta,
@@ -226,7 +218,7 @@ async def claim_due(
     if storage.backend == "postgresql":
         due = due.with_for_update(skip_locked=True)
         abandoned = abandoned.with_for_update(skip_locked=True)
-    async with storage._write() as conn:
+    async with storage.writing() as conn:
         gone = list((await conn.scalars(abandoned)).all())
         if gone:
             # At most once: their request had gone out when the worker died (see above).
@@ -262,14 +254,14 @@ async def claim_due(
 
 
 async def finish(
-    storage: Storage, claimed: Claimed, outcome: str, *, now: datetime | None = None
+    storage: Database, claimed: Claimed, outcome: str, *, now: datetime | None = None
 ) -> None:
     """Record how a claimed reminder's sending went: ``sent``, ``retry`` (the Bot API said no:
     again after a backoff, or ``failed`` after :data:`MAX_ATTEMPTS`), ``failed``, or
     ``blocked`` (the person blocked the bot: all of their reminders cancelled)."""
     now = now or utcnow()
     mine = reminder_t.c.id == claimed.id
-    async with storage._write() as conn:
+    async with storage.writing() as conn:
         if outcome == "sent":
             values: dict[str, Any] = {"status": "sent", "sent_at": now, "claimed_until": None}
         elif outcome == "retry" and claimed.attempts < MAX_ATTEMPTS:

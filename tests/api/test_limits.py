@@ -19,6 +19,7 @@ from conversations.db import upgrade
 from conversations.storage import Storage
 from tests.api.conftest import make_settings
 from tests.support import updates
+from tests.support.stored import answer_log
 from tests.support.telegram_double import BotApiDouble
 
 SECRET = "limits-secret"
@@ -333,7 +334,7 @@ async def test_only_the_newest_conversations_are_kept_per_person(small_storage: 
     kept = [i for i in ids if await small_storage.load(i) is not None]
     assert kept == ids[-2:], "two closed ones and the open one: three in all"
     assert current.id not in ids
-    assert await small_storage.answer_log(ids[0]) == [], "their rows went with them"
+    assert await answer_log(small_storage, ids[0]) == [], "their rows went with them"
     # Somebody else's conversations are untouched.
     other = await small_storage.get_or_create("telegram", "eve")
     assert await small_storage.load(other.id) is not None

@@ -25,9 +25,11 @@ import httpx2 as httpx
 from sqlalchemy import select
 
 from conversations.flow import Ask, Incoming, Problem, ResultReply, State, step
-from conversations.storage import Storage, conversation_t, user_key
+from conversations.storage import Storage, user_key
+from conversations.storage.tables import conversation_t
 from engine.result import to_jsonable
 from tests.support import updates
+from tests.support.stored import answer_log
 
 __all__ = ["Delivery", "Person", "Webhook", "compare_received", "crowd", "stored_log"]
 
@@ -206,7 +208,7 @@ async def stored_log(storage: Storage, secret: str, person: Person) -> list[tupl
             )
         ).all()
     assert len(ids) == 1, f"chat {person.chat}: {len(ids)} conversations"
-    return [(e.action, e.question_id, _canon(e.value)) for e in await storage.answer_log(ids[0])]
+    return [(e.action, e.question_id, _canon(e.value)) for e in await answer_log(storage, ids[0])]
 
 
 @dataclass

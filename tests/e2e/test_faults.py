@@ -18,9 +18,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from conversations.storage import Storage, conversation_t, intake_t
+from conversations.storage import Storage
+from conversations.storage.tables import conversation_t, intake_t
 from tests.e2e.people import Person, Webhook, compare_received, crowd, stored_log
 from tests.e2e.server import KeepAlive, Server
+from tests.support.stored import answer_log
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.telegram_double import BotApiDouble
 
@@ -267,7 +269,7 @@ async def _answers(storage: Storage) -> list[tuple[str | None, object]]:
         ).all()
     assert len(ids) == 1
     return [
-        (e.question_id, e.value) for e in await storage.answer_log(ids[0]) if e.action == "answer"
+        (e.question_id, e.value) for e in await answer_log(storage, ids[0]) if e.action == "answer"
     ]
 
 
@@ -313,7 +315,7 @@ async def test_bot_api_failures_get_the_update_delivered_again_and_the_question_
                     )
                 ).all()
             for conversation_id in ids:
-                log = await storage.answer_log(conversation_id)
+                log = await answer_log(storage, conversation_id)
                 assert [e.question_id for e in log if e.action == "answer"] == ["tax_year"]
         finally:
             await storage.close()
