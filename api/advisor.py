@@ -47,7 +47,7 @@ from conversations import (
     Math,
     State,
     answered,
-    render,
+    render_replies,
     snapshot,
 )
 from engine import Verdict, usd
@@ -304,7 +304,9 @@ async def intake_detail(
         record = await conversations.show(intake.conversation_id)
         state = record.state if record is not None else None
     now = snapshot(State(answers=_answers(intake, state)))
-    math_html = Markup(render([Math(now.result)], "web")[0].text) if now.result else Markup("")
+    math_html = (
+        Markup(render_replies([Math(now.result)], "web")[0].text) if now.result else Markup("")
+    )
     context = {
         "intake": intake,
         "flags": _flags(intake),

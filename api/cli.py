@@ -226,7 +226,14 @@ def chat_command(new: bool) -> None:
 
 
 async def _chat(new: bool) -> None:
-    from conversations import Conversations, Incoming, Storage, database_url, render, upgrade
+    from conversations import (
+        Conversations,
+        Incoming,
+        Storage,
+        database_url,
+        render_replies,
+        upgrade,
+    )
 
     settings = get_settings()
     url = database_url(settings.database_url)
@@ -240,7 +247,7 @@ async def _chat(new: bool) -> None:
         incoming = Incoming(command="restart" if new else "start")
         while True:
             turn = await conversations.turn("terminal", person, incoming)
-            for message in render(turn.replies, "text"):
+            for message in render_replies(turn.replies, "text"):
                 click.echo(message.text)
                 click.echo()
             if turn.forgot:

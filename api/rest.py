@@ -30,7 +30,7 @@ from conversations import (
     Turn,
     is_advisor_code,
     line,
-    render,
+    render_replies,
     snapshot,
 )
 from engine import (
@@ -265,8 +265,8 @@ def _question(ask: Ask | None) -> QuestionOut | None:
 
 def _messages(replies: list[Reply]) -> list[MessageOut]:
     shown: list[Reply] = [r for r in replies if not isinstance(r, Ask)]
-    texts = render(shown, "text")
-    pages = render(shown, "web")
+    texts = render_replies(shown, "text")
+    pages = render_replies(shown, "web")
     return [
         MessageOut(kind=t.kind, text=t.text, html=h.text) for t, h in zip(texts, pages, strict=True)
     ]

@@ -48,7 +48,7 @@ from conversations import (
     faq_topic,
     is_advisor_code,
     line,
-    render,
+    render_replies,
     result_reply,
     snapshot,
 )
@@ -204,7 +204,9 @@ async def _page(
             typed=(problem or {}).get("typed", ""),
             review=bool(notes.get("review")),
             result=_result_html(now.result, state, now.closed) if now.result else None,
-            paycheck=Markup(render([now.paycheck], "web")[0].text) if now.paycheck else None,
+            paycheck=Markup(render_replies([now.paycheck], "web")[0].text)
+            if now.paycheck
+            else None,
             paycheck_offer=now.result is not None and now.closed is None,
             summary=now.summary,
             transcript=_transcript(state, now.summary),
@@ -224,7 +226,7 @@ async def _page(
 
 def _result_html(result: Result, state: State, closed: ClosedYear | None = None) -> Markup:
     """The result as the web templates render it (already escaped there)."""
-    return Markup(render([result_reply(result, state.answers, closed)], "web")[0].text)
+    return Markup(render_replies([result_reply(result, state.answers, closed)], "web")[0].text)
 
 
 def _see(path: str = "/chat") -> RedirectResponse:
@@ -252,7 +254,7 @@ def _turn_notes(turn: Turn, typed: str) -> dict[str, Any]:
             notes["review"] = True  # the answers panel opens, with a Change button on each
         elif not isinstance(reply, Ask | ResultReply | PaycheckReply):  # each has its place
             shown.append(reply)
-    notes["messages"] = [m.text for m in render(shown, "web")]
+    notes["messages"] = [m.text for m in render_replies(shown, "web")]
     return notes
 
 
@@ -451,7 +453,7 @@ async def chat_print(
     now = snapshot(state, today) if state else None
     if state is None or now is None or now.result is None:
         return _see()
-    math = render([Math(now.result)], "web")[0].text
+    math = render_replies([Math(now.result)], "web")[0].text
     sources = list(dict.fromkeys(f"{t.rule} · {t.source}" for t in now.result.trace))
     context = {
         "result": _result_html(now.result, state, now.closed),

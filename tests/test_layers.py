@@ -175,3 +175,10 @@ def test_every_public_name_exists(package: str) -> None:
     names = _public_api(package)
     assert names == set(module.__all__)
     assert not [name for name in names if not hasattr(module, name)]
+
+
+def test_no_public_name_is_also_a_submodule() -> None:
+    """``conversations`` imports its names when first used: a name that is also a submodule's
+    would be that module once anything imported the submodule."""
+    submodules = {path.stem for path in (ROOT / "conversations").iterdir()}
+    assert not _public_api("conversations") & submodules
