@@ -102,7 +102,7 @@ class Turn:
     completed: bool = False
     started: bool = False  # this turn gave the conversation its first answer
     channel: dict[str, object] = field(default_factory=dict)  # the adapter's notes, as before
-    # The conversation as saved by the turn (for :func:`sent`).
+    # The conversation as saved by the turn (for :meth:`Conversations.sent`).
     state: dict[str, Any] | None = None
     version: int = 0
 
