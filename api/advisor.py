@@ -11,38 +11,50 @@ CSRF token.
 from __future__ import annotations
 
 import csv
-import hashlib
 import hmac
 import io
 import json
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
 from pydantic import BaseModel
 
-from api.deps import AppState, StateDep
+from api.deps import (
+    SESSION_COOKIE,
+    AdvisorDep,
+    ConversationsDep,
+    MaybeAdvisorDep,
+    SettingsDep,
+    StateDep,
+    token_hash,
+)
+from api.limits import LoginThrottle
+from api.settings import Settings
 from api.web import csrf_ok, csrf_token, templates
-from conversations.flow import Math, State, snapshot
-from conversations.models import IntakeResultPublic
-from conversations.questions import OUTLINE, answered
-from conversations.render import render
-from conversations.service import FLAG_CODES
-from conversations.storage import AdvisorSignIn
-from engine import Verdict
-from engine.money import usd
+from conversations import (
+    FLAG_CODES,
+    OUTLINE,
+    AdvisorSignIn,
+    Conversations,
+    IntakeResultPublic,
+    Math,
+    State,
+    answered,
+    render_replies,
+    snapshot,
+)
+from engine import Verdict, usd
 
-__all__ = ["SESSION_COOKIE", "THROTTLE", "LoginThrottle", "new_token", "router", "token_hash"]
+__all__ = ["SESSION_COOKIE", "LoginThrottle", "new_token", "router", "token_hash"]
 
 router = APIRouter(prefix="/advisor", include_in_schema=False)
-SESSION_COOKIE = "mr_advisor"
 SESSION_SECONDS = 8 * 3600
 #: Verdicts in words, in the order the filter offers them.
 VERDICTS: dict[Verdict, str] = {
@@ -52,16 +64,10 @@ VERDICTS: dict[Verdict, str] = {
     "unavailable": "Does not work this year",
     "check_plan": "Depends on the plan",
 }
-Key = TypeVar("Key")
 FORM_EXPIRED = (
     "This form had expired (or was sent from another page), so nothing was done. "
     "It is shown again: please send it once more."
 )
-
-
-def token_hash(token: str) -> str:
-    """What is stored for a token or a session key: its SHA-256, hex."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def new_token(advisor_id: str) -> str:
@@ -74,21 +80,6 @@ def _account(token: str) -> str:
     """The account a typed token names (its part before the dot), for the lockout."""
     head, dot, _ = token.partition(".")
     return head[:64] if dot else ""
-
-
-async def signed_in(request: Request, app: AppState) -> AdvisorSignIn | None:
-    """Who this browser's session belongs to, or None."""
-    cookie = request.cookies.get(SESSION_COOKIE, "")
-    if not cookie or len(cookie) > 128:
-        return None
-    who = await app.storage.session(token_hash(cookie))
-    if who is not None and who.is_admin and app.settings.advisor_token is None:
-        return None  # ADVISOR_TOKEN was removed: the administrator's sessions end with it
-    return who
-
-
-def _to_login() -> RedirectResponse:
-    return RedirectResponse("/advisor/login", status_code=303)
 
 
 def _page(
@@ -112,113 +103,70 @@ def _money(amount: Decimal | int | str) -> str:
 
 
 async def _login_page(
-    request: Request, app: AppState, error: str | None, status_code: int = 200
+    request: Request,
+    conversations: Conversations,
+    settings: Settings,
+    error: str | None,
+    status_code: int = 200,
 ) -> HTMLResponse:
-    off = app.settings.advisor_token is None and not await app.storage.list_advisors()
+    off = settings.advisor_token is None and not await conversations.advisors()
     return _page(request, "login.html", {"error": error, "off": off}, status_code)
 
 
 @router.get("/login", response_class=HTMLResponse)
-async def login_form(request: Request, app: StateDep) -> Response:
-    if await signed_in(request, app):
+async def login_form(
+    request: Request,
+    who: MaybeAdvisorDep,
+    conversations: ConversationsDep,
+    settings: SettingsDep,
+) -> Response:
+    if who:
         return RedirectResponse("/advisor", status_code=303)
-    return await _login_page(request, app, None)
-
-
-class LoginThrottle:
-    """Wrong tokens, counted per account and address: at most ``attempts`` in ``window``
-    seconds for one account from one address (one person's typos lock out only that account,
-    there), and at most ``per_address`` for all accounts from one address. Past either, a 429
-    with Retry-After until the window has passed. Kept in this process."""
-
-    def __init__(
-        self, attempts: int = 5, per_address: int = 30, window: float = 900.0, keys: int = 10_000
-    ) -> None:
-        self.attempts = attempts
-        self.per_address = per_address
-        self.window = window
-        self.keys = keys
-        self.failures: dict[tuple[str, str], list[float]] = {}
-        self.by_address: dict[str, list[float]] = {}
-
-    def _recent(self, times: list[float], now: float) -> list[float]:
-        return [t for t in times if now - t < self.window]
-
-    def retry_after(self, address: str, account: str) -> int:
-        now = time.monotonic()
-        mine = self._recent(self.failures.get((address, account), []), now)
-        everyone = self._recent(self.by_address.get(address, []), now)
-        waits = [
-            int(self.window - (now - recent[0])) + 1
-            for recent, limit in ((mine, self.attempts), (everyone, self.per_address))
-            if len(recent) >= limit
-        ]
-        return max(waits, default=0)
-
-    def failed(self, address: str, account: str) -> None:
-        now = time.monotonic()
-        if len(self.failures) >= self.keys:
-            self._prune(now)
-        self.failures.setdefault((address, account), []).append(now)
-        self.by_address.setdefault(address, []).append(now)
-
-    def succeeded(self, address: str, account: str) -> None:
-        self.failures.pop((address, account), None)
-
-    def clear(self) -> None:
-        self.failures.clear()
-        self.by_address.clear()
-
-    def _prune(self, now: float) -> None:
-        _drop_old(self.failures, now, self.window)
-        _drop_old(self.by_address, now, self.window)
-
-
-def _drop_old(table: dict[Key, list[float]], now: float, window: float) -> None:
-    for key in list(table):
-        recent = [t for t in table[key] if now - t < window]
-        if recent:
-            table[key] = recent
-        else:
-            del table[key]
-
-
-THROTTLE = LoginThrottle()
+    return await _login_page(request, conversations, settings, None)
 
 
 @router.post("/login", response_class=HTMLResponse)
 async def login(
     request: Request,
     app: StateDep,
+    conversations: ConversationsDep,
+    settings: SettingsDep,
     token: Annotated[str, Form(max_length=512)] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     if not csrf_ok(request, csrf):
-        return await _login_page(request, app, FORM_EXPIRED, status_code=403)
+        return await _login_page(request, conversations, settings, FORM_EXPIRED, status_code=403)
     address = request.client.host if request.client else "unknown"
     account = _account(token)
-    wait = THROTTLE.retry_after(address, account)
+    throttle = app.login_throttle
+    wait = throttle.retry_after(address, account)
     if wait:
         refused = await _login_page(
-            request, app, "Too many wrong tokens: try again later.", status_code=429
+            request,
+            conversations,
+            settings,
+            "Too many wrong tokens: try again later.",
+            status_code=429,
         )
         refused.headers["Retry-After"] = str(wait)
         return refused
-    admin = app.settings.advisor_token
+    admin = settings.advisor_token
     advisor_id: str | None = None
     if admin is not None and hmac.compare_digest(token.encode(), admin.get_secret_value().encode()):
         good = True
     else:
-        advisor = await app.storage.advisor_by_token(token_hash(token)) if token else None
+        advisor = await conversations.advisor_by_token(token_hash(token)) if token else None
         good = advisor is not None
         advisor_id = advisor.id if advisor is not None else None
     if not good:
-        THROTTLE.failed(address, account)
-        return await _login_page(request, app, "That token is not right.", status_code=401)
-    THROTTLE.succeeded(address, account)
+        throttle.failed(address, account)
+        return await _login_page(
+            request, conversations, settings, "That token is not right.", status_code=401
+        )
+    throttle.succeeded(address, account)
     session = secrets.token_urlsafe(32)
     expires = datetime.now(UTC) + timedelta(seconds=SESSION_SECONDS)
-    await app.storage.start_session(token_hash(session), advisor_id, expires)
+    await conversations.start_session(token_hash(session), advisor_id, expires)
     response = RedirectResponse("/advisor", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -233,13 +181,17 @@ async def login(
 
 
 @router.post("/logout", response_class=HTMLResponse)
-async def logout(request: Request, app: StateDep, csrf: Annotated[str, Form()] = "") -> Response:
-    who = await signed_in(request, app)
+async def logout(
+    request: Request,
+    who: MaybeAdvisorDep,
+    conversations: ConversationsDep,
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
     if who is not None and not csrf_ok(request, csrf):
         return _page(request, "expired.html", {"who": who}, status_code=403)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        await app.storage.end_session(token_hash(cookie))
+        await conversations.end_session(token_hash(cookie))
     response = RedirectResponse("/advisor/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/advisor")
     return response
@@ -295,13 +247,13 @@ def _chosen(filters: IntakeFilters) -> Chosen:
     )
 
 
-async def _intakes(app: AppState, who: AdvisorSignIn, chosen: Chosen) -> list[IntakeResultPublic]:
-    return await app.storage.list_intakes(
-        None,
+async def _intakes(
+    conversations: Conversations, who: AdvisorSignIn, chosen: Chosen
+) -> list[IntakeResultPublic]:
+    return await conversations.intakes(
         verdict=chosen.verdict,
         since=chosen.since,
         until=chosen.until,
-        shared_only=True,
         advisor_id=who.advisor.id if who.advisor is not None else None,
     )
 
@@ -317,12 +269,11 @@ def _who(who: AdvisorSignIn) -> dict[str, Any]:
 
 
 @router.get("", response_class=HTMLResponse)
-async def intake_list(request: Request, app: StateDep, filters: Filters) -> Response:
-    who = await signed_in(request, app)
-    if who is None:
-        return _to_login()
+async def intake_list(
+    request: Request, who: AdvisorDep, conversations: ConversationsDep, filters: Filters
+) -> Response:
     chosen = _chosen(filters)
-    rows = [] if chosen.error else await _intakes(app, who, chosen)
+    rows = [] if chosen.error else await _intakes(conversations, who, chosen)
     context = {
         "rows": [(i, _flags(i)) for i in rows],
         "filters": {k: v or "" for k, v in filters.model_dump().items()},
@@ -341,20 +292,21 @@ def _answers(intake: IntakeResultPublic, state: dict[str, Any] | None) -> dict[s
 
 
 @router.get("/intakes/{intake_id}", response_class=HTMLResponse)
-async def intake_detail(request: Request, app: StateDep, intake_id: str) -> Response:
-    who = await signed_in(request, app)
-    if who is None:
-        return _to_login()
+async def intake_detail(
+    request: Request, who: AdvisorDep, conversations: ConversationsDep, intake_id: str
+) -> Response:
     advisor_id = who.advisor.id if who.advisor is not None else None
-    intake = await app.storage.get_intake(intake_id, advisor_id=advisor_id)
+    intake = await conversations.intake(intake_id, advisor_id=advisor_id)
     if intake is None or not intake.consent_share:
         return _page(request, "missing.html", {"who": _who(who)}, status_code=404)
     state = None
     if not intake.answers:
-        record = await app.storage.load(intake.conversation_id)
+        record = await conversations.show(intake.conversation_id)
         state = record.state if record is not None else None
     now = snapshot(State(answers=_answers(intake, state)))
-    math_html = Markup(render([Math(now.result)], "web")[0].text) if now.result else Markup("")
+    math_html = (
+        Markup(render_replies([Math(now.result)], "web")[0].text) if now.result else Markup("")
+    )
     context = {
         "intake": intake,
         "flags": _flags(intake),
@@ -437,20 +389,19 @@ def _answer_cells(answers: dict[str, Any]) -> dict[str, str]:
     }
 
 
-async def _export(request: Request, app: AppState, filters: IntakeFilters) -> Any:
+async def _export(conversations: Conversations, who: AdvisorSignIn, filters: IntakeFilters) -> Any:
     """The intakes to export, or a response saying what is wrong."""
-    who = await signed_in(request, app)
-    if who is None:
-        return _to_login()
     chosen = _chosen(filters)
     if chosen.error:
         return Response(chosen.error, status_code=400, media_type="text/plain; charset=utf-8")
-    return await _intakes(app, who, chosen)
+    return await _intakes(conversations, who, chosen)
 
 
 @router.get("/export.csv")
-async def export_csv(request: Request, app: StateDep, filters: Filters) -> Response:
-    intakes = await _export(request, app, filters)
+async def export_csv(
+    who: AdvisorDep, conversations: ConversationsDep, filters: Filters
+) -> Response:
+    intakes = await _export(conversations, who, filters)
     if isinstance(intakes, Response):
         return intakes
     out = io.StringIO()
@@ -474,8 +425,10 @@ def _csv_safe(value: Any) -> Any:
 
 
 @router.get("/export.json")
-async def export_json(request: Request, app: StateDep, filters: Filters) -> Response:
-    intakes = await _export(request, app, filters)
+async def export_json(
+    who: AdvisorDep, conversations: ConversationsDep, filters: Filters
+) -> Response:
+    intakes = await _export(conversations, who, filters)
     if isinstance(intakes, Response):
         return intakes
     items = [

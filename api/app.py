@@ -12,15 +12,15 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.advisor import router as advisor_router
-from api.deps import AppState, StateDep
+from api.deps import AppState, SignInNeeded, StateDep
 from api.limits import RateLimiter, RateLimits
-from api.metrics import METRICS, MetricsMiddleware
+from api.metrics import METRICS, MetricsMiddleware, count_turn
 from api.metrics import router as metrics_router
 from api.rest import router as rest_router
 from api.security import SecurityHeaders, install_docs
@@ -29,9 +29,7 @@ from api.telegram import router as telegram_router
 from api.web import error_page, templates, wants_html
 from api.web import router as web_router
 from api.web_reminders import router as web_reminders_router
-from conversations.db import upgrade
-from conversations.storage import TRANSIENT_ERRORS, Storage, database_url
-from conversations.wording import line
+from conversations import TRANSIENT_ERRORS, Conversations, Storage, database_url, line, upgrade
 
 __all__ = ["create_app", "register_webhook", "webhook_url"]
 
@@ -122,6 +120,10 @@ def install_error_handlers(app: FastAPI) -> None:
     for kind in TRANSIENT_ERRORS:
         app.add_exception_handler(kind, unavailable)
 
+    @app.exception_handler(SignInNeeded)
+    async def sign_in(request: Request, exc: SignInNeeded) -> Response:
+        return RedirectResponse("/advisor/login", status_code=303)
+
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         if wants_html(request):  # a browser gets a page in the chat's style, never JSON
@@ -159,9 +161,8 @@ def _reminders(state: AppState) -> tuple[Any, Any]:
     settings = state.settings
     sender = ReminderSender(
         state.bot,
-        state.storage,
+        state.conversations,
         settings.reminder_day(),
-        settings.key_secret(),
         lease=timedelta(seconds=settings.reminder_lease_seconds),
     )
     return start_scheduler(sender, settings.reminder_tick_seconds), sender
@@ -177,22 +178,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         url = database_url(settings.database_url)
         upgrade(url)
         storage = Storage(url, max_conversations_per_user=settings.max_conversations_per_user)
-        state = AppState(
-            settings=settings, storage=storage, per_chat=per_chat, clock=settings.clock()
+        # The one way into the conversations, for every channel this app serves.
+        conversations = Conversations(
+            storage, key_secret=settings.key_secret, clock=settings.clock()
         )
+        conversations.observe(count_turn)
+        state = AppState(settings=settings, conversations=conversations, per_chat=per_chat)
         token = settings.telegram_bot_token
         scheduler: tuple[Any, Any] | None = None
         if token is not None:
-            from bot import BotDeps, build_dispatcher, make_bot  # aiogram only when needed
+            from bot import build_dispatcher, make_bot  # aiogram only when needed
 
             state.bot = make_bot(
                 token.get_secret_value(),
                 settings.telegram_api_base,
                 settings.telegram_request_timeout,
             )
-            state.dispatcher = build_dispatcher(
-                BotDeps(storage, settings.key_secret(), clock=settings.clock())
-            )
+            state.dispatcher = build_dispatcher(conversations)
             if settings.telegram_webhook_secret is None:
                 log.warning("TELEGRAM_WEBHOOK_SECRET is not set: the webhook refuses every update")
             await register_webhook(state)
@@ -217,7 +219,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await sender.stop()  # the tick under way ends before the database closes
             if state.bot is not None:
                 await state.bot.session.close()
-            await storage.close()
+            await storage.close()  # the one built here (a test may swap in another)
 
     app = FastAPI(
         title="megaroth",
@@ -254,7 +256,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/healthz", tags=["health"])
     async def healthz(state: StateDep) -> JSONResponse:
-        ready = await state.storage.ready()
+        ready = await state.conversations.ready()
         body = {
             "status": "ready" if ready else "not ready",
             "database": "ok" if ready else "unreachable",

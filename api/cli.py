@@ -13,9 +13,8 @@ from typing import Any
 import click
 
 from api.settings import get_settings
-from conversations.advisor_code import is_advisor_code
-from engine import ScenarioError, evaluate, parse_scenario
-from engine.result import Result
+from conversations import is_advisor_code
+from engine import Result, ScenarioError, evaluate, parse_scenario
 
 
 class _InputError(click.ClickException):
@@ -91,8 +90,7 @@ def db_group() -> None:
 @db_group.command("upgrade")
 def db_upgrade() -> None:
     """Apply schema migrations (safe to run again, and from several workers at once)."""
-    from conversations.db import upgrade
-    from conversations.storage import database_url
+    from conversations import database_url, upgrade
 
     upgrade(database_url(get_settings().database_url))
     click.echo("database is up to date")
@@ -108,19 +106,17 @@ def purge_command(days: int | None) -> None:
 async def _purge(days: int | None) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from conversations.db import upgrade
-    from conversations.storage import Storage, database_url
+    from conversations import Conversations, Storage, database_url, upgrade
 
     settings = get_settings()
     keep = days if days is not None else settings.retention_days
     url = database_url(settings.database_url)
     upgrade(url)
-    storage = Storage(url)
+    conversations = Conversations(Storage(url))
     try:
-        removed = await storage.purge(datetime.now(UTC) - timedelta(days=keep))
-        await storage.prune_updates(datetime.now(UTC) - timedelta(days=keep))
+        removed = await conversations.purge(datetime.now(UTC) - timedelta(days=keep))
     finally:
-        await storage.close()
+        await conversations.close()
     click.echo(f"deleted {removed} abandoned conversation(s) older than {keep} days")
 
 
@@ -133,19 +129,18 @@ def advisor_group() -> None:
 
 
 def _storage_call(work: Any) -> Any:
-    """Run ``work(storage)`` on the migrated database and return what it returns."""
+    """Run ``work(conversations)`` on the migrated database and return what it returns."""
 
     async def run() -> Any:
-        from conversations.db import upgrade
-        from conversations.storage import Storage, database_url
+        from conversations import Conversations, Storage, database_url, upgrade
 
         url = database_url(get_settings().database_url)
         upgrade(url)
-        storage = Storage(url)
+        conversations = Conversations(Storage(url))
         try:
-            return await work(storage)
+            return await work(conversations)
         finally:
-            await storage.close()
+            await conversations.close()
 
     return asyncio.run(run())
 
@@ -167,8 +162,7 @@ def _default_code(name: str) -> str:
 def advisor_add(name: str, codes: tuple[str, ...]) -> None:
     """Create the account NAME and print its sign-in token (shown this once)."""
     from api.advisor import new_token, token_hash
-    from conversations.models import new_id
-    from conversations.storage import AdvisorExists
+    from conversations import AdvisorExists, new_id
 
     name = name.strip()
     if not name or len(name) > 128:
@@ -183,7 +177,7 @@ def advisor_add(name: str, codes: tuple[str, ...]) -> None:
     token = new_token(advisor_id)
     try:
         advisor = _storage_call(
-            lambda storage: storage.add_advisor(
+            lambda conversations: conversations.add_advisor(
                 name, token_hash(token), chosen, advisor_id=advisor_id
             )
         )
@@ -199,7 +193,7 @@ def advisor_add(name: str, codes: tuple[str, ...]) -> None:
 @advisor_group.command("list")
 def advisor_list() -> None:
     """Every advisor account with its codes, and whether it was revoked."""
-    advisors = _storage_call(lambda storage: storage.list_advisors())
+    advisors = _storage_call(lambda conversations: conversations.advisors())
     if not advisors:
         click.echo("no advisor accounts (megaroth advisor add NAME creates one)")
         return
@@ -215,7 +209,7 @@ def advisor_list() -> None:
 @click.argument("name")
 def advisor_revoke(name: str) -> None:
     """Revoke the account NAME: its token stops working and its sessions end now."""
-    if not _storage_call(lambda storage: storage.revoke_advisor(name)):
+    if not _storage_call(lambda conversations: conversations.revoke_advisor(name)):
         raise _InputError(f"NAME: no active advisor named {name!r} (see megaroth advisor list)")
     click.echo(f"revoked {name}: its token and sessions no longer work")
 
@@ -232,24 +226,28 @@ def chat_command(new: bool) -> None:
 
 
 async def _chat(new: bool) -> None:
-    from conversations.db import upgrade
-    from conversations.flow import Incoming
-    from conversations.render import render
-    from conversations.service import handle
-    from conversations.storage import Storage, database_url, user_key
+    from conversations import (
+        Conversations,
+        Incoming,
+        Storage,
+        database_url,
+        render_replies,
+        upgrade,
+    )
 
     settings = get_settings()
     url = database_url(settings.database_url)
     upgrade(url)
-    storage = Storage(url)
-    person = user_key("terminal", getpass.getuser(), settings.key_secret())
-    today = settings.clock()
+    conversations = Conversations(
+        Storage(url), key_secret=settings.key_secret(), clock=settings.clock()
+    )
+    person = conversations.person_key("terminal", getpass.getuser())
     interactive = sys.stdin.isatty()
     try:
         incoming = Incoming(command="restart" if new else "start")
         while True:
-            turn = await handle(storage, "terminal", person, incoming, today=today())
-            for message in render(turn.replies, "text"):
+            turn = await conversations.turn("terminal", person, incoming)
+            for message in render_replies(turn.replies, "text"):
                 click.echo(message.text)
                 click.echo()
             if turn.forgot:
@@ -264,7 +262,7 @@ async def _chat(new: bool) -> None:
                 return
             incoming = Incoming(text=text)
     finally:
-        await storage.close()
+        await conversations.close()
 
 
 @main.command("serve")
@@ -299,27 +297,26 @@ def bot_command() -> None:
 
 
 async def _poll() -> None:
-    from bot import BotDeps, bot_commands, build_dispatcher, make_bot
-    from conversations.db import upgrade
-    from conversations.storage import Storage, database_url
+    from bot import bot_commands, build_dispatcher, make_bot
+    from conversations import Conversations, Storage, database_url, upgrade
 
     token, base = _bot_settings()
     settings = get_settings()
     url = database_url(settings.database_url)
     upgrade(url)
-    storage = Storage(url)
+    conversations = Conversations(
+        Storage(url), key_secret=settings.key_secret(), clock=settings.clock()
+    )
     bot = make_bot(token, base)
     try:
         await bot.delete_webhook(drop_pending_updates=False)
         await bot.set_my_commands(bot_commands())
-        dispatcher = build_dispatcher(
-            BotDeps(storage, settings.key_secret(), clock=settings.clock())
-        )
+        dispatcher = build_dispatcher(conversations)
         click.echo("polling Telegram for updates; press Ctrl+C to stop")
         await dispatcher.start_polling(bot, handle_signals=True)
     finally:
         await bot.session.close()
-        await storage.close()
+        await conversations.close()
 
 
 @main.group("telegram")
@@ -337,21 +334,21 @@ async def _set_webhook() -> None:
     from api.app import register_webhook, webhook_url
     from api.deps import AppState
     from bot import make_bot
-    from conversations.storage import Storage, database_url
+    from conversations import Conversations, Storage, database_url
 
     token, base = _bot_settings()
     settings = get_settings()
     if webhook_url(settings) is None or settings.telegram_webhook_secret is None:
         raise _InputError("set PUBLIC_BASE_URL and TELEGRAM_WEBHOOK_SECRET first")
-    storage = Storage(database_url(settings.database_url))
-    state = AppState(settings=settings, storage=storage, bot=make_bot(token, base))
+    conversations = Conversations(Storage(database_url(settings.database_url)))
+    state = AppState(settings=settings, conversations=conversations, bot=make_bot(token, base))
     try:
         await register_webhook(state)
         click.echo(f"webhook: {webhook_url(settings)}")
     finally:
         assert state.bot is not None
         await state.bot.session.close()
-        await storage.close()
+        await conversations.close()
 
 
 if __name__ == "__main__":

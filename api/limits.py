@@ -20,13 +20,22 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from html import escape
+from typing import TypeVar
 
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from conversations.wording import line
+from conversations import line
 
-__all__ = ["RateLimiter", "RateLimits", "client_address", "how_long", "retry_after", "too_many"]
+__all__ = [
+    "LoginThrottle",
+    "RateLimiter",
+    "RateLimits",
+    "client_address",
+    "how_long",
+    "retry_after",
+    "too_many",
+]
 
 # Paths no client can flood into work: health checks, metrics and static files.
 EXEMPT_PREFIXES = ("/healthz", "/metrics", "/static/", "/docs-assets/", "/telegram/webhook")
@@ -161,3 +170,64 @@ class RateLimits:
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+Key = TypeVar("Key")
+
+
+class LoginThrottle:
+    """Wrong tokens, counted per account and address: at most ``attempts`` in ``window``
+    seconds for one account from one address (one person's typos lock out only that account,
+    there), and at most ``per_address`` for all accounts from one address. Past either, a 429
+    with Retry-After until the window has passed. Kept in this process, one per app."""
+
+    def __init__(
+        self, attempts: int = 5, per_address: int = 30, window: float = 900.0, keys: int = 10_000
+    ) -> None:
+        self.attempts = attempts
+        self.per_address = per_address
+        self.window = window
+        self.keys = keys
+        self.failures: dict[tuple[str, str], list[float]] = {}
+        self.by_address: dict[str, list[float]] = {}
+
+    def _recent(self, times: list[float], now: float) -> list[float]:
+        return [t for t in times if now - t < self.window]
+
+    def retry_after(self, address: str, account: str) -> int:
+        now = time.monotonic()
+        mine = self._recent(self.failures.get((address, account), []), now)
+        everyone = self._recent(self.by_address.get(address, []), now)
+        waits = [
+            int(self.window - (now - recent[0])) + 1
+            for recent, limit in ((mine, self.attempts), (everyone, self.per_address))
+            if len(recent) >= limit
+        ]
+        return max(waits, default=0)
+
+    def failed(self, address: str, account: str) -> None:
+        now = time.monotonic()
+        if len(self.failures) >= self.keys:
+            self._prune(now)
+        self.failures.setdefault((address, account), []).append(now)
+        self.by_address.setdefault(address, []).append(now)
+
+    def succeeded(self, address: str, account: str) -> None:
+        self.failures.pop((address, account), None)
+
+    def clear(self) -> None:
+        self.failures.clear()
+        self.by_address.clear()
+
+    def _prune(self, now: float) -> None:
+        _drop_old(self.failures, now, self.window)
+        _drop_old(self.by_address, now, self.window)
+
+
+def _drop_old(table: dict[Key, list[float]], now: float, window: float) -> None:
+    for key in list(table):
+        recent = [t for t in table[key] if now - t < window]
+        if recent:
+            table[key] = recent
+        else:
+            del table[key]

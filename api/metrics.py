@@ -14,9 +14,9 @@ from prometheus_client import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from conversations.service import TURN_OBSERVERS, Turn
+from conversations import Turn
 
-__all__ = ["METRICS", "Metrics", "MetricsMiddleware", "router"]
+__all__ = ["METRICS", "Metrics", "MetricsMiddleware", "count_turn", "router"]
 
 
 class Metrics:
@@ -75,6 +75,7 @@ METRICS = Metrics()
 
 
 def count_turn(channel: str, turn: Turn) -> None:
+    """Observes every turn (``Conversations.observe``, where the app is assembled)."""
     if turn.started:
         METRICS.conversations_started.labels(channel).inc()
     if turn.completed:
@@ -83,8 +84,6 @@ def count_turn(channel: str, turn: Turn) -> None:
         METRICS.replies_resent.labels(channel).inc(len(turn.messages))
 
 
-if count_turn not in TURN_OBSERVERS:
-    TURN_OBSERVERS.append(count_turn)
 router = APIRouter(include_in_schema=False)
 
 

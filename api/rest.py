@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
@@ -14,25 +13,34 @@ from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from api.deps import StateDep
-from conversations.advisor_code import ADVISOR_CODE_MAX, ADVISOR_CODE_PATTERN, is_advisor_code
-from conversations.commands import ReplyCommand
-from conversations.flow import (
+from api.deps import ConversationsDep, TodayDep
+from conversations import (
+    ADVISOR_CODE_MAX,
+    ADVISOR_CODE_PATTERN,
     Ask,
+    ConversationNotFound,
+    Conversations,
     FaqReply,
     FaqTopics,
     Incoming,
     Reply,
+    ReplyCommand,
     ResultReply,
     State,
+    Turn,
+    is_advisor_code,
+    line,
+    render_replies,
     snapshot,
 )
-from conversations.render import render
-from conversations.service import Turn, handle_by_id, link_advisor
-from conversations.storage import ConversationNotFound
-from conversations.wording import line
-from engine import ScenarioError, evaluate, parse_scenario, supported_years
-from engine.result import Result, to_jsonable
+from engine import (
+    Result,
+    ScenarioError,
+    evaluate,
+    parse_scenario,
+    supported_years,
+    to_jsonable,
+)
 
 __all__ = ["router"]
 
@@ -257,8 +265,8 @@ def _question(ask: Ask | None) -> QuestionOut | None:
 
 def _messages(replies: list[Reply]) -> list[MessageOut]:
     shown: list[Reply] = [r for r in replies if not isinstance(r, Ask)]
-    texts = render(shown, "text")
-    pages = render(shown, "web")
+    texts = render_replies(shown, "text")
+    pages = render_replies(shown, "web")
     return [
         MessageOut(kind=t.kind, text=t.text, html=h.text) for t, h in zip(texts, pages, strict=True)
     ]
@@ -328,8 +336,10 @@ UNAVAILABLE: dict[str, Any] = {
 }
 
 
-async def _after_turn(app: StateDep, conversation_id: str, turn: Turn) -> ConversationOut:
-    record = await app.storage.load(conversation_id, channel=CHANNEL)
+async def _after_turn(
+    conversations: Conversations, today: date, conversation_id: str, turn: Turn
+) -> ConversationOut:
+    record = await conversations.show(conversation_id, channel=CHANNEL)
     if record is None:  # deleted by "forget"
         return ConversationOut(
             id=conversation_id,
@@ -340,7 +350,7 @@ async def _after_turn(app: StateDep, conversation_id: str, turn: Turn) -> Conver
             result=None,
         )
     state = State.from_json(record.state)
-    return conversation_out(record.id, record.status, state, turn, app.today())
+    return conversation_out(record.id, record.status, state, turn, today)
 
 
 @router.post(
@@ -376,15 +386,15 @@ async def evaluate_scenario(
         503: UNAVAILABLE,
     },
 )
-async def start_conversation(app: StateDep, body: StartIn | None = None) -> ConversationOut:
+async def start_conversation(
+    conversations: ConversationsDep, today: TodayDep, body: StartIn | None = None
+) -> ConversationOut:
     body = body or StartIn()
-    record = await app.storage.get_or_create(CHANNEL, secrets.token_hex(16))
-    if body.advisor_code:
-        await link_advisor(app.storage, record.id, body.advisor_code, consent=body.consent_share)
-    turn = await handle_by_id(
-        app.storage, record.id, Incoming(command="start"), channel=CHANNEL, today=app.today()
+    turn = await conversations.start(
+        CHANNEL, advisor_code=body.advisor_code, consent=body.consent_share
     )
-    return await _after_turn(app, record.id, turn)
+    assert turn.conversation_id is not None
+    return await _after_turn(conversations, today, turn.conversation_id, turn)
 
 
 @router.post(
@@ -393,14 +403,14 @@ async def start_conversation(app: StateDep, body: StartIn | None = None) -> Conv
     summary="Answer the pending question, or send a command (back, restart, summary, edit…)",
     responses={404: NOT_FOUND, 400: NOT_JSON, 422: {"model": ErrorOut}, 503: UNAVAILABLE},
 )
-async def answer(app: StateDep, conversation_id: str, body: AnswerIn) -> ConversationOut:
+async def answer(
+    conversations: ConversationsDep, today: TodayDep, conversation_id: str, body: AnswerIn
+) -> ConversationOut:
     try:
-        turn = await handle_by_id(
-            app.storage, conversation_id, body.incoming(), channel=CHANNEL, today=app.today()
-        )
+        turn = await conversations.turn_by_id(conversation_id, body.incoming(), channel=CHANNEL)
     except ConversationNotFound as exc:
         raise HTTPException(404, "no conversation with that id") from exc
-    return await _after_turn(app, conversation_id, turn)
+    return await _after_turn(conversations, today, conversation_id, turn)
 
 
 @router.get(
@@ -409,12 +419,14 @@ async def answer(app: StateDep, conversation_id: str, body: AnswerIn) -> Convers
     summary="Where a conversation stands: the pending question, the answers, the result",
     responses={404: NOT_FOUND, 503: UNAVAILABLE},
 )
-async def get_conversation(app: StateDep, conversation_id: str) -> ConversationOut:
-    record = await app.storage.load(conversation_id, channel=CHANNEL)
+async def get_conversation(
+    conversations: ConversationsDep, today: TodayDep, conversation_id: str
+) -> ConversationOut:
+    record = await conversations.show(conversation_id, channel=CHANNEL)
     if record is None:
         raise HTTPException(404, "no conversation with that id")
     state = State.from_json(record.state)
-    return conversation_out(record.id, record.status, state, None, app.today())
+    return conversation_out(record.id, record.status, state, None, today)
 
 
 @router.delete(
@@ -424,7 +436,7 @@ async def get_conversation(app: StateDep, conversation_id: str) -> ConversationO
     summary="Delete a conversation and everything stored with it",
     responses={404: NOT_FOUND, 503: UNAVAILABLE},
 )
-async def delete_conversation(app: StateDep, conversation_id: str) -> Response:
-    if not await app.storage.delete_conversation(conversation_id, channel=CHANNEL):
+async def delete_conversation(conversations: ConversationsDep, conversation_id: str) -> Response:
+    if not await conversations.delete(conversation_id, channel=CHANNEL):
         raise HTTPException(404, "no conversation with that id")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from conversations.storage import default_database_path
+from conversations import default_database_path
 
 __all__ = ["Settings", "get_settings"]
 

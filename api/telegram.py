@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from api.deps import StateDep
 from api.limits import client_address, how_long, too_many
 from api.metrics import METRICS
-from conversations.wording import line
+from conversations import line
 
 __all__ = ["MAX_UPDATE_BYTES", "router"]
 

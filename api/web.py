@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hmac
 import secrets
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,13 +21,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from api.deps import AppState, StateDep
+from api.deps import ConversationsDep, TodayDep
 from api.web_reminders import reminders_context
-from conversations import faq
-from conversations.advisor_code import ADVISOR_CODE_MAX, is_advisor_code
-from conversations.deadlines import ClosedYear
-from conversations.flow import (
+from conversations import (
+    ADVISOR_CODE_MAX,
+    WORDING,
     Ask,
+    ClosedYear,
+    ConversationNotFound,
+    Conversations,
     Incoming,
     Math,
     PaycheckReply,
@@ -35,16 +38,20 @@ from conversations.flow import (
     ResultReply,
     State,
     Summary,
+    Turn,
+    by_id,
     command_of,
+    day,
+    faq_entries,
+    faq_entry_ids,
     faq_figures,
+    faq_topic,
+    is_advisor_code,
+    line,
+    render_replies,
     result_reply,
     snapshot,
 )
-from conversations.questions import by_id
-from conversations.render import day, render
-from conversations.service import Turn, handle_by_id, link_advisor, sent
-from conversations.storage import ConversationNotFound
-from conversations.wording import WORDING, line
 from engine import Result
 
 __all__ = ["COOKIE", "CSRF_COOKIE", "error_page", "router", "templates", "wants_html"]
@@ -150,7 +157,8 @@ def _transcript(state: State, summary: Summary) -> list[dict[str, Any]]:
 
 async def _page(
     request: Request,
-    app: AppState,
+    conversations: Conversations,
+    today: date,
     conversation_id: str | None,
     *,
     advisor: str | None = None,
@@ -175,13 +183,13 @@ async def _page(
     }
     if status_code == 403:
         context["problem"] = {"reason": line("page_expired"), "example": line("send_again")}
-    record = await app.storage.load(conversation_id, channel=CHANNEL) if conversation_id else None
+    record = await conversations.show(conversation_id, channel=CHANNEL) if conversation_id else None
     if record is None:
         context.update(started=False, question=None, result=None, summary=None, title=None)
         context.update(paycheck=None, paycheck_offer=False)
     else:
         state = State.from_json(record.state)
-        now = snapshot(state, app.today())
+        now = snapshot(state, today)
         notes = _notes(state)
         question = now.question
         problem = notes.get("problem")
@@ -196,7 +204,9 @@ async def _page(
             typed=(problem or {}).get("typed", ""),
             review=bool(notes.get("review")),
             result=_result_html(now.result, state, now.closed) if now.result else None,
-            paycheck=Markup(render([now.paycheck], "web")[0].text) if now.paycheck else None,
+            paycheck=Markup(render_replies([now.paycheck], "web")[0].text)
+            if now.paycheck
+            else None,
             paycheck_offer=now.result is not None and now.closed is None,
             summary=now.summary,
             transcript=_transcript(state, now.summary),
@@ -204,7 +214,9 @@ async def _page(
             tax_year=state.answers.get("tax_year"),
         )
         if now.result is not None:
-            context["reminders"] = await reminders_context(app, record, state, preview)
+            context["reminders"] = await reminders_context(
+                conversations, today, record, state, preview
+            )
     response = templates.TemplateResponse(request, "chat.html", context, status_code=status_code)
     # Always the conversation as it stands now (Back and reload ask again, nothing stale).
     response.headers["cache-control"] = "no-store"
@@ -214,16 +226,16 @@ async def _page(
 
 def _result_html(result: Result, state: State, closed: ClosedYear | None = None) -> Markup:
     """The result as the web templates render it (already escaped there)."""
-    return Markup(render([result_reply(result, state.answers, closed)], "web")[0].text)
+    return Markup(render_replies([result_reply(result, state.answers, closed)], "web")[0].text)
 
 
 def _see(path: str = "/chat") -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
 
 
-async def _keep_notes(app: AppState, turn: Turn, notes: dict[str, Any]) -> None:
+async def _keep_notes(conversations: Conversations, turn: Turn, notes: dict[str, Any]) -> None:
     """What this turn said, for the page the redirect shows."""
-    await sent(app.storage, turn, {NOTES: notes})
+    await conversations.sent(turn, {NOTES: notes})
 
 
 def _turn_notes(turn: Turn, typed: str) -> dict[str, Any]:
@@ -242,27 +254,36 @@ def _turn_notes(turn: Turn, typed: str) -> dict[str, Any]:
             notes["review"] = True  # the answers panel opens, with a Change button on each
         elif not isinstance(reply, Ask | ResultReply | PaycheckReply):  # each has its place
             shown.append(reply)
-    notes["messages"] = [m.text for m in render(shown, "web")]
+    notes["messages"] = [m.text for m in render_replies(shown, "web")]
     return notes
 
 
 @router.get("/", response_class=HTMLResponse)
-async def chat_page(request: Request, app: StateDep, advisor: str | None = None) -> HTMLResponse:
+async def chat_page(
+    request: Request,
+    conversations: ConversationsDep,
+    today: TodayDep,
+    advisor: str | None = None,
+) -> HTMLResponse:
     code, bad = _advisor_code(advisor)
     conversation = request.cookies.get(COOKIE)
     if code and conversation:
-        asked = await _advisor_consent(request, app, conversation, code)
+        asked = await _advisor_consent(request, conversations, conversation, code)
         if asked is not None:
             return asked
-    return await _page(request, app, conversation, advisor=code, bad_advisor=bad)
+    return await _page(request, conversations, today, conversation, advisor=code, bad_advisor=bad)
 
 
 async def _advisor_consent(
-    request: Request, app: AppState, conversation: str, code: str, status_code: int = 200
+    request: Request,
+    conversations: Conversations,
+    conversation: str,
+    code: str,
+    status_code: int = 200,
 ) -> HTMLResponse | None:
     """An advisor's link opened during a conversation: ask, then and there, whether to share it
     with that advisor (None when there is nothing to ask)."""
-    record = await app.storage.load(conversation, channel=CHANNEL)
+    record = await conversations.show(conversation, channel=CHANNEL)
     if record is None or (record.advisor_code == code and record.consent_share):
         return None
     question = by_id("share_advisor")
@@ -284,7 +305,7 @@ async def _advisor_consent(
 @router.post("/chat/advisor", response_class=HTMLResponse)
 async def chat_advisor(
     request: Request,
-    app: StateDep,
+    conversations: ConversationsDep,
     csrf: Annotated[str, Form()] = "",
     advisor: Annotated[str, Form(max_length=64)] = "",
     consent: Annotated[str, Form(max_length=8)] = "",
@@ -296,30 +317,32 @@ async def chat_advisor(
     if conversation is None or code is None:
         return RedirectResponse("/", status_code=303)
     if not csrf_ok(request, csrf):
-        asked = await _advisor_consent(request, app, conversation, code, status_code=403)
+        asked = await _advisor_consent(request, conversations, conversation, code, status_code=403)
         return asked or RedirectResponse("/", status_code=303)
     if consent == "yes":
         with contextlib.suppress(ConversationNotFound):  # deleted meanwhile: nothing to share
-            await link_advisor(app.storage, conversation, code, consent=True)
+            await conversations.link_advisor(conversation, code, consent=True)
     return RedirectResponse("/", status_code=303)
 
 
 @router.get("/chat", response_class=HTMLResponse)
 async def chat_view(
     request: Request,
-    app: StateDep,
+    conversations: ConversationsDep,
+    today: TodayDep,
     confirm: str | None = None,
     done: str | None = None,
     reminders: str | None = None,
 ) -> HTMLResponse:
     conversation = request.cookies.get(COOKIE)
     if done == "deleted":
-        response = await _page(request, app, None, notice="forgotten")
+        response = await _page(request, conversations, today, None, notice="forgotten")
         response.delete_cookie(COOKIE)
         return response
     return await _page(
         request,
-        app,
+        conversations,
+        today,
         conversation,
         confirm=confirm if confirm == "restart" else None,
         preview=reminders == "preview",
@@ -329,30 +352,27 @@ async def chat_view(
 @router.post("/chat/start", response_class=HTMLResponse)
 async def chat_start(
     request: Request,
-    app: StateDep,
+    conversations: ConversationsDep,
+    today: TodayDep,
     csrf: Annotated[str, Form()] = "",
     advisor: Annotated[str, Form()] = "",
     consent: Annotated[str, Form()] = "",
 ) -> Response:
     if not csrf_ok(request, csrf):
-        return await _page(request, app, None, status_code=403)
+        return await _page(request, conversations, today, None, status_code=403)
     code, _ = _advisor_code(advisor)
-    record = await app.storage.get_or_create(CHANNEL, secrets.token_hex(16))
-    if code:
-        await link_advisor(app.storage, record.id, code, consent=bool(consent))
-    turn = await handle_by_id(
-        app.storage, record.id, Incoming(command="start"), channel=CHANNEL, today=app.today()
-    )
-    await _keep_notes(app, turn, _turn_notes(turn, ""))
+    turn = await conversations.start(CHANNEL, advisor_code=code, consent=bool(consent))
+    await _keep_notes(conversations, turn, _turn_notes(turn, ""))
     response = _see()
-    _set_cookies(request, response, csrf, record.id)
+    _set_cookies(request, response, csrf, turn.conversation_id)
     return response
 
 
 @router.post("/chat", response_class=HTMLResponse)
 async def chat_answer(
     request: Request,
-    app: StateDep,
+    conversations: ConversationsDep,
+    today: TodayDep,
     csrf: Annotated[str, Form()] = "",
     text: Annotated[str | None, Form()] = None,
     choice: Annotated[str | None, Form()] = None,
@@ -362,14 +382,14 @@ async def chat_answer(
 ) -> Response:
     conversation = request.cookies.get(COOKIE)
     if not csrf_ok(request, csrf):
-        return await _page(request, app, conversation, status_code=403)
+        return await _page(request, conversations, today, conversation, status_code=403)
     if conversation is None:
         return _see("/")
     typed = text or ""
     if command is None and choice is None and not typed.strip():
         return _see()  # Enter on an empty box: nothing to do
     if len(typed) > MAX_ANSWER:
-        return await _too_long(request, app, conversation, typed, question_id)
+        return await _too_long(conversations, today, conversation, typed, question_id)
     if command:
         incoming = Incoming(command=command[:32])
     elif question_id:
@@ -382,9 +402,7 @@ async def chat_answer(
     if asked is not None and asked[0] == "restart" and confirm != "yes":
         return _see("/chat?confirm=restart")  # asked first: it clears every answer
     try:
-        turn = await handle_by_id(
-            app.storage, conversation, incoming, channel=CHANNEL, today=app.today()
-        )
+        turn = await conversations.turn_by_id(conversation, incoming, channel=CHANNEL)
     except ConversationNotFound:
         response = _see("/")
         response.delete_cookie(COOKIE)
@@ -393,19 +411,23 @@ async def chat_answer(
         response = _see("/chat?done=deleted")
         response.delete_cookie(COOKIE)
         return response
-    await _keep_notes(app, turn, _turn_notes(turn, typed if choice is None else ""))
+    await _keep_notes(conversations, turn, _turn_notes(turn, typed if choice is None else ""))
     return _see()
 
 
 async def _too_long(
-    request: Request, app: AppState, conversation: str, typed: str, question_id: str | None
+    conversations: Conversations,
+    today: date,
+    conversation: str,
+    typed: str,
+    question_id: str | None,
 ) -> Response:
     """A refused answer, without a turn: the message says why, the box keeps what fits."""
-    record = await app.storage.load(conversation, channel=CHANNEL)
+    record = await conversations.show(conversation, channel=CHANNEL)
     if record is None:
         return _see("/")
     state = State.from_json(record.state)
-    now = snapshot(state, app.today())
+    now = snapshot(state, today)
     notes = {
         "messages": [],
         "review": False,
@@ -417,26 +439,28 @@ async def _too_long(
         },
     }
     state.channel[NOTES] = notes
-    await app.storage.save_state(record.id, record.version, state.to_json())
+    await conversations.keep(record, state)
     return _see()
 
 
 @router.get("/chat/print", response_class=HTMLResponse)
-async def chat_print(request: Request, app: StateDep) -> Response:
+async def chat_print(
+    request: Request, conversations: ConversationsDep, today: TodayDep
+) -> Response:
     conversation = request.cookies.get(COOKIE)
-    record = await app.storage.load(conversation, channel=CHANNEL) if conversation else None
+    record = await conversations.show(conversation, channel=CHANNEL) if conversation else None
     state = State.from_json(record.state) if record else None
-    now = snapshot(state, app.today()) if state else None
+    now = snapshot(state, today) if state else None
     if state is None or now is None or now.result is None:
         return _see()
-    math = render([Math(now.result)], "web")[0].text
+    math = render_replies([Math(now.result)], "web")[0].text
     sources = list(dict.fromkeys(f"{t.rule} · {t.source}" for t in now.result.trace))
     context = {
         "result": _result_html(now.result, state, now.closed),
         "summary": now.summary,
         "math": Markup(math),
         "sources": sources,
-        "prepared": line("print_date", date=day(app.today())),
+        "prepared": line("print_date", date=day(today)),
     }
     return templates.TemplateResponse(request, "print.html", context)
 
@@ -444,18 +468,20 @@ async def chat_print(request: Request, app: StateDep) -> Response:
 @router.get("/faq", response_class=HTMLResponse)
 async def faq_topics(request: Request) -> HTMLResponse:
     """Every FAQ topic, each linking to its own page."""
-    context = {"found": None, "entries": faq.load_entries()}
+    context = {"found": None, "entries": faq_entries()}
     return templates.TemplateResponse(request, "faq.html", context)
 
 
 @router.get("/faq/{entry_id}", response_class=HTMLResponse)
-async def faq_topic(request: Request, app: StateDep, entry_id: str) -> HTMLResponse:
+async def faq_page(
+    request: Request, conversations: ConversationsDep, entry_id: str
+) -> HTMLResponse:
     """One FAQ topic with its detail and sources, in the visitor's own figures when their
     conversation has them."""
-    if entry_id not in faq.entry_ids():
+    if entry_id not in faq_entry_ids():
         raise HTTPException(404, "no such topic")
     conversation = request.cookies.get(COOKIE)
-    record = await app.storage.load(conversation) if conversation else None
+    record = await conversations.show(conversation) if conversation else None
     figures = faq_figures(State.from_json(record.state)) if record else {}
-    context = {"found": faq.topic(entry_id, figures), "entries": ()}
+    context = {"found": faq_topic(entry_id, figures), "entries": ()}
     return templates.TemplateResponse(request, "faq.html", context)

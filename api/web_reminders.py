@@ -7,19 +7,24 @@ event per reminder, stable UIDs), and stay listed on the page, each with a Stop 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from api.deps import AppState, StateDep
-from conversations import reminder_store
-from conversations.flow import State
-from conversations.models import utcnow
-from conversations.reminders import phrase, title
-from conversations.reminding import calendar, person_drafts, reminder_turn
-from conversations.render import day
-from conversations.storage import ConversationRecord
+from api.deps import ConversationsDep, TodayDep
+from conversations import (
+    ConversationRecord,
+    Conversations,
+    State,
+    calendar,
+    day,
+    person_drafts,
+    utcnow,
+)
+from conversations import reminder_phrase as phrase
+from conversations import reminder_title as title
 
 __all__ = ["reminders_context", "router"]
 
@@ -29,12 +34,16 @@ COOKIE = "mr_conversation"  # the web chat's (api.web.COOKIE)
 
 
 async def reminders_context(
-    app: AppState, record: ConversationRecord, state: State, preview: bool
+    conversations: Conversations,
+    today: date,
+    record: ConversationRecord,
+    state: State,
+    preview: bool,
 ) -> dict[str, Any]:
     """What the reminders section shows: the pending reminders, else the dates on offer."""
-    pending = await reminder_store.listed(app.storage, CHANNEL, record.user_key)
+    pending = await conversations.reminders(CHANNEL, record.user_key)
     items = [{"id": r.id, "date": day(r.due), "title": title(r.kind, r.figures)} for r in pending]
-    offered = [] if items else person_drafts(state, app.today())
+    offered = [] if items else person_drafts(state, today)
     return {
         "items": items,
         "offered": bool(offered),
@@ -52,7 +61,8 @@ def _see(path: str) -> RedirectResponse:
 @router.post("/chat/reminders")
 async def chat_reminders(
     request: Request,
-    app: StateDep,
+    conversations: ConversationsDep,
+    today: TodayDep,
     csrf: Annotated[str, Form()] = "",
     action: Annotated[str, Form(max_length=16)] = "",
     stop: Annotated[str, Form(max_length=36)] = "",
@@ -66,7 +76,7 @@ async def chat_reminders(
         return _see("/")
     if not csrf_ok(request, csrf):
         return _see("/chat")
-    record = await app.storage.load(conversation, channel=CHANNEL)
+    record = await conversations.show(conversation, channel=CHANNEL)
     if record is None:
         return _see("/")
     if stop:
@@ -79,27 +89,28 @@ async def chat_reminders(
         command = ("reminders_stop", "")
     else:
         return _see("/chat")
-    await reminder_turn(
-        app.storage,
+    await conversations.reminder(
         CHANNEL,
         record.user_key,
         command,
         state=State.from_json(record.state),
-        today=app.today(),
+        today=today,
     )
     return _see("/chat#reminders")
 
 
 @router.get("/chat/reminders.ics")
-async def chat_calendar(request: Request, app: StateDep) -> Response:
+async def chat_calendar(
+    request: Request, conversations: ConversationsDep, today: TodayDep
+) -> Response:
     """The reminders as a calendar file: those set, else the dates on offer."""
     conversation = request.cookies.get(COOKIE)
-    record = await app.storage.load(conversation, channel=CHANNEL) if conversation else None
+    record = await conversations.show(conversation, channel=CHANNEL) if conversation else None
     if record is None:
         return _see("/")
-    dated: list[Any] = await reminder_store.listed(app.storage, CHANNEL, record.user_key)
+    dated: list[Any] = await conversations.reminders(CHANNEL, record.user_key)
     if not dated:
-        dated = person_drafts(State.from_json(record.state), app.today())
+        dated = person_drafts(State.from_json(record.state), today)
     body = calendar(dated, owner=record.user_key, stamp=utcnow())
     return Response(
         body,

@@ -9,8 +9,8 @@
 - ``aiogram``: aiogram's own aiohttp webhook handler (``SimpleRequestHandler`` with
   ``handle_in_background=False``: the work is done before the answer, as ours does) in front of
   the same dispatcher, storage and database as the real app
-  (``build_dispatcher(BotDeps(storage, key))``). One process. Reads the same environment as
-  ``megaroth serve`` (DATABASE_URL, TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET,
+  (``build_dispatcher(Conversations(storage, key_secret=key))``). One process. Reads the same
+  environment as ``megaroth serve`` (DATABASE_URL, TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET,
   TELEGRAM_API_BASE, USER_KEY_SECRET).
 
       python -m bench.baselines aiogram --port 8002
@@ -53,9 +53,8 @@ def run_aiogram(host: str, port: int) -> None:
     from aiohttp import web
 
     from api.settings import get_settings
-    from bot import BotDeps, build_dispatcher, make_bot
-    from conversations.db import upgrade
-    from conversations.storage import Storage, database_url
+    from bot import build_dispatcher, make_bot
+    from conversations import Conversations, Storage, database_url, upgrade
 
     settings = get_settings()
     if settings.telegram_bot_token is None or settings.telegram_webhook_secret is None:
@@ -68,7 +67,7 @@ def run_aiogram(host: str, port: int) -> None:
         settings.telegram_api_base,
         settings.telegram_request_timeout,
     )
-    dispatcher = build_dispatcher(BotDeps(storage, settings.key_secret()))
+    dispatcher = build_dispatcher(Conversations(storage, key_secret=settings.key_secret()))
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "ready"})

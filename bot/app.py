@@ -13,8 +13,9 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 
 from bot._aiogram import warm_up
-from bot.handlers import BotDeps, build_router
+from bot.handlers import build_router
 from bot.sender import RetryAfterMiddleware
+from conversations import Conversations
 
 __all__ = ["NoStateStorage", "build_dispatcher", "make_bot"]
 
@@ -49,8 +50,10 @@ class NoStateStorage(BaseStorage):
         return None
 
 
-def build_dispatcher(deps: BotDeps) -> Dispatcher:
+def build_dispatcher(conversations: Conversations) -> Dispatcher:
+    """A Dispatcher with the bot's router. ``conversations`` goes into the Dispatcher's data,
+    from where aiogram hands it to every handler with an argument of that name."""
     warm_up()  # the models every update needs, built before the first one arrives
-    dispatcher = Dispatcher(storage=NoStateStorage())
-    dispatcher.include_router(build_router(deps))
+    dispatcher = Dispatcher(storage=NoStateStorage(), conversations=conversations)
+    dispatcher.include_router(build_router())
     return dispatcher

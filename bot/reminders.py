@@ -5,7 +5,7 @@ APScheduler runs :meth:`ReminderSender.tick` every ``REMINDER_TICK_SECONDS`` on 
 event loop (an ``AsyncIOScheduler`` with one interval job: never two ticks at once in a worker,
 a tick missed while the loop was busy is run once, not many times). Each worker of each host
 runs its own scheduler; the database decides who sends what (see
-:mod:`conversations.reminder_store`): a due reminder is claimed by exactly one worker, sent,
+``conversations/reminder_store.py``): a due reminder is claimed by exactly one worker, sent,
 then marked. A reminder is due on its day from ``REMINDER_SEND_HOUR`` (US Eastern time); with
 the app's clock pinned (``MEGAROTH_TODAY``) it is due on that day at any hour.
 """
@@ -31,9 +31,8 @@ from aiogram.exceptions import (
 )
 from aiohttp import ClientConnectorError
 
-from conversations import reminder_store
-from conversations.reminders import text
-from conversations.storage import Storage
+from conversations import Claimed, Conversations
+from conversations import reminder_text as text
 
 __all__ = ["ReminderSender", "outcome_of", "start_scheduler"]
 
@@ -67,17 +66,15 @@ class ReminderSender:
     def __init__(
         self,
         bot: Bot,
-        storage: Storage,
+        conversations: Conversations,
         today: Callable[[], date],
-        key_secret: str,
         *,
         lease: timedelta = timedelta(minutes=5),
         batch: int = 50,
     ) -> None:
         self.bot = bot
-        self.storage = storage
+        self.conversations = conversations
         self.today = today
-        self.key_secret = key_secret
         self.lease = lease
         self.batch = batch
         self._busy = asyncio.Lock()
@@ -107,8 +104,8 @@ class ReminderSender:
             if self._stopped:
                 break
             try:
-                claimed = await reminder_store.claim_due(
-                    self.storage, self.today(), lease=self.lease, limit=1
+                claimed = await self.conversations.claim_due(
+                    self.today(), lease=self.lease, limit=1
                 )
             except Exception as exc:
                 log.warning("reminders: could not claim (%s)", type(exc).__name__)
@@ -120,7 +117,7 @@ class ReminderSender:
             # cancels them all.
             outcome = await self._send(reminder)
             try:
-                await reminder_store.finish(self.storage, reminder, outcome)
+                await self.conversations.finish(reminder, outcome)
             except Exception as exc:
                 # Left ``sending``: after its lease it counts as sent (at most once).
                 log.warning("reminders: could not record a send (%s)", type(exc).__name__)
@@ -129,11 +126,11 @@ class ReminderSender:
             log.info("reminders: %d sent by worker %d", sent, os.getpid())
         return sent
 
-    async def _send(self, reminder: reminder_store.Claimed) -> str:
+    async def _send(self, reminder: Claimed) -> str:
         assert reminder.address is not None
         message = text(reminder.kind, reminder.figures, escape=True)
         try:
-            chat = int(reminder_store.unseal(reminder.address, self.key_secret))
+            chat = int(self.conversations.unseal(reminder.address))
             await self.bot.send_message(chat_id=chat, text=message)
         except Exception as exc:
             outcome = outcome_of(exc)

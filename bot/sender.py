@@ -15,7 +15,7 @@ from aiogram.methods import EditMessageReplyMarkup, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from conversations.render import OutMessage
+from conversations import OutMessage
 
 __all__ = [
     "RetryAfterMiddleware",

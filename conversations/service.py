@@ -1,47 +1,57 @@
 """The conversation with storage around it: one turn, in one transaction, for any channel.
 
-``handle`` locks the person's conversation, drops a Telegram update seen before, runs the step
-function, and saves the new state, the answer log and — when the conversation completes — the
-intake record, all together: a crash or a redelivery neither loses nor repeats an answer.
+:class:`Conversations` is the one way into this package for the channels (the bot, the API,
+the terminal chat): built once where the app is assembled, it holds the storage, the key that
+hashes people's ids, the app's clock, the per-person locks and the turn observers.
+
+A turn (:meth:`Conversations.turn`) locks the person's conversation, drops a Telegram update
+seen before, runs the step function, and saves the new state, the answer log and — when the
+conversation completes — the intake record, all together: a crash or a redelivery neither loses
+nor repeats an answer.
 
 A channel that sends its replies after the commit (Telegram) keeps them in the conversation's
 *outbox*, saved in that same statement: the turn's replies, rendered for the channel, under the
-update they answer. :func:`sent` takes them out once they are out. A redelivery of an update
-whose replies are still in the outbox (the process died, or the Bot API failed, between the
-commit and the last send) gets exactly those replies again, in order, followed by the current
-question when it is not among them: at least once, never the wrong ones.
+update they answer. :meth:`Conversations.sent` takes them out once they are out. A redelivery
+of an update whose replies are still in the outbox (the process died, or the Bot API failed,
+between the commit and the last send) gets exactly those replies again, in order, followed by
+the current question when it is not among them: at least once, never the wrong ones.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+import secrets
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from conversations import reminder_store
 from conversations.flow import Ask, Incoming, LogEntry, Reply, State, pending_replies, step
+from conversations.models import AdvisorPublic, IntakeResultPublic
 from conversations.paycheck_flow import PREFIX as PAYCHECK_PREFIX
-from conversations.reminding import as_message, offer_after
+from conversations.reminder_store import Claimed, StoredReminder
+from conversations.reminding import ReminderReply, as_message, offer_after, reminder_turn
 from conversations.render import Button, Channel, OutMessage, render
-from conversations.storage import LockedConversation, Storage
+from conversations.storage import (
+    AdvisorSignIn,
+    ConversationRecord,
+    LockedConversation,
+    Storage,
+    user_key,
+)
 from engine.result import to_jsonable
 
 __all__ = [
     "FLAG_CODES",
     "OUTBOX",
-    "TURN_OBSERVERS",
+    "Conversations",
     "Turn",
+    "TurnObserver",
     "UpdateRef",
     "flags_for",
-    "handle",
-    "handle_by_id",
-    "link_advisor",
-    "person_lock",
-    "sent",
-    "set_status",
 ]
 
 # Warning codes an advisor should look at by hand.
@@ -68,15 +78,6 @@ UNSENT = "unsent_update"
 
 log = logging.getLogger("megaroth.conversations")
 
-# Called after every turn with (channel, turn): the app counts started and completed
-# conversations here without the conversation knowing about metrics.
-TURN_OBSERVERS: list[Callable[[str, Turn], None]] = []
-
-
-def _observe(channel: str, turn: Turn) -> None:
-    for observer in TURN_OBSERVERS:
-        observer(channel, turn)
-
 
 @dataclass(frozen=True)
 class UpdateRef:
@@ -101,41 +102,14 @@ class Turn:
     completed: bool = False
     started: bool = False  # this turn gave the conversation its first answer
     channel: dict[str, object] = field(default_factory=dict)  # the adapter's notes, as before
-    # The conversation as saved by the turn (for :func:`sent`).
+    # The conversation as saved by the turn (for :meth:`Conversations.sent`).
     state: dict[str, Any] | None = None
     version: int = 0
 
 
-async def link_advisor(
-    storage: Storage, conversation_id: str, advisor_code: str, consent: bool
-) -> None:
-    """Link a new conversation to an advisor, with the person's answer about sharing (given on
-    the start form, so the question is not asked again)."""
-    async with storage.locked_by_id(conversation_id) as record:
-        state = State.from_json(record.state)
-        state.answers["advisor"] = advisor_code
-        state.answers["share_advisor"] = consent
-        record.advisor_code = advisor_code
-        record.consent_share = consent
-        record.state = state.to_json()
-
-
-async def sent(storage: Storage, turn: Turn, notes: dict[str, object]) -> None:
-    """The turn's replies are out: take them out of the outbox and keep the adapter's notes
-    (such as the message id of the last prompt), in one statement. If another turn has changed
-    the conversation since (the person's next update, handled by another worker), its notes
-    are the newer ones: only this turn's replies are taken out of the outbox."""
-    if turn.conversation_id is None or turn.state is None:
-        return
-    state = State.from_json(turn.state)
-    state.channel.update(notes)
-    _take_out(state, turn.update_id)
-    if await storage.save_state(turn.conversation_id, turn.version, state.to_json()):
-        return
-    async with storage.locked_by_id(turn.conversation_id) as record:
-        newer = State.from_json(record.state)
-        if _take_out(newer, turn.update_id):
-            record.state = newer.to_json()
+# Called after every turn with (channel, turn): the app counts started and completed
+# conversations here without the conversation knowing about metrics.
+TurnObserver = Callable[[str, Turn], None]
 
 
 def _take_out(state: State, update_id: int | None) -> bool:
@@ -206,88 +180,12 @@ def _to_resend(state: State, update_id: int, outbox: Channel) -> list[OutMessage
     return messages
 
 
-async def set_status(storage: Storage, channel: str, user_key: str, status: str) -> None:
-    """Mark the person's conversation (``inactive`` when they blocked the bot)."""
-    async with storage.locked(channel, user_key) as record:
-        record.status = status
-
-
 def flags_for(codes: list[str]) -> list[str]:
     seen: list[str] = []
     for code in codes:
         if code in FLAG_CODES and code not in seen:
             seen.append(code)
     return seen
-
-
-async def handle(
-    storage: Storage,
-    channel: str,
-    user_key: str,
-    incoming: Incoming,
-    *,
-    chat_key: str | None = None,
-    update: UpdateRef | None = None,
-    advisor_code: str | None = None,
-    outbox: Channel | None = None,
-    today: date | None = None,
-) -> Turn:
-    """One turn of the person's open conversation on ``channel``, inside the database's row
-    lock (which orders turns across worker processes). A channel that must also keep its
-    replies in order holds :func:`person_lock` around the turn and the sending.
-
-    With ``update`` and ``outbox`` (the format to render for), the turn's replies are kept in
-    the outbox until :func:`sent`, and ``turn.messages`` holds what to send. ``today`` is the
-    app clock's date (see :func:`conversations.flow.step`)."""
-    async with storage.locked(channel, user_key, chat_key=chat_key) as record:
-        turn = await _turn(record, incoming, update, advisor_code, outbox, today)
-    turn.state, turn.version = record.state, record.version
-    if turn.forgot:
-        await storage.forget_user(channel, user_key)
-    _observe(channel, turn)
-    return turn
-
-
-_LOCKS: dict[str, tuple[asyncio.Lock, int]] = {}
-
-
-@asynccontextmanager
-async def person_lock(channel: str, user_key: str) -> AsyncIterator[None]:
-    """One person's turns one at a time, first come first served, within this process (the lock
-    exists only while someone holds or waits for it)."""
-    key = f"{channel}:{user_key}"
-    lock, users = _LOCKS.get(key, (asyncio.Lock(), 0))
-    _LOCKS[key] = (lock, users + 1)
-    try:
-        async with lock:
-            yield
-    finally:
-        lock, users = _LOCKS[key]
-        if users <= 1:
-            del _LOCKS[key]
-        else:
-            _LOCKS[key] = (lock, users - 1)
-
-
-async def handle_by_id(
-    storage: Storage,
-    conversation_id: str,
-    incoming: Incoming,
-    *,
-    channel: str,
-    today: date | None = None,
-) -> Turn:
-    """One turn of a conversation known by its id (web chat, REST API), of that ``channel``.
-
-    Raises :class:`~conversations.storage.ConversationNotFound` for an unknown id, or the id
-    of another channel's conversation."""
-    async with storage.locked_by_id(conversation_id, channel=channel) as record:
-        turn = await _turn(record, incoming, None, None, None, today)
-    turn.state, turn.version = record.state, record.version
-    if turn.forgot:
-        await storage.delete_conversation(conversation_id, channel=channel)
-    _observe(channel, turn)
-    return turn
 
 
 async def _turn(
@@ -363,3 +261,297 @@ def _reopens(entry: LogEntry) -> bool:
     if entry.action == "command":
         return False
     return not (entry.question_id or "").startswith(PAYCHECK_PREFIX)
+
+
+class Conversations:
+    """The conversations, for every channel: built once where the app is assembled.
+
+    ``key_secret`` hashes a channel's ids into person keys (:meth:`person_key`) and seals
+    chat addresses (a function giving it is called when first needed); ``clock`` gives
+    today's date to the flow (None: the flow is undated). The per-person locks and the turn
+    observers belong to this object, not to the module: two apps in one process (tests build
+    many) share neither.
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        *,
+        key_secret: str | Callable[[], str] = "",
+        clock: Callable[[], date] | None = None,
+    ) -> None:
+        self.storage = storage
+        self._key_secret = key_secret
+        self.clock = clock
+        self._observers: list[TurnObserver] = []
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    # --- the app around it -------------------------------------------------------------------
+
+    @property
+    def key_secret(self) -> str:
+        if not isinstance(self._key_secret, str):
+            self._key_secret = self._key_secret()
+        return self._key_secret
+
+    def today(self) -> date | None:
+        """The app clock's date, or None when there is no clock."""
+        return self.clock() if self.clock is not None else None
+
+    def observe(self, observer: TurnObserver) -> None:
+        """Call ``observer(channel, turn)`` after every turn (once, however often added)."""
+        if observer not in self._observers:
+            self._observers.append(observer)
+
+    def _observe(self, channel: str, turn: Turn) -> None:
+        for observer in self._observers:
+            observer(channel, turn)
+
+    def person_key(self, channel: str, raw_id: str | int) -> str:
+        """The key a person is stored under: a channel's id for them, hashed (never stored
+        as given)."""
+        return user_key(channel, raw_id, self.key_secret)
+
+    async def ready(self) -> bool:
+        """The database answers."""
+        return await self.storage.ready()
+
+    async def close(self) -> None:
+        await self.storage.close()
+
+    # --- turns -------------------------------------------------------------------------------
+
+    async def start(
+        self, channel: str, *, advisor_code: str | None = None, consent: bool = False
+    ) -> Turn:
+        """A new conversation on ``channel`` for someone known only by it (the web chat, the
+        REST API), linked to ``advisor_code`` with the person's answer about sharing (given
+        on the start form, so the question is not asked again); the turn that starts it."""
+        record = await self.storage.get_or_create(channel, secrets.token_hex(16))
+        if advisor_code:
+            await self.link_advisor(record.id, advisor_code, consent=consent)
+        return await self.turn_by_id(record.id, Incoming(command="start"), channel=channel)
+
+    async def turn(
+        self,
+        channel: str,
+        user_key: str,
+        incoming: Incoming,
+        *,
+        chat_key: str | None = None,
+        update: UpdateRef | None = None,
+        advisor_code: str | None = None,
+        outbox: Channel | None = None,
+    ) -> Turn:
+        """One turn of the person's open conversation on ``channel``, inside the database's row
+        lock (which orders turns across worker processes). A channel that must also keep its
+        replies in order holds :meth:`person_lock` around the turn and the sending.
+
+        With ``update`` and ``outbox`` (the format to render for), the turn's replies are kept in
+        the outbox until :meth:`sent`, and ``turn.messages`` holds what to send."""
+        today = self.today()
+        async with self.storage.locked(channel, user_key, chat_key=chat_key) as record:
+            turn = await _turn(record, incoming, update, advisor_code, outbox, today)
+        turn.state, turn.version = record.state, record.version
+        if turn.forgot:
+            await self.storage.forget_user(channel, user_key)
+        self._observe(channel, turn)
+        return turn
+
+    async def turn_by_id(self, conversation_id: str, incoming: Incoming, *, channel: str) -> Turn:
+        """One turn of a conversation known by its id (web chat, REST API), of that ``channel``.
+
+        Raises :class:`~conversations.storage.ConversationNotFound` for an unknown id, or the id
+        of another channel's conversation."""
+        today = self.today()
+        async with self.storage.locked_by_id(conversation_id, channel=channel) as record:
+            turn = await _turn(record, incoming, None, None, None, today)
+        turn.state, turn.version = record.state, record.version
+        if turn.forgot:
+            await self.storage.delete_conversation(conversation_id, channel=channel)
+        self._observe(channel, turn)
+        return turn
+
+    @asynccontextmanager
+    async def person_lock(self, channel: str, user_key: str) -> AsyncIterator[None]:
+        """One person's turns one at a time, first come first served, within this process (the
+        lock exists only while someone holds or waits for it)."""
+        key = f"{channel}:{user_key}"
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    async def sent(self, turn: Turn, notes: dict[str, object]) -> None:
+        """The turn's replies are out: take them out of the outbox and keep the adapter's notes
+        (such as the message id of the last prompt), in one statement. If another turn has
+        changed the conversation since (the person's next update, handled by another worker),
+        its notes are the newer ones: only this turn's replies are taken out of the outbox."""
+        if turn.conversation_id is None or turn.state is None:
+            return
+        state = State.from_json(turn.state)
+        state.channel.update(notes)
+        _take_out(state, turn.update_id)
+        if await self.storage.save_state(turn.conversation_id, turn.version, state.to_json()):
+            return
+        async with self.storage.locked_by_id(turn.conversation_id) as record:
+            newer = State.from_json(record.state)
+            if _take_out(newer, turn.update_id):
+                record.state = newer.to_json()
+
+    # --- one conversation --------------------------------------------------------------------
+
+    async def show(
+        self, conversation_id: str, *, channel: str | None = None
+    ) -> ConversationRecord | None:
+        """The conversation as stored (of ``channel`` only, when given), or None."""
+        return await self.storage.load(conversation_id, channel=channel)
+
+    async def open(
+        self, channel: str, user_key: str, *, chat_key: str | None = None
+    ) -> ConversationRecord:
+        """The person's open conversation on ``channel``, started when there is none."""
+        return await self.storage.get_or_create(channel, user_key, chat_key=chat_key)
+
+    async def keep(self, record: ConversationRecord, state: State) -> bool:
+        """Save ``state`` over the conversation as it was read (False when another turn has
+        changed it since: nothing saved)."""
+        return await self.storage.save_state(record.id, record.version, state.to_json())
+
+    async def delete(self, conversation_id: str, *, channel: str | None = None) -> bool:
+        """Delete a conversation and everything stored with it; False when there is none."""
+        return await self.storage.delete_conversation(conversation_id, channel=channel)
+
+    async def link_advisor(self, conversation_id: str, advisor_code: str, consent: bool) -> None:
+        """Link a conversation to an advisor, with the person's answer about sharing."""
+        async with self.storage.locked_by_id(conversation_id) as record:
+            state = State.from_json(record.state)
+            state.answers["advisor"] = advisor_code
+            state.answers["share_advisor"] = consent
+            record.advisor_code = advisor_code
+            record.consent_share = consent
+            record.state = state.to_json()
+
+    async def set_status(self, channel: str, user_key: str, status: str) -> None:
+        """Mark the person's conversation (``inactive`` when they blocked the bot)."""
+        async with self.storage.locked(channel, user_key) as record:
+            record.status = status
+
+    # --- reminders ---------------------------------------------------------------------------
+
+    async def reminder(
+        self,
+        channel: str,
+        user_key: str,
+        command: tuple[str, str],
+        *,
+        state: State,
+        today: date,
+        address: str | None = None,
+        escape: bool = False,
+    ) -> ReminderReply:
+        """Run one reminders command for the person (``state``: their conversation's)."""
+        return await reminder_turn(
+            self.storage,
+            channel,
+            user_key,
+            command,
+            state=state,
+            today=today,
+            address=address,
+            escape=escape,
+        )
+
+    async def reminders(
+        self, channel: str, user_key: str, *, statuses: Sequence[str] = ("pending",)
+    ) -> list[StoredReminder]:
+        """The person's reminders with these statuses, soonest first."""
+        return await reminder_store.listed(self.storage, channel, user_key, statuses=statuses)
+
+    async def stop_reminders(self, channel: str, user_key: str) -> int:
+        """Stop all of the person's pending reminders; how many."""
+        return await reminder_store.cancel(self.storage, channel, user_key)
+
+    def seal(self, address: str) -> str:
+        """A chat address as stored with a reminder (only this app's key opens it)."""
+        return reminder_store.seal(address, self.key_secret)
+
+    def unseal(self, sealed: str) -> str:
+        return reminder_store.unseal(sealed, self.key_secret)
+
+    async def claim_due(self, today: date, *, lease: timedelta, limit: int = 50) -> list[Claimed]:
+        """Claim the reminders due on or before ``today`` for sending (see
+        :mod:`conversations.reminder_store`)."""
+        return await reminder_store.claim_due(self.storage, today, lease=lease, limit=limit)
+
+    async def finish(self, claimed: Claimed, outcome: str) -> None:
+        """Record how a claimed reminder's sending went."""
+        await reminder_store.finish(self.storage, claimed, outcome)
+
+    # --- the advisors' side ------------------------------------------------------------------
+
+    async def intakes(
+        self,
+        *,
+        advisor_id: str | None = None,
+        verdict: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[IntakeResultPublic]:
+        """The intakes people chose to share (with one advisor account's codes, when
+        ``advisor_id`` is given), newest first."""
+        return await self.storage.list_intakes(
+            None,
+            verdict=verdict,
+            since=since,
+            until=until,
+            shared_only=True,
+            advisor_id=advisor_id,
+        )
+
+    async def intake(
+        self, intake_id: str, *, advisor_id: str | None = None
+    ) -> IntakeResultPublic | None:
+        """One intake (made with one of that advisor's codes, when ``advisor_id`` is given)."""
+        return await self.storage.get_intake(intake_id, advisor_id=advisor_id)
+
+    async def advisors(self) -> list[AdvisorPublic]:
+        return await self.storage.list_advisors()
+
+    async def add_advisor(
+        self, name: str, token_hash: str, codes: Sequence[str], *, advisor_id: str | None = None
+    ) -> AdvisorPublic:
+        return await self.storage.add_advisor(name, token_hash, codes, advisor_id=advisor_id)
+
+    async def revoke_advisor(self, name: str) -> bool:
+        return await self.storage.revoke_advisor(name)
+
+    async def advisor_by_token(self, token_hash: str) -> AdvisorPublic | None:
+        return await self.storage.advisor_by_token(token_hash)
+
+    async def start_session(
+        self, token_hash: str, advisor_id: str | None, expires_at: datetime
+    ) -> None:
+        await self.storage.start_session(token_hash, advisor_id, expires_at)
+
+    async def session(self, token_hash: str) -> AdvisorSignIn | None:
+        return await self.storage.session(token_hash)
+
+    async def end_session(self, token_hash: str) -> bool:
+        return await self.storage.end_session(token_hash)
+
+    # --- upkeep ------------------------------------------------------------------------------
+
+    async def purge(self, older_than: datetime) -> int:
+        """Delete abandoned conversations last changed before ``older_than``, and the record of
+        Telegram updates seen before then; how many conversations."""
+        removed = await self.storage.purge(older_than)
+        await self.storage.prune_updates(older_than)
+        return removed

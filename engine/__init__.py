@@ -7,10 +7,12 @@ Public API::
     Verdict, VERDICTS                     # the verdict's words, as a type and in order
     supported_years() -> tuple[int, ...]
     phase_out_range(filing_status, figures, lived_apart=False) -> PhaseOut
+    to_jsonable(value), usd(amount)       # a result's dict as JSON values; an amount in dollars
 """
 
 from engine.evaluate import evaluate, rules_version
 from engine.figures import UnsupportedYear, YearFigures, figures_for, supported_years
+from engine.money import usd
 
 # The paycheck plan (engine/paycheck.py).
 from engine.paycheck import (
@@ -27,7 +29,7 @@ from engine.paycheck import (
     PlanWarning,
     plan_paychecks,
 )
-from engine.result import VERDICTS, Result, Verdict
+from engine.result import VERDICTS, Result, Verdict, to_jsonable
 from engine.rules.roth_ira import phase_out_range
 from engine.scenario import Job, Plan, Scenario, ScenarioError, parse_scenario
 
@@ -47,6 +49,8 @@ __all__ = [
     "phase_out_range",
     "rules_version",
     "supported_years",
+    "to_jsonable",
+    "usd",
 ]
 __all__ += [
     "Bonus",

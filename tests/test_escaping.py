@@ -26,7 +26,8 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from api.app import create_app
-from bot import BotDeps, build_dispatcher, make_bot
+from bot import build_dispatcher, make_bot
+from conversations import Conversations
 from conversations.db import upgrade
 from conversations.storage import Storage
 from tests.api.conftest import make_settings
@@ -83,7 +84,7 @@ class Telegram:
     def __init__(self, bot: Bot, storage: Storage, api: BotApiDouble) -> None:
         self.bot = bot
         self.api = api
-        self.dispatcher = build_dispatcher(BotDeps(storage, "escaping"))
+        self.dispatcher = build_dispatcher(Conversations(storage, key_secret="escaping"))
 
     async def feed(self, update: dict[str, Any]) -> None:
         parsed = Update.model_validate(update, context={"bot": self.bot})

@@ -19,7 +19,6 @@ from api.advisor import (
     EXPORT_COLUMNS,
     HOUSEHOLD_COLUMNS,
     SESSION_COOKIE,
-    THROTTLE,
     LoginThrottle,
 )
 from api.app import create_app
@@ -37,10 +36,8 @@ HOUSEHOLD += ["no", "max", "5000", "20000"]
 @pytest.fixture
 def app_client(tmp_path: Path) -> Iterator[TestClient]:
     settings = make_settings(tmp_path, advisor_token=SecretStr(TOKEN))
-    THROTTLE.clear()
     with TestClient(create_app(settings), follow_redirects=False) as client:
         yield client
-    THROTTLE.clear()
 
 
 @pytest.fixture

@@ -21,8 +21,9 @@ from aiogram.methods import (
 )
 from aiogram.types import Update
 
-from bot import BotDeps, build_dispatcher
+from bot import build_dispatcher
 from bot.app import NoStateStorage
+from conversations import Conversations
 from conversations.db import upgrade
 from conversations.storage import Storage
 from tests.bot.recording import BOT_ID, RecordingSession
@@ -35,9 +36,10 @@ CHAT = 777001
 class Harness:
     def __init__(self, storage: Storage, clock: Callable[[], date] | None = None) -> None:
         self.storage = storage
+        self.conversations = Conversations(storage, key_secret="test-secret", clock=clock)
         self.session = RecordingSession()
         self.bot = Bot(token=f"{BOT_ID}:TEST", session=self.session)
-        self.dp = build_dispatcher(BotDeps(storage, "test-secret", clock=clock))
+        self.dp = build_dispatcher(self.conversations)
         self.answered: TelegramMethod[Any] | None = None  # the call in the webhook's answer
 
     async def feed(self, update: dict[str, Any]) -> None:
@@ -298,12 +300,10 @@ async def test_whole_conversation_by_taps_and_typing_ends_in_the_result_in_parts
 async def test_a_handler_error_is_logged_and_the_person_told_how_to_continue(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.handlers
-
     async def broken(*args: Any, **kwargs: Any) -> Any:
         raise ValueError("boom")
 
-    monkeypatch.setattr(bot.handlers, "handle", broken)
+    monkeypatch.setattr(harness.conversations, "turn", broken)
     await harness.text("/start")
     assert "send /start to carry on" in harness.texts()[-1]
 

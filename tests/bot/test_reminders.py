@@ -138,7 +138,7 @@ async def test_the_scheduler_sends_a_due_reminder_once_and_stops_at_a_block(
     await harness.tap("c|remind_yes")
     harness.session.clear()
     day = TODAY
-    sender = ReminderSender(harness.bot, harness.storage, lambda: day, "test-secret")
+    sender = ReminderSender(harness.bot, harness.conversations, lambda: day)
     assert await sender.tick() == 0, "nothing due yet"
     day = date(2026, 4, 1)
     assert await sender.tick() == 1
@@ -209,7 +209,7 @@ async def test_a_retried_reminder_goes_out_after_its_backoff(harness: Harness) -
     )
     claimed = await reminder_store.claim_due(harness.storage, TODAY, lease=timedelta(minutes=5))
     await reminder_store.finish(harness.storage, claimed[0], "retry")
-    sender = ReminderSender(harness.bot, harness.storage, lambda: TODAY, "test-secret")
+    sender = ReminderSender(harness.bot, harness.conversations, lambda: TODAY)
     assert await sender.tick() == 0, "waiting for its backoff"
     assert harness.session.sent() == []
 
@@ -234,9 +234,7 @@ async def test_a_worker_dying_mid_send_leaves_only_that_reminder_sending(harness
         ],
         address=reminder_store.seal(str(CHAT), "test-secret"),
     )
-    dying = ReminderSender(
-        harness.bot, harness.storage, lambda: TODAY, "test-secret", lease=timedelta(0)
-    )
+    dying = ReminderSender(harness.bot, harness.conversations, lambda: TODAY, lease=timedelta(0))
     started = asyncio.Event()
 
     async def hangs(reminder: reminder_store.Claimed) -> str:
@@ -259,7 +257,7 @@ async def test_a_worker_dying_mid_send_leaves_only_that_reminder_sending(harness
     assert sorted(statuses) == ["pending", "pending", "sending"], "one claimed at a time"
     # The next worker: the abandoned one counts as sent (its request had gone out), the two
     # never tried go out now, each once.
-    survivor = ReminderSender(harness.bot, harness.storage, lambda: TODAY, "test-secret")
+    survivor = ReminderSender(harness.bot, harness.conversations, lambda: TODAY)
     assert await survivor.tick() == 2
     assert len(harness.session.sent()) == 2
     assert await survivor.tick() == 0

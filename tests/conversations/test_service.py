@@ -3,17 +3,19 @@ redelivery sends, and the adapter's notes kept after sending."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import date
+
 from conversations.flow import Incoming, State, pending_replies
 from conversations.render import render
-from conversations.service import OUTBOX, UNSENT, Turn, UpdateRef, handle, sent
+from conversations.service import OUTBOX, UNSENT, Conversations, Turn, UpdateRef
 from conversations.storage import Storage
 
 BOT = "12345"
 
 
 async def _turn(storage: Storage, update_id: int, incoming: Incoming) -> Turn:
-    return await handle(
-        storage,
+    return await Conversations(storage).turn(
         "telegram",
         "ann",
         incoming,
@@ -44,7 +46,7 @@ async def test_a_turns_replies_stay_in_the_outbox_until_they_are_out(storage: St
     assert (again.duplicate, again.resend) == (True, True)
     assert _texts(again) == _texts(turn), "exactly the turn's replies, in order"
 
-    await sent(storage, turn, {"prompt": 501})
+    await Conversations(storage).sent(turn, {"prompt": 501})
     loaded = await storage.load(turn.conversation_id or "")
     assert loaded is not None
     assert loaded.state["channel"] == {"prompt": 501}
@@ -58,8 +60,8 @@ async def test_a_turns_replies_stay_in_the_outbox_until_they_are_out(storage: St
 async def test_a_redelivered_summary_sends_the_summary_not_only_the_question(
     storage: Storage,
 ) -> None:
-    await sent(storage, await _turn(storage, 1, Incoming(command="start")), {})
-    await sent(storage, await _turn(storage, 2, Incoming(text="2026")), {})
+    await Conversations(storage).sent(await _turn(storage, 1, Incoming(command="start")), {})
+    await Conversations(storage).sent(await _turn(storage, 2, Incoming(text="2026")), {})
     summary = await _turn(storage, 3, Incoming(text="summary"))
     kinds = [m.kind for m in summary.messages]
     assert kinds[0] == "summary"
@@ -74,7 +76,7 @@ async def test_a_redelivered_summary_sends_the_summary_not_only_the_question(
 async def test_a_turn_whose_person_moved_on_is_sent_then_the_current_question(
     storage: Storage,
 ) -> None:
-    await sent(storage, await _turn(storage, 1, Incoming(command="start")), {})
+    await Conversations(storage).sent(await _turn(storage, 1, Incoming(command="start")), {})
     lost = await _turn(storage, 2, Incoming(text="summary"))  # never sent
     moved_on = await _turn(storage, 3, Incoming(text="2026"))  # handled by another worker
     assert await _outbox(storage, moved_on) == [2, 3]
@@ -91,8 +93,8 @@ async def test_notes_of_an_older_turn_do_not_overwrite_a_newer_one(storage: Stor
     first = await _turn(storage, 1, Incoming(command="start"))
     second = await _turn(storage, 2, Incoming(choice=("tax_year", "2026")))
     assert not second.duplicate
-    await sent(storage, second, {"prompt": 602})
-    await sent(storage, first, {"prompt": 601})  # late: the person has moved on
+    await Conversations(storage).sent(second, {"prompt": 602})
+    await Conversations(storage).sent(first, {"prompt": 601})  # late: the person has moved on
     loaded = await storage.load(first.conversation_id or "")
     assert loaded is not None
     assert loaded.state["channel"]["prompt"] == 602
@@ -103,7 +105,8 @@ async def test_notes_of_an_older_turn_do_not_overwrite_a_newer_one(storage: Stor
 async def test_a_late_confirmation_takes_out_only_its_own_replies(storage: Storage) -> None:
     first = await _turn(storage, 1, Incoming(command="start"))
     second = await _turn(storage, 2, Incoming(choice=("tax_year", "2026")))
-    await sent(storage, first, {"prompt": 601})  # the version moved: only update 1 goes
+    # The version moved: only update 1 goes.
+    await Conversations(storage).sent(first, {"prompt": 601})
     assert await _outbox(storage, second) == [2]
     again = await _turn(storage, 2, Incoming(choice=("tax_year", "2026")))
     assert _texts(again) == _texts(second)
@@ -121,3 +124,35 @@ async def test_a_turn_saved_before_the_outbox_gets_its_current_question(
     again = await _turn(storage, 1, Incoming(command="start"))
     assert again.resend
     assert [m.kind for m in again.messages] == ["ask"]
+
+
+async def test_observers_and_locks_belong_to_their_conversations_object(storage: Storage) -> None:
+    """Two apps in one process (tests build many) share neither observers nor locks."""
+    seen: list[tuple[str, bool]] = []
+
+    def record(channel: str, turn: Turn) -> None:
+        seen.append((channel, turn.started))
+
+    observed = Conversations(storage, clock=lambda: date(2026, 3, 2))
+    observed.observe(record)
+    observed.observe(record)  # once, however often added
+    other = Conversations(storage)
+    await other.turn("terminal", "ann", Incoming(command="start"))
+    assert seen == [], "another object's turn"
+    await observed.turn("terminal", "ann", Incoming(text="2026"))
+    assert seen == [("terminal", True)]
+
+    async with observed.person_lock("telegram", "ann"):
+        async with asyncio.timeout(1):
+            async with other.person_lock("telegram", "ann"):
+                pass  # not held up: each object has its own locks
+        waiting = asyncio.create_task(_hold(observed))
+        await asyncio.sleep(0.01)
+        assert not waiting.done(), "the same object's lock is held"
+    await waiting
+    assert observed._locks == {}, "a lock lives only while someone holds or waits for it"
+
+
+async def _hold(conversations: Conversations) -> None:
+    async with conversations.person_lock("telegram", "ann"):
+        pass
