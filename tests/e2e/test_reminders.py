@@ -254,6 +254,9 @@ async def test_an_opt_in_reminder_is_sent_once_on_its_day_even_when_a_worker_die
                 break
             assert time.monotonic() < deadline, "every due reminder settled"
             await asyncio.sleep(0.2)
+        # The lease (2 s) can run out before the Bot API answers the held send (4 s): wait for
+        # that answer, or the message it delivers is not counted yet.
+        await until(lambda: held.status != 0, 30, "the held send answered")
         await asyncio.sleep(1.0)  # more ticks on both workers: nothing more is sent
     finally:
         await asyncio.to_thread(december.stop)
