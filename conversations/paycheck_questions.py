@@ -392,9 +392,30 @@ def show_date(value: Any) -> str:
     return f"{d.day} {d:%B %Y}"
 
 
+_PAYSTUB = "(from your latest paystub; tap None yet if nothing so far)"
+
+
+def _so_far(
+    slot: int, name: str, short: str, text: str, sample: int, when: Predicate = _yes
+) -> PayQuestion:
+    """A year-to-date figure from the latest paystub: an amount, None yet offered for nothing so
+    far."""
+    example = f"Type an amount such as {sample}, or 0."
+    return PayQuestion(
+        id=f"job{slot}.{name}",
+        kind="money",
+        short=short,
+        text=f"{text} {_PAYSTUB}",
+        example=example,
+        parse=_money(example),
+        choices=_money_choices(),
+        when=when,
+        slot=slot,
+    )
+
+
 def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
     p = f"job{slot}"
-    paystub = "(from your latest paystub; tap None yet if nothing so far)"
     return (
         PayQuestion(
             id=f"{p}.status",
@@ -469,51 +490,37 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             when=_running(slot),
             slot=slot,
         ),
-        PayQuestion(
-            id=f"{p}.ytd_pay",
-            kind="money",
-            short="{Job}: pay so far this year",
-            text="How much has {job} paid you so far in {tax_year}, before deductions? " + paystub,
-            example="Type an amount such as 25000, or 0.",
-            parse=_money("Type an amount such as 25000, or 0."),
-            choices=_money_choices(),
-            when=_running(slot),
-            slot=slot,
+        _so_far(
+            slot,
+            "ytd_pay",
+            "{Job}: pay so far this year",
+            "How much has {job} paid you so far in {tax_year}, before deductions?",
+            25000,
+            _running(slot),
         ),
-        PayQuestion(
-            id=f"{p}.ytd_deferrals",
-            kind="money",
-            short="{Job}: your deferrals so far",
-            text="How much have you deferred at {job} so far in {tax_year}, pre-tax and Roth "
-            "together? (They count toward the yearly deferral limit at every job.) " + paystub,
-            example="Type an amount such as 6000, or 0.",
-            parse=_money("Type an amount such as 6000, or 0."),
-            choices=_money_choices(),
-            slot=slot,
+        _so_far(
+            slot,
+            "ytd_deferrals",
+            "{Job}: your deferrals so far",
+            "How much have you deferred at {job} so far in {tax_year}, pre-tax and Roth "
+            "together? (They count toward the yearly deferral limit at every job.)",
+            6000,
         ),
-        PayQuestion(
-            id=f"{p}.ytd_employer",
-            kind="money",
-            short="{Job}: employer money so far",
-            text="How much has {job} put in so far in {tax_year} (match and other employer "
-            "money)? " + paystub,
-            example="Type an amount such as 3000, or 0.",
-            parse=_money("Type an amount such as 3000, or 0."),
-            choices=_money_choices(),
-            when=_running(slot),
-            slot=slot,
+        _so_far(
+            slot,
+            "ytd_employer",
+            "{Job}: employer money so far",
+            "How much has {job} put in so far in {tax_year} (match and other employer money)?",
+            3000,
+            _running(slot),
         ),
-        PayQuestion(
-            id=f"{p}.ytd_after_tax",
-            kind="money",
-            short="{Job}: after-tax money so far",
-            text="How much after-tax money (not Roth) have you put in at {job} so far in "
-            "{tax_year}? " + paystub,
-            example="Type an amount such as 2000, or 0.",
-            parse=_money("Type an amount such as 2000, or 0."),
-            choices=_money_choices(),
-            when=_after_tax(slot),
-            slot=slot,
+        _so_far(
+            slot,
+            "ytd_after_tax",
+            "{Job}: after-tax money so far",
+            "How much after-tax money (not Roth) have you put in at {job} so far in {tax_year}?",
+            2000,
+            _after_tax(slot),
         ),
         PayQuestion(
             id=f"{p}.bonuses",
