@@ -106,8 +106,11 @@ _MONTH_DAY = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}
 _DAY_MONTH = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?(?:,?\s+(\d{4}))?$")
 
 
+_DATE_EXAMPLE = "Type a date such as {tax_year}-01-09, 1/9 or January 9."
+
+
 def _date_example(year: int) -> str:
-    return f"Type a date such as {year}-01-09, 1/9 or January 9."
+    return _DATE_EXAMPLE.format(tax_year=year)
 
 
 def parse_date(text: str, year: int) -> str:
@@ -360,8 +363,20 @@ def _matched(slot: int) -> Predicate:
     return lambda m, pay: _running(slot)(m, pay) and bool(pay.get(f"job{slot}.match"))
 
 
-def _money_choices(*extra: Choice) -> Options:
-    return lambda _m, _p: (*extra, _NONE_YET)
+def _offer(*choices: Choice) -> Options:
+    """The same choices whatever the answers."""
+    return lambda _m, _p: choices
+
+
+def _as_chosen(raw: str, _main: Answers, _pay: Answers) -> str:
+    """A choice question's answer: the value picked (a typed answer matches no choice and is
+    refused before it gets here)."""
+    return raw
+
+
+def _reads(parse: Callable[[str], Any]) -> Parse:
+    """A question read from what was typed alone."""
+    return lambda raw, _m, _p: parse(raw)
 
 
 def _pay_default(slot: int) -> Options:
@@ -381,6 +396,21 @@ def _pay_default(slot: int) -> Options:
 
 def _money(example: str) -> Parse:
     return lambda raw, _m, _p: parse_amount(raw, example)
+
+
+_FREQUENCY_CHOICES = tuple(
+    Choice(value, label, aliases)
+    for (value, (label, _)), aliases in zip(
+        FREQUENCIES.items(),
+        (
+            ("weekly", "every week"),
+            ("biweekly", "bi-weekly", "every 2 weeks", "fortnightly"),
+            ("semi-monthly", "semimonthly", "twice monthly", "15th and last"),
+            ("monthly", "once a month"),
+        ),
+        strict=True,
+    )
+)
 
 
 def _date(raw: str, main: Answers, _pay: Answers) -> str:
@@ -408,7 +438,7 @@ def _so_far(
         text=f"{text} {_PAYSTUB}",
         example=example,
         parse=_money(example),
-        choices=_money_choices(),
+        choices=_offer(_NONE_YET),
         when=when,
         slot=slot,
     )
@@ -424,8 +454,8 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             text="Paychecks at {job} in {tax_year}: does the job run all year, did it start "
             "this year, or has it ended?",
             example="Type all year, started or ended.",
-            parse=lambda raw, _m, _p: raw,
-            choices=lambda _m, _p: (
+            parse=_as_chosen,
+            choices=_offer(
                 Choice("all_year", "All year", ("all year", "whole year", "yes")),
                 Choice("started", "Started this year", ("started", "new", "new job")),
                 Choice("ended", "Ended this year", ("ended", "left", "old job", "quit")),
@@ -437,7 +467,7 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             kind="date",
             short="{Job}: last pay date",
             text="What was your last pay date at {job}?",
-            example="Type a date such as {tax_year}-01-09, 1/9 or January 9.",
+            example=_DATE_EXAMPLE,
             parse=_date,
             when=_ended(slot),
             slot=slot,
@@ -449,20 +479,8 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             short="{Job}: paid",
             text="How often does {job} pay you?",
             example="Type weekly, every two weeks, twice a month or monthly.",
-            parse=lambda raw, _m, _p: raw,
-            choices=lambda _m, _p: tuple(
-                Choice(value, label, aliases)
-                for (value, (label, _)), aliases in zip(
-                    FREQUENCIES.items(),
-                    (
-                        ("weekly", "every week"),
-                        ("biweekly", "bi-weekly", "every 2 weeks", "fortnightly"),
-                        ("semi-monthly", "semimonthly", "twice monthly", "15th and last"),
-                        ("monthly", "once a month"),
-                    ),
-                    strict=True,
-                )
-            ),
+            parse=_as_chosen,
+            choices=_offer(*_FREQUENCY_CHOICES),
             when=_running(slot),
             slot=slot,
         ),
@@ -472,7 +490,7 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             short="{Job}: next pay date",
             text="When is your next payday at {job}? (For a new job that has not paid yet, its "
             "first payday.)",
-            example="Type a date such as {tax_year}-01-09, 1/9 or January 9.",
+            example=_DATE_EXAMPLE,
             parse=_date,
             when=_running(slot),
             slot=slot,
@@ -530,7 +548,7 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             'date, like "10000 on March 15", or tap None.',
             example=_BONUS_EXAMPLE,
             parse=lambda raw, m, _p: parse_bonuses(raw, _year(m)),
-            choices=lambda _m, _p: (Choice("none", "None", ("no", "no bonus")),),
+            choices=_offer(Choice("none", "None", ("no", "no bonus"))),
             when=_running(slot),
             slot=slot,
             shown=show_bonuses,
@@ -542,8 +560,8 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             text="What is the employer match at {job}? Type the formula the way the plan "
             'states it, like "100% of the first 3%, 50% of the next 2%", or tap No match.',
             example=_MATCH_EXAMPLE,
-            parse=lambda raw, _m, _p: parse_match(raw),
-            choices=lambda _m, _p: (Choice("none", "No match", ("no", "none")),),
+            parse=_reads(parse_match),
+            choices=_offer(Choice("none", "No match", ("no", "none"))),
             when=_running(slot),
             slot=slot,
             shown=show_match,
@@ -554,8 +572,8 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             short="{Job}: match figured",
             text="Is the match at {job} figured on each paycheck, or on the whole year's pay?",
             example="Type per paycheck or annual.",
-            parse=lambda raw, _m, _p: raw,
-            choices=lambda _m, _p: (
+            parse=_as_chosen,
+            choices=_offer(
                 # not "paycheck": a choice's value is never a command word
                 Choice(
                     "per_paycheck", "On each paycheck", ("per paycheck", "each paycheck", "each")
@@ -572,8 +590,8 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             text="Does the plan at {job} true up the match after the year ends (pay any match "
             "missed because deferrals stopped early)?",
             example="Type yes, no or not sure.",
-            parse=lambda raw, _m, _p: parse_yes_no_unsure(raw),
-            choices=lambda _m, _p: (
+            parse=_reads(parse_yes_no_unsure),
+            choices=_offer(
                 Choice("yes", "Yes"),
                 Choice("no", "No"),
                 Choice("unknown", "Not sure"),
@@ -587,8 +605,8 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             short="{Job}: after-tax money matched",
             text="Does the match at {job} also count after-tax contributions?",
             example="Type yes, no or not sure.",
-            parse=lambda raw, _m, _p: raw,
-            choices=lambda _m, _p: (
+            parse=_as_chosen,
+            choices=_offer(
                 Choice("yes", "Yes"),
                 Choice("no", "No", ("not sure", "unknown")),
             ),
@@ -602,8 +620,8 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             text="Does the plan at {job} cap the after-tax election on each paycheck (for "
             "example at 10% of pay)? Type the percent, or tap No cap.",
             example=_CAP_EXAMPLE,
-            parse=lambda raw, _m, _p: parse_percent_cap(raw),
-            choices=lambda _m, _p: (Choice("none", "No cap", ("no", "none", "no cap")),),
+            parse=_reads(parse_percent_cap),
+            choices=_offer(Choice("none", "No cap", ("no", "none", "no cap"))),
             when=_after_tax(slot),
             slot=slot,
             shown=lambda v: "No cap" if v is None else f"{v}% of pay",
@@ -614,8 +632,8 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             short="{Job}: elections in",
             text="How does payroll at {job} take your elections?",
             example="Type whole percents, any percent or dollars.",
-            parse=lambda raw, _m, _p: raw,
-            choices=lambda _m, _p: (
+            parse=_as_chosen,
+            choices=_offer(
                 Choice("whole_percent", "Whole percents (6%)", ("whole", "whole percents")),
                 Choice("percent", "Any percent (6.5%)", ("any percent", "decimals")),
                 Choice("dollars", "Dollars per paycheck", ("dollars", "dollar", "$")),
@@ -630,8 +648,8 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             text="Is there a take-home floor: the least pay you want left from each paycheck "
             "at {job} after these contributions? Type an amount, or tap No floor.",
             example=_FLOOR_EXAMPLE,
-            parse=lambda raw, _m, _p: parse_floor(raw),
-            choices=lambda _m, _p: (Choice("none", "No floor", ("no", "none", "no floor")),),
+            parse=_reads(parse_floor),
+            choices=_offer(Choice("none", "No floor", ("no", "none", "no floor"))),
             when=_running(slot),
             slot=slot,
             shown=lambda v: "No floor" if v is None else usd(Decimal(v)),
@@ -648,8 +666,8 @@ def _deposit_questions(slot: int) -> tuple[PayQuestion, ...]:
             text="Will you make elective deferrals (pre-tax or Roth) to the plan of {job} this "
             "year, as far as the yearly limit allows?",
             example="Type yes or no.",
-            parse=lambda raw, _m, _p: raw,
-            choices=lambda _m, _p: (Choice("yes", "Yes"), Choice("no", "No")),
+            parse=_as_chosen,
+            choices=_offer(Choice("yes", "Yes"), Choice("no", "No")),
             slot=slot,
         ),
     )
@@ -666,8 +684,8 @@ _STRATEGY = PayQuestion(
     text="Spread the contributions evenly over the paychecks left, or put them in as early "
     "as possible (front-load)?",
     example="Type evenly or front-load.",
-    parse=lambda raw, _m, _p: raw,
-    choices=lambda _m, _p: (
+    parse=_as_chosen,
+    choices=_offer(
         Choice("level", "Evenly", ("even", "evenly", "spread", "level")),
         Choice("front_load", "As early as possible", ("front-load", "front load", "early")),
     ),
