@@ -20,7 +20,6 @@ from engine.paycheck import MatchTier, PaycheckInputs, PaycheckJob, plan_paychec
 from engine.result import to_jsonable
 from tests.api.conftest import make_settings
 
-MAIN = ["2026", "45", "1", "150000", "1", "yes", "yes", "no", "max", "7500", "1", "140000"]
 # A job change in June: the first job ended with $15,000 deferred, the second started.
 TWO_JOBS = [
     "2026", "45", "5",  # two W-2 jobs
