@@ -23,7 +23,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from conversations.parsing import AnswerError, parse_money, parse_yes_no_unsure
-from conversations.questions import JOB_SLOTS, Choice, job_kind, job_label
+from conversations.questions import (
+    JOB_SLOTS,
+    YES_NO,
+    YES_NO_UNSURE,
+    Choice,
+    job_kind,
+    job_label,
+    match_choice,
+    not_a_choice,
+)
 from engine.money import usd
 
 __all__ = [
@@ -306,14 +315,13 @@ class PayQuestion:
 
     def read(self, raw: str, main: Answers, pay: Answers) -> Any:
         """The stored value for what was typed or tapped; :class:`AnswerError` when unreadable."""
-        chosen = _pick(raw, self.options(main, pay))
+        options = self.options(main, pay)
+        # Not by the start of a label: an amount or a date is typed at most of these questions.
+        chosen = match_choice(raw, options, digits=2, by_start=False)
         if chosen is not None:
             return self.parse(chosen, main, pay)
         if self.kind == "choice":
-            labels = ", ".join(c.label for c in self.options(main, pay))
-            raise AnswerError(
-                "That isn't one of the choices.", f"Type a number or one of: {labels}."
-            )
+            raise not_a_choice(options)
         return self.parse(raw, main, pay)
 
     def show(self, value: Any, main: Answers, pay: Answers) -> str:
@@ -325,18 +333,6 @@ class PayQuestion:
             if c.value == value:
                 return c.label
         return "None" if value is None else str(value)
-
-
-def _pick(raw: str, options: tuple[Choice, ...]) -> str | None:
-    text = " ".join(raw.strip().lower().split()).rstrip(".!")
-    if not text:
-        return None
-    if text.isdecimal() and len(text) <= 2 and 1 <= int(text) <= len(options):
-        return options[int(text) - 1].value  # numbered, as the terminal lists them
-    for c in options:
-        if text in (c.value.lower(), c.label.lower(), *c.aliases):
-            return c.value
-    return None
 
 
 def _year(main: Answers) -> int:
@@ -591,11 +587,7 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             "missed because deferrals stopped early)?",
             example="Type yes, no or not sure.",
             parse=_reads(parse_yes_no_unsure),
-            choices=_offer(
-                Choice("yes", "Yes"),
-                Choice("no", "No"),
-                Choice("unknown", "Not sure"),
-            ),
+            choices=_offer(*YES_NO_UNSURE),
             when=lambda m, pay: _matched(slot)(m, pay) and pay.get(f"{p}.match_period") != "annual",
             slot=slot,
         ),
@@ -667,7 +659,7 @@ def _deposit_questions(slot: int) -> tuple[PayQuestion, ...]:
             "year, as far as the yearly limit allows?",
             example="Type yes or no.",
             parse=_as_chosen,
-            choices=_offer(Choice("yes", "Yes"), Choice("no", "No")),
+            choices=_offer(*YES_NO),
             slot=slot,
         ),
     )
