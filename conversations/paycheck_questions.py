@@ -33,6 +33,7 @@ from conversations.questions import (
     match_choice,
     not_a_choice,
 )
+from conversations.wording import upper_first
 from engine.money import usd
 
 __all__ = [
@@ -300,7 +301,7 @@ class PayQuestion:
         ctx: dict[str, Any] = {"tax_year": _year(main)}
         if self.slot is not None:
             job = job_label(main, self.slot)
-            ctx.update(job=job, Job=job[0].upper() + job[1:])
+            ctx.update(job=job, Job=upper_first(job))
         return ctx
 
     def wording(self, main: Answers) -> str:

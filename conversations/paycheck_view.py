@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from conversations.wording import line
+from conversations.wording import line, upper_first
 from engine.money import usd
 from engine.paycheck import ElectionChange, PaycheckPlan
 
@@ -52,10 +52,10 @@ def paycheck_view(plan: PaycheckPlan, skipped: tuple[str, ...] = ()) -> dict[str
         rows = [r for r in plan.rows if r.job == job.job]
         takes_after_tax = job.after_tax_room > 0 or job.after_tax > 0
         if not job.elections:
-            now = line("paycheck.no_paycheck_left", job=job.job[0].upper() + job.job[1:])
+            now = line("paycheck.no_paycheck_left", job=upper_first(job.job))
             changes: list[str] = []
         else:
-            name = job.job[0].upper() + job.job[1:]
+            name = upper_first(job.job)
             now = _election(job.elections[0], name, takes_after_tax)
             changes = [
                 line(
@@ -89,7 +89,7 @@ def paycheck_view(plan: PaycheckPlan, skipped: tuple[str, ...] = ()) -> dict[str
                 "limit_415c": usd(job.limit_415c),
                 "landing": line(
                     "paycheck.landing_job",
-                    job=job.job[0].upper() + job.job[1:],
+                    job=upper_first(job.job),
                     deferrals=usd(job.deferrals),
                     match=usd(job.match),
                     after_tax=usd(job.after_tax),
@@ -98,7 +98,7 @@ def paycheck_view(plan: PaycheckPlan, skipped: tuple[str, ...] = ()) -> dict[str
                 ),
                 "short": line(
                     "paycheck.after_tax_short",
-                    job=job.job[0].upper() + job.job[1:],
+                    job=upper_first(job.job),
                     reach=usd(job.after_tax_reachable),
                     room=usd(job.after_tax_room),
                 )
@@ -112,7 +112,7 @@ def paycheck_view(plan: PaycheckPlan, skipped: tuple[str, ...] = ()) -> dict[str
         if d.due_with_extension:
             text = line(
                 "paycheck.deposit_extended",
-                business=d.business[0].upper() + d.business[1:],
+                business=upper_first(d.business),
                 source=source,
                 amount=usd(d.amount),
                 due=_day(d.due) + f" {d.due[:4]}",
@@ -121,7 +121,7 @@ def paycheck_view(plan: PaycheckPlan, skipped: tuple[str, ...] = ()) -> dict[str
         else:
             text = line(
                 "paycheck.deposit",
-                business=d.business[0].upper() + d.business[1:],
+                business=upper_first(d.business),
                 source=source,
                 amount=usd(d.amount),
                 due=_day(d.due) + f" {d.due[:4]}",
@@ -139,8 +139,7 @@ def paycheck_view(plan: PaycheckPlan, skipped: tuple[str, ...] = ()) -> dict[str
         "warnings": [
             (
                 w.code,
-                (f"{w.job[0].upper()}{w.job[1:]}: " if w.job else "")
-                + f"{w.message} ({usd(w.amount)})",
+                (f"{upper_first(w.job)}: " if w.job else "") + f"{w.message} ({usd(w.amount)})",
             )
             for w in plan.warnings
         ],

@@ -27,6 +27,7 @@ from conversations.parsing import (
     parse_yes_no,
     parse_yes_no_unsure,
 )
+from conversations.wording import upper_first
 from engine import figures_for, phase_out_range, supported_years
 from engine.money import usd
 from engine.scenario import MAX_AGE, MIN_AGE
@@ -297,7 +298,7 @@ def _context(answers: Answers, slot: int | None) -> dict[str, Any]:
         ctx["business"] = job_label(answers, business)
     if slot is not None:
         ctx["job"] = job_label(answers, slot)
-        ctx["Job"] = ctx["job"][0].upper() + ctx["job"][1:]
+        ctx["Job"] = upper_first(ctx["job"])
     return ctx
 
 

@@ -7,11 +7,18 @@ from typing import Any
 
 import yaml
 
-__all__ = ["WORDING", "line"]
+__all__ = ["WORDING", "line", "upper_first"]
 
 WORDING: dict[str, Any] = yaml.safe_load(
     (Path(__file__).parent / "wording.yaml").read_text(encoding="utf-8")
 )
+
+
+def upper_first(words: str) -> str:
+    """``words`` at the head of a sentence: the first letter in upper case and the rest as it is
+    ("your job #2" gives "Your job #2"; unlike ``str.capitalize``, "your S-corp" keeps its
+    capitals)."""
+    return words[:1].upper() + words[1:]
 
 
 def line(key: str, /, **params: object) -> str:
