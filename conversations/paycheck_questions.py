@@ -33,7 +33,7 @@ from conversations.questions import (
     match_choice,
     not_a_choice,
 )
-from conversations.wording import upper_first
+from conversations.wording import day, upper_first
 from engine.money import usd
 
 __all__ = [
@@ -415,8 +415,7 @@ def _date(raw: str, main: Answers, _pay: Answers) -> str:
 
 
 def show_date(value: Any) -> str:
-    d = date.fromisoformat(str(value))
-    return f"{d.day} {d:%B %Y}"
+    return day(date.fromisoformat(str(value)))
 
 
 _PAYSTUB = "(from your latest paystub; tap None yet if nothing so far)"

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from conversations.wording import line, upper_first
+from conversations.wording import day, line, upper_first
 from engine.money import usd
 from engine.paycheck import ElectionChange, PaycheckPlan
 
@@ -109,23 +109,17 @@ def paycheck_view(plan: PaycheckPlan, skipped: tuple[str, ...] = ()) -> dict[str
     deposits = []
     for d in plan.deposits:
         source = line(f"paycheck.sources.{d.source}")
+        deposit = {
+            "business": upper_first(d.business),
+            "source": source,
+            "amount": usd(d.amount),
+            "due": day(date.fromisoformat(d.due)),
+        }
         if d.due_with_extension:
-            text = line(
-                "paycheck.deposit_extended",
-                business=upper_first(d.business),
-                source=source,
-                amount=usd(d.amount),
-                due=_day(d.due) + f" {d.due[:4]}",
-                extended=_day(d.due_with_extension) + f" {d.due_with_extension[:4]}",
-            )
+            extended = day(date.fromisoformat(d.due_with_extension))
+            text = line("paycheck.deposit_extended", extended=extended, **deposit)
         else:
-            text = line(
-                "paycheck.deposit",
-                business=upper_first(d.business),
-                source=source,
-                amount=usd(d.amount),
-                due=_day(d.due) + f" {d.due[:4]}",
-            )
+            text = line("paycheck.deposit", **deposit)
         deposits.append({"text": text, "rule": d.rule, "source": d.source})
     return {
         "title": line("paycheck.title", year=plan.year),

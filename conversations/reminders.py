@@ -29,6 +29,7 @@ from typing import Any, Final
 
 import yaml
 
+from conversations.wording import day
 from engine import Result
 from engine.money import ZERO, usd
 from engine.paycheck import PaycheckPlan
@@ -90,10 +91,6 @@ def text(kind: str, figures: Mapping[str, Any], *, escape: bool = False) -> str:
 def title(kind: str, figures: Mapping[str, Any], *, escape: bool = False) -> str:
     """The reminder's one-line title (lists, buttons, the calendar's events)."""
     return _filled(kind, "title", figures, escape)
-
-
-def day(value: date) -> str:
-    return f"{value.day} {value:%B %Y}"
 
 
 def _rate(amount: Decimal, unit: str) -> str:

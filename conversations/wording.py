@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-__all__ = ["WORDING", "line", "upper_first"]
+__all__ = ["WORDING", "day", "line", "upper_first"]
 
 WORDING: dict[str, Any] = yaml.safe_load(
     (Path(__file__).parent / "wording.yaml").read_text(encoding="utf-8")
 )
+
+
+def day(value: date) -> str:
+    """A date as the conversation writes it: 15 April 2026."""
+    return f"{value.day} {value:%B %Y}"
 
 
 def upper_first(words: str) -> str:
