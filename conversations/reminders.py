@@ -29,7 +29,7 @@ from typing import Any, Final
 
 import yaml
 
-from conversations.wording import day
+from conversations.wording import day, filled
 from engine import Result
 from engine.money import ZERO, usd
 from engine.paycheck import PaycheckPlan
@@ -72,10 +72,7 @@ class Draft:
 
 def phrase(key: str, /, **params: object) -> str:
     """A sentence of the reminders' wording (``reminders.yaml``)."""
-    node: Any = _WORDS
-    for part in key.split("."):
-        node = node[part]
-    return str(node).format_map(params) if params else str(node)
+    return filled(_WORDS, key, **params)
 
 
 def _filled(kind: str, part: str, figures: Mapping[str, Any], escape: bool) -> str:
