@@ -32,17 +32,15 @@ def election_text(value: Decimal, unit: str) -> str:
 
 
 def _election(change: ElectionChange, job: str, after_tax_allowed: bool) -> str:
-    deferral = election_text(change.deferral, change.unit)
+    figures = {
+        "job": job,
+        "date": _day(change.date),
+        "deferral": election_text(change.deferral, change.unit),
+    }
     if not after_tax_allowed:
-        return line(
-            "paycheck.election_deferral_only", job=job, date=_day(change.date), deferral=deferral
-        )
+        return line("paycheck.election_deferral_only", **figures)
     return line(
-        "paycheck.election",
-        job=job,
-        date=_day(change.date),
-        deferral=deferral,
-        after_tax=election_text(change.after_tax, change.unit),
+        "paycheck.election", after_tax=election_text(change.after_tax, change.unit), **figures
     )
 
 
@@ -51,11 +49,11 @@ def paycheck_view(plan: PaycheckPlan, skipped: tuple[str, ...] = ()) -> dict[str
     for job in plan.jobs:
         rows = [r for r in plan.rows if r.job == job.job]
         takes_after_tax = job.after_tax_room > 0 or job.after_tax > 0
+        name = upper_first(job.job)  # at the head of its sentences
         if not job.elections:
-            now = line("paycheck.no_paycheck_left", job=upper_first(job.job))
+            now = line("paycheck.no_paycheck_left", job=name)
             changes: list[str] = []
         else:
-            name = upper_first(job.job)
             now = _election(job.elections[0], name, takes_after_tax)
             changes = [
                 line(
@@ -89,7 +87,7 @@ def paycheck_view(plan: PaycheckPlan, skipped: tuple[str, ...] = ()) -> dict[str
                 "limit_415c": usd(job.limit_415c),
                 "landing": line(
                     "paycheck.landing_job",
-                    job=upper_first(job.job),
+                    job=name,
                     deferrals=usd(job.deferrals),
                     match=usd(job.match),
                     after_tax=usd(job.after_tax),
@@ -98,7 +96,7 @@ def paycheck_view(plan: PaycheckPlan, skipped: tuple[str, ...] = ()) -> dict[str
                 ),
                 "short": line(
                     "paycheck.after_tax_short",
-                    job=upper_first(job.job),
+                    job=name,
                     reach=usd(job.after_tax_reachable),
                     room=usd(job.after_tax_room),
                 )
