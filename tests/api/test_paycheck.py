@@ -19,7 +19,7 @@ from conversations.paycheck_view import election_text
 from engine.paycheck import MatchTier, PaycheckInputs, PaycheckJob, plan_paychecks
 from engine.result import to_jsonable
 from tests.api.conftest import make_settings
-from tests.support.answers import JOB_CHANGE, TWO_JOBS
+from tests.support.answers import ENDED_JOB, JOB_CHANGE, TWO_JOBS
 
 # A job change in June: the match, the plan's rules and the strategy of the new job.
 JOB_CHANGE_ANSWERS = [
@@ -38,14 +38,7 @@ EXPECTED = plan_paychecks(
         2026,
         45,
         (
-            PaycheckJob(
-                name="your first job",
-                pay_per_paycheck=Decimal(0),
-                next_pay_date=None,
-                last_pay_date="2026-06-12",
-                ytd_deferrals=Decimal(15000),
-                after_tax_allowed=False,
-            ),
+            ENDED_JOB,
             PaycheckJob(
                 name="your second job",
                 pay_per_paycheck=Decimal(3000),

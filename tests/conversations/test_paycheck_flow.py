@@ -37,7 +37,7 @@ from engine.paycheck import (
     PaycheckJob,
     plan_paychecks,
 )
-from tests.support.answers import JOB_CHANGE
+from tests.support.answers import ENDED_JOB, JOB_CHANGE
 
 W2 = {
     "tax_year": 2026,
@@ -235,14 +235,6 @@ def test_job_change_in_june_counts_the_old_jobs_deferrals() -> None:
         ],
     )
     plan = _plan_reply(outcomes[-1]).plan
-    old = PaycheckJob(
-        name="your first job",
-        pay_per_paycheck=Decimal(0),
-        next_pay_date=None,
-        last_pay_date="2026-06-12",
-        ytd_deferrals=Decimal(15000),
-        after_tax_allowed=False,
-    )
     new = PaycheckJob(
         name="your second job",
         pay_per_paycheck=Decimal(3000),
@@ -253,7 +245,7 @@ def test_job_change_in_june_counts_the_old_jobs_deferrals() -> None:
         unit="dollars",
         take_home_floor=Decimal(1500),
     )
-    assert plan == plan_paychecks(PaycheckInputs(2026, 45, (old, new)))
+    assert plan == plan_paychecks(PaycheckInputs(2026, 45, (ENDED_JOB, new)))
     # the old job's $15,000 comes off the one §402(g) limit before the new job's deferrals
     new_job = next(j for j in plan.jobs if j.job == "your second job")
     assert new_job.deferrals <= plan.limit_402g - 15000

@@ -3,7 +3,10 @@ the same answers go into the terminal chat, Telegram, the REST API and the web c
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Final
+
+from engine.paycheck import PaycheckJob
 
 #: One W-2 job with a 401(k) that takes after-tax money and converts it in the plan, typed the way
 #: people type (a dollar sign and commas, "7.5k"). Its result: a Mega Backdoor Roth of $40,000.
@@ -47,4 +50,14 @@ JOB_CHANGE: Final = (
     ("pay.job1.ytd_employer", "0"),
     ("pay.job1.ytd_after_tax", "0"),
     ("pay.job1.bonuses", "none"),
+)
+
+#: JOB_CHANGE's first job as the paycheck planner takes it: no paycheck left, its deferrals so far.
+ENDED_JOB: Final = PaycheckJob(
+    name="your first job",
+    pay_per_paycheck=Decimal(0),
+    next_pay_date=None,
+    last_pay_date="2026-06-12",
+    ytd_deferrals=Decimal(15000),
+    after_tax_allowed=False,
 )
