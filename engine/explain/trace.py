@@ -234,17 +234,15 @@ def _employer(c: Computation, p: PlanFigures, lines: _PlanTrace) -> None:
         if p.job_type == "self_employed"
         else ("employer_s_corp", {"counted": min(p.pay, fig.compensation_limit), "pay": p.pay})
     )
-    lines.add(
-        key,
-        ws.maximum,
-        deferrals=p.deferrals,
-        comp_limit=fig.compensation_limit,
-        step5=ws.rate_limit,
-        step10=ws.annual_additions_left,
-        step12=ws.earned_income_left,
-        employer=p.employer,
-        **figures,
-    )
+    worksheet = {
+        "deferrals": p.deferrals,
+        "comp_limit": fig.compensation_limit,
+        "step5": ws.rate_limit,
+        "step10": ws.annual_additions_left,
+        "step12": ws.earned_income_left,
+        "employer": p.employer,
+    }
+    lines.add(key, ws.maximum, **worksheet, **figures)
 
 
 def _after_tax(c: Computation, p: PlanFigures, lines: _PlanTrace) -> None:
