@@ -7,7 +7,7 @@ the summary) and ``faq:<words>`` carry an argument after the colon.
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 __all__ = [
     "COMMANDS",
@@ -36,19 +36,8 @@ ReplyCommand = Literal[
 #: Every command, ``start`` (open or resume a conversation) included.
 Command = Literal["start", ReplyCommand]
 
-COMMANDS: Final[tuple[Command, ...]] = (
-    "start",
-    "back",
-    "restart",
-    "summary",
-    "help",
-    "math",
-    "privacy",
-    "forget",
-    "stop_sharing",
-    "faq",
-    "paycheck",
-)
+#: Every command, in order: the words of ``Command``, so the names are written once.
+COMMANDS: Final[tuple[Command, ...]] = get_args(Command)
 
 #: Words typed as a message (lower case, spaces collapsed, a leading "/" and a trailing "." or
 #: "!" ignored) that run a command.

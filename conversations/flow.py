@@ -33,7 +33,7 @@ from conversations.questions import (
     tax_year_of,
 )
 from conversations.scenario import build_scenario
-from conversations.wording import line
+from conversations.wording import line, upper_first
 from engine import Result, ScenarioError, evaluate, figures_for, parse_scenario
 from engine.compute import catch_up_for_age
 from engine.money import usd
@@ -316,8 +316,7 @@ _MISSING = object()
 def _label(q: Question, answers: Answers) -> str:
     ctx: dict[str, Any] = {"prior_year": tax_year_of(answers) - 1}
     if q.job is not None:
-        job = job_label(q.own(answers), q.job)
-        ctx["Job"] = job[0].upper() + job[1:]
+        ctx["Job"] = upper_first(job_label(q.own(answers), q.job))
     return q.short.format_map(ctx)
 
 

@@ -23,7 +23,17 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from conversations.parsing import AnswerError, parse_money, parse_yes_no_unsure
-from conversations.questions import JOB_SLOTS, Choice, job_kind, job_label
+from conversations.questions import (
+    JOB_SLOTS,
+    YES_NO,
+    YES_NO_UNSURE,
+    Choice,
+    job_kind,
+    job_label,
+    match_choice,
+    not_a_choice,
+)
+from conversations.wording import day, upper_first
 from engine.money import usd
 
 __all__ = [
@@ -106,8 +116,11 @@ _MONTH_DAY = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}
 _DAY_MONTH = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?(?:,?\s+(\d{4}))?$")
 
 
+_DATE_EXAMPLE = "Type a date such as {tax_year}-01-09, 1/9 or January 9."
+
+
 def _date_example(year: int) -> str:
-    return f"Type a date such as {year}-01-09, 1/9 or January 9."
+    return _DATE_EXAMPLE.format(tax_year=year)
 
 
 def parse_date(text: str, year: int) -> str:
@@ -288,7 +301,7 @@ class PayQuestion:
         ctx: dict[str, Any] = {"tax_year": _year(main)}
         if self.slot is not None:
             job = job_label(main, self.slot)
-            ctx.update(job=job, Job=job[0].upper() + job[1:])
+            ctx.update(job=job, Job=upper_first(job))
         return ctx
 
     def wording(self, main: Answers) -> str:
@@ -303,14 +316,13 @@ class PayQuestion:
 
     def read(self, raw: str, main: Answers, pay: Answers) -> Any:
         """The stored value for what was typed or tapped; :class:`AnswerError` when unreadable."""
-        chosen = _pick(raw, self.options(main, pay))
+        options = self.options(main, pay)
+        # Not by the start of a label: an amount or a date is typed at most of these questions.
+        chosen = match_choice(raw, options, digits=2, by_start=False)
         if chosen is not None:
             return self.parse(chosen, main, pay)
         if self.kind == "choice":
-            labels = ", ".join(c.label for c in self.options(main, pay))
-            raise AnswerError(
-                "That isn't one of the choices.", f"Type a number or one of: {labels}."
-            )
+            raise not_a_choice(options)
         return self.parse(raw, main, pay)
 
     def show(self, value: Any, main: Answers, pay: Answers) -> str:
@@ -322,18 +334,6 @@ class PayQuestion:
             if c.value == value:
                 return c.label
         return "None" if value is None else str(value)
-
-
-def _pick(raw: str, options: tuple[Choice, ...]) -> str | None:
-    text = " ".join(raw.strip().lower().split()).rstrip(".!")
-    if not text:
-        return None
-    if text.isdecimal() and len(text) <= 2 and 1 <= int(text) <= len(options):
-        return options[int(text) - 1].value  # numbered, as the terminal lists them
-    for c in options:
-        if text in (c.value.lower(), c.label.lower(), *c.aliases):
-            return c.value
-    return None
 
 
 def _year(main: Answers) -> int:
@@ -360,8 +360,20 @@ def _matched(slot: int) -> Predicate:
     return lambda m, pay: _running(slot)(m, pay) and bool(pay.get(f"job{slot}.match"))
 
 
-def _money_choices(*extra: Choice) -> Options:
-    return lambda _m, _p: (*extra, _NONE_YET)
+def _offer(*choices: Choice) -> Options:
+    """The same choices whatever the answers."""
+    return lambda _m, _p: choices
+
+
+def _as_chosen(raw: str, _main: Answers, _pay: Answers) -> str:
+    """A choice question's answer: the value picked (a typed answer matches no choice and is
+    refused before it gets here)."""
+    return raw
+
+
+def _reads(parse: Callable[[str], Any]) -> Parse:
+    """A question read from what was typed alone."""
+    return lambda raw, _m, _p: parse(raw)
 
 
 def _pay_default(slot: int) -> Options:
@@ -383,18 +395,53 @@ def _money(example: str) -> Parse:
     return lambda raw, _m, _p: parse_amount(raw, example)
 
 
+_FREQUENCY_CHOICES = tuple(
+    Choice(value, label, aliases)
+    for (value, (label, _)), aliases in zip(
+        FREQUENCIES.items(),
+        (
+            ("weekly", "every week"),
+            ("biweekly", "bi-weekly", "every 2 weeks", "fortnightly"),
+            ("semi-monthly", "semimonthly", "twice monthly", "15th and last"),
+            ("monthly", "once a month"),
+        ),
+        strict=True,
+    )
+)
+
+
 def _date(raw: str, main: Answers, _pay: Answers) -> str:
     return parse_date(raw, _year(main))
 
 
 def show_date(value: Any) -> str:
-    d = date.fromisoformat(str(value))
-    return f"{d.day} {d:%B %Y}"
+    return day(date.fromisoformat(str(value)))
+
+
+_PAYSTUB = "(from your latest paystub; tap None yet if nothing so far)"
+
+
+def _so_far(
+    slot: int, name: str, short: str, text: str, sample: int, when: Predicate = _yes
+) -> PayQuestion:
+    """A year-to-date figure from the latest paystub: an amount, None yet offered for nothing so
+    far."""
+    example = f"Type an amount such as {sample}, or 0."
+    return PayQuestion(
+        id=f"job{slot}.{name}",
+        kind="money",
+        short=short,
+        text=f"{text} {_PAYSTUB}",
+        example=example,
+        parse=_money(example),
+        choices=_offer(_NONE_YET),
+        when=when,
+        slot=slot,
+    )
 
 
 def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
     p = f"job{slot}"
-    paystub = "(from your latest paystub; tap None yet if nothing so far)"
     return (
         PayQuestion(
             id=f"{p}.status",
@@ -403,8 +450,8 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             text="Paychecks at {job} in {tax_year}: does the job run all year, did it start "
             "this year, or has it ended?",
             example="Type all year, started or ended.",
-            parse=lambda raw, _m, _p: raw,
-            choices=lambda _m, _p: (
+            parse=_as_chosen,
+            choices=_offer(
                 Choice("all_year", "All year", ("all year", "whole year", "yes")),
                 Choice("started", "Started this year", ("started", "new", "new job")),
                 Choice("ended", "Ended this year", ("ended", "left", "old job", "quit")),
@@ -416,7 +463,7 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             kind="date",
             short="{Job}: last pay date",
             text="What was your last pay date at {job}?",
-            example="Type a date such as {tax_year}-01-09, 1/9 or January 9.",
+            example=_DATE_EXAMPLE,
             parse=_date,
             when=_ended(slot),
             slot=slot,
@@ -428,20 +475,8 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             short="{Job}: paid",
             text="How often does {job} pay you?",
             example="Type weekly, every two weeks, twice a month or monthly.",
-            parse=lambda raw, _m, _p: raw,
-            choices=lambda _m, _p: tuple(
-                Choice(value, label, aliases)
-                for (value, (label, _)), aliases in zip(
-                    FREQUENCIES.items(),
-                    (
-                        ("weekly", "every week"),
-                        ("biweekly", "bi-weekly", "every 2 weeks", "fortnightly"),
-                        ("semi-monthly", "semimonthly", "twice monthly", "15th and last"),
-                        ("monthly", "once a month"),
-                    ),
-                    strict=True,
-                )
-            ),
+            parse=_as_chosen,
+            choices=_offer(*_FREQUENCY_CHOICES),
             when=_running(slot),
             slot=slot,
         ),
@@ -451,7 +486,7 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             short="{Job}: next pay date",
             text="When is your next payday at {job}? (For a new job that has not paid yet, its "
             "first payday.)",
-            example="Type a date such as {tax_year}-01-09, 1/9 or January 9.",
+            example=_DATE_EXAMPLE,
             parse=_date,
             when=_running(slot),
             slot=slot,
@@ -469,51 +504,37 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             when=_running(slot),
             slot=slot,
         ),
-        PayQuestion(
-            id=f"{p}.ytd_pay",
-            kind="money",
-            short="{Job}: pay so far this year",
-            text="How much has {job} paid you so far in {tax_year}, before deductions? " + paystub,
-            example="Type an amount such as 25000, or 0.",
-            parse=_money("Type an amount such as 25000, or 0."),
-            choices=_money_choices(),
-            when=_running(slot),
-            slot=slot,
+        _so_far(
+            slot,
+            "ytd_pay",
+            "{Job}: pay so far this year",
+            "How much has {job} paid you so far in {tax_year}, before deductions?",
+            25000,
+            _running(slot),
         ),
-        PayQuestion(
-            id=f"{p}.ytd_deferrals",
-            kind="money",
-            short="{Job}: your deferrals so far",
-            text="How much have you deferred at {job} so far in {tax_year}, pre-tax and Roth "
-            "together? (They count toward the yearly deferral limit at every job.) " + paystub,
-            example="Type an amount such as 6000, or 0.",
-            parse=_money("Type an amount such as 6000, or 0."),
-            choices=_money_choices(),
-            slot=slot,
+        _so_far(
+            slot,
+            "ytd_deferrals",
+            "{Job}: your deferrals so far",
+            "How much have you deferred at {job} so far in {tax_year}, pre-tax and Roth "
+            "together? (They count toward the yearly deferral limit at every job.)",
+            6000,
         ),
-        PayQuestion(
-            id=f"{p}.ytd_employer",
-            kind="money",
-            short="{Job}: employer money so far",
-            text="How much has {job} put in so far in {tax_year} (match and other employer "
-            "money)? " + paystub,
-            example="Type an amount such as 3000, or 0.",
-            parse=_money("Type an amount such as 3000, or 0."),
-            choices=_money_choices(),
-            when=_running(slot),
-            slot=slot,
+        _so_far(
+            slot,
+            "ytd_employer",
+            "{Job}: employer money so far",
+            "How much has {job} put in so far in {tax_year} (match and other employer money)?",
+            3000,
+            _running(slot),
         ),
-        PayQuestion(
-            id=f"{p}.ytd_after_tax",
-            kind="money",
-            short="{Job}: after-tax money so far",
-            text="How much after-tax money (not Roth) have you put in at {job} so far in "
-            "{tax_year}? " + paystub,
-            example="Type an amount such as 2000, or 0.",
-            parse=_money("Type an amount such as 2000, or 0."),
-            choices=_money_choices(),
-            when=_after_tax(slot),
-            slot=slot,
+        _so_far(
+            slot,
+            "ytd_after_tax",
+            "{Job}: after-tax money so far",
+            "How much after-tax money (not Roth) have you put in at {job} so far in {tax_year}?",
+            2000,
+            _after_tax(slot),
         ),
         PayQuestion(
             id=f"{p}.bonuses",
@@ -523,7 +544,7 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             'date, like "10000 on March 15", or tap None.',
             example=_BONUS_EXAMPLE,
             parse=lambda raw, m, _p: parse_bonuses(raw, _year(m)),
-            choices=lambda _m, _p: (Choice("none", "None", ("no", "no bonus")),),
+            choices=_offer(Choice("none", "None", ("no", "no bonus"))),
             when=_running(slot),
             slot=slot,
             shown=show_bonuses,
@@ -535,8 +556,8 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             text="What is the employer match at {job}? Type the formula the way the plan "
             'states it, like "100% of the first 3%, 50% of the next 2%", or tap No match.',
             example=_MATCH_EXAMPLE,
-            parse=lambda raw, _m, _p: parse_match(raw),
-            choices=lambda _m, _p: (Choice("none", "No match", ("no", "none")),),
+            parse=_reads(parse_match),
+            choices=_offer(Choice("none", "No match", ("no", "none"))),
             when=_running(slot),
             slot=slot,
             shown=show_match,
@@ -547,8 +568,8 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             short="{Job}: match figured",
             text="Is the match at {job} figured on each paycheck, or on the whole year's pay?",
             example="Type per paycheck or annual.",
-            parse=lambda raw, _m, _p: raw,
-            choices=lambda _m, _p: (
+            parse=_as_chosen,
+            choices=_offer(
                 # not "paycheck": a choice's value is never a command word
                 Choice(
                     "per_paycheck", "On each paycheck", ("per paycheck", "each paycheck", "each")
@@ -565,12 +586,8 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             text="Does the plan at {job} true up the match after the year ends (pay any match "
             "missed because deferrals stopped early)?",
             example="Type yes, no or not sure.",
-            parse=lambda raw, _m, _p: parse_yes_no_unsure(raw),
-            choices=lambda _m, _p: (
-                Choice("yes", "Yes"),
-                Choice("no", "No"),
-                Choice("unknown", "Not sure"),
-            ),
+            parse=_reads(parse_yes_no_unsure),
+            choices=_offer(*YES_NO_UNSURE),
             when=lambda m, pay: _matched(slot)(m, pay) and pay.get(f"{p}.match_period") != "annual",
             slot=slot,
         ),
@@ -580,8 +597,8 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             short="{Job}: after-tax money matched",
             text="Does the match at {job} also count after-tax contributions?",
             example="Type yes, no or not sure.",
-            parse=lambda raw, _m, _p: raw,
-            choices=lambda _m, _p: (
+            parse=_as_chosen,
+            choices=_offer(
                 Choice("yes", "Yes"),
                 Choice("no", "No", ("not sure", "unknown")),
             ),
@@ -595,8 +612,8 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             text="Does the plan at {job} cap the after-tax election on each paycheck (for "
             "example at 10% of pay)? Type the percent, or tap No cap.",
             example=_CAP_EXAMPLE,
-            parse=lambda raw, _m, _p: parse_percent_cap(raw),
-            choices=lambda _m, _p: (Choice("none", "No cap", ("no", "none", "no cap")),),
+            parse=_reads(parse_percent_cap),
+            choices=_offer(Choice("none", "No cap", ("no", "none", "no cap"))),
             when=_after_tax(slot),
             slot=slot,
             shown=lambda v: "No cap" if v is None else f"{v}% of pay",
@@ -607,8 +624,8 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             short="{Job}: elections in",
             text="How does payroll at {job} take your elections?",
             example="Type whole percents, any percent or dollars.",
-            parse=lambda raw, _m, _p: raw,
-            choices=lambda _m, _p: (
+            parse=_as_chosen,
+            choices=_offer(
                 Choice("whole_percent", "Whole percents (6%)", ("whole", "whole percents")),
                 Choice("percent", "Any percent (6.5%)", ("any percent", "decimals")),
                 Choice("dollars", "Dollars per paycheck", ("dollars", "dollar", "$")),
@@ -623,8 +640,8 @@ def _job_questions(slot: int) -> tuple[PayQuestion, ...]:
             text="Is there a take-home floor: the least pay you want left from each paycheck "
             "at {job} after these contributions? Type an amount, or tap No floor.",
             example=_FLOOR_EXAMPLE,
-            parse=lambda raw, _m, _p: parse_floor(raw),
-            choices=lambda _m, _p: (Choice("none", "No floor", ("no", "none", "no floor")),),
+            parse=_reads(parse_floor),
+            choices=_offer(Choice("none", "No floor", ("no", "none", "no floor"))),
             when=_running(slot),
             slot=slot,
             shown=lambda v: "No floor" if v is None else usd(Decimal(v)),
@@ -641,8 +658,8 @@ def _deposit_questions(slot: int) -> tuple[PayQuestion, ...]:
             text="Will you make elective deferrals (pre-tax or Roth) to the plan of {job} this "
             "year, as far as the yearly limit allows?",
             example="Type yes or no.",
-            parse=lambda raw, _m, _p: raw,
-            choices=lambda _m, _p: (Choice("yes", "Yes"), Choice("no", "No")),
+            parse=_as_chosen,
+            choices=_offer(*YES_NO),
             slot=slot,
         ),
     )
@@ -659,8 +676,8 @@ _STRATEGY = PayQuestion(
     text="Spread the contributions evenly over the paychecks left, or put them in as early "
     "as possible (front-load)?",
     example="Type evenly or front-load.",
-    parse=lambda raw, _m, _p: raw,
-    choices=lambda _m, _p: (
+    parse=_as_chosen,
+    choices=_offer(
         Choice("level", "Evenly", ("even", "evenly", "spread", "level")),
         Choice("front_load", "As early as possible", ("front-load", "front load", "early")),
     ),

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from conversations.wording import line
+from conversations.wording import day, line, upper_first
 from engine.money import usd
 from engine.paycheck import ElectionChange, PaycheckPlan
 
@@ -32,17 +32,15 @@ def election_text(value: Decimal, unit: str) -> str:
 
 
 def _election(change: ElectionChange, job: str, after_tax_allowed: bool) -> str:
-    deferral = election_text(change.deferral, change.unit)
+    figures = {
+        "job": job,
+        "date": _day(change.date),
+        "deferral": election_text(change.deferral, change.unit),
+    }
     if not after_tax_allowed:
-        return line(
-            "paycheck.election_deferral_only", job=job, date=_day(change.date), deferral=deferral
-        )
+        return line("paycheck.election_deferral_only", **figures)
     return line(
-        "paycheck.election",
-        job=job,
-        date=_day(change.date),
-        deferral=deferral,
-        after_tax=election_text(change.after_tax, change.unit),
+        "paycheck.election", after_tax=election_text(change.after_tax, change.unit), **figures
     )
 
 
@@ -51,11 +49,11 @@ def paycheck_view(plan: PaycheckPlan, skipped: tuple[str, ...] = ()) -> dict[str
     for job in plan.jobs:
         rows = [r for r in plan.rows if r.job == job.job]
         takes_after_tax = job.after_tax_room > 0 or job.after_tax > 0
+        name = upper_first(job.job)  # at the head of its sentences
         if not job.elections:
-            now = line("paycheck.no_paycheck_left", job=job.job[0].upper() + job.job[1:])
+            now = line("paycheck.no_paycheck_left", job=name)
             changes: list[str] = []
         else:
-            name = job.job[0].upper() + job.job[1:]
             now = _election(job.elections[0], name, takes_after_tax)
             changes = [
                 line(
@@ -89,7 +87,7 @@ def paycheck_view(plan: PaycheckPlan, skipped: tuple[str, ...] = ()) -> dict[str
                 "limit_415c": usd(job.limit_415c),
                 "landing": line(
                     "paycheck.landing_job",
-                    job=job.job[0].upper() + job.job[1:],
+                    job=name,
                     deferrals=usd(job.deferrals),
                     match=usd(job.match),
                     after_tax=usd(job.after_tax),
@@ -98,7 +96,7 @@ def paycheck_view(plan: PaycheckPlan, skipped: tuple[str, ...] = ()) -> dict[str
                 ),
                 "short": line(
                     "paycheck.after_tax_short",
-                    job=job.job[0].upper() + job.job[1:],
+                    job=name,
                     reach=usd(job.after_tax_reachable),
                     room=usd(job.after_tax_room),
                 )
@@ -109,23 +107,17 @@ def paycheck_view(plan: PaycheckPlan, skipped: tuple[str, ...] = ()) -> dict[str
     deposits = []
     for d in plan.deposits:
         source = line(f"paycheck.sources.{d.source}")
+        deposit = {
+            "business": upper_first(d.business),
+            "source": source,
+            "amount": usd(d.amount),
+            "due": day(date.fromisoformat(d.due)),
+        }
         if d.due_with_extension:
-            text = line(
-                "paycheck.deposit_extended",
-                business=d.business[0].upper() + d.business[1:],
-                source=source,
-                amount=usd(d.amount),
-                due=_day(d.due) + f" {d.due[:4]}",
-                extended=_day(d.due_with_extension) + f" {d.due_with_extension[:4]}",
-            )
+            extended = day(date.fromisoformat(d.due_with_extension))
+            text = line("paycheck.deposit_extended", extended=extended, **deposit)
         else:
-            text = line(
-                "paycheck.deposit",
-                business=d.business[0].upper() + d.business[1:],
-                source=source,
-                amount=usd(d.amount),
-                due=_day(d.due) + f" {d.due[:4]}",
-            )
+            text = line("paycheck.deposit", **deposit)
         deposits.append({"text": text, "rule": d.rule, "source": d.source})
     return {
         "title": line("paycheck.title", year=plan.year),
@@ -139,8 +131,7 @@ def paycheck_view(plan: PaycheckPlan, skipped: tuple[str, ...] = ()) -> dict[str
         "warnings": [
             (
                 w.code,
-                (f"{w.job[0].upper()}{w.job[1:]}: " if w.job else "")
-                + f"{w.message} ({usd(w.amount)})",
+                (f"{upper_first(w.job)}: " if w.job else "") + f"{w.message} ({usd(w.amount)})",
             )
             for w in plan.warnings
         ],

@@ -27,6 +27,7 @@ from conversations.parsing import (
     parse_yes_no,
     parse_yes_no_unsure,
 )
+from conversations.wording import upper_first
 from engine import figures_for, phase_out_range, supported_years
 from engine.money import usd
 from engine.scenario import MAX_AGE, MIN_AGE
@@ -40,6 +41,8 @@ __all__ = [
     "INCOME_PATTERNS",
     "OUTLINE",
     "SPOUSE",
+    "YES_NO",
+    "YES_NO_UNSURE",
     "Answers",
     "Choice",
     "Question",
@@ -47,7 +50,9 @@ __all__ = [
     "applicable",
     "by_id",
     "job_label",
+    "match_choice",
     "next_question",
+    "not_a_choice",
     "progress",
     "spouse_included",
     "spouse_view",
@@ -80,6 +85,11 @@ class Choice:
     aliases: tuple[str, ...] = ()  # other words people type for it, lower case
 
 
+#: The choices of a yes/no question, and of one that may also be answered "not sure".
+YES_NO = (Choice("yes", "Yes"), Choice("no", "No"))
+YES_NO_UNSURE = (*YES_NO, Choice("unknown", "Not sure"))
+
+
 @dataclass(frozen=True)
 class Question:
     id: str
@@ -109,9 +119,9 @@ class Question:
     def options(self, answers: Answers, today: date | None = None) -> tuple[Choice, ...]:
         answers = self.own(answers)
         if self.kind == "yes_no_unsure":
-            return (Choice("yes", "Yes"), Choice("no", "No"), Choice("unknown", "Not sure"))
+            return YES_NO_UNSURE
         if self.kind == "yes_no":
-            return (Choice("yes", "Yes"), Choice("no", "No"))
+            return YES_NO
         if self.dated_choices is not None and today is not None:
             return self.dated_choices(today)
         return self.choices(answers) if callable(self.choices) else self.choices
@@ -146,21 +156,18 @@ class Question:
         choices offered were those of that day)."""
         kind = self.kind
         if kind == "number" and self.options(answers, today):
-            chosen = _match_choice(raw, self.options(answers, today))
+            chosen = match_choice(raw, self.options(answers, today))
             if chosen is not None:
                 return int(chosen)
         if kind in ("choice", "yes_no", "yes_no_unsure"):
-            chosen = _match_choice(raw, self.options(answers))
+            chosen = match_choice(raw, self.options(answers))
             if chosen is not None:
                 return chosen if kind != "yes_no" else chosen == "yes"
             if kind == "yes_no":
                 return parse_yes_no(raw)
             if kind == "yes_no_unsure":
                 return parse_yes_no_unsure(raw)
-            labels = ", ".join(c.label for c in self.options(answers))
-            raise AnswerError(
-                "That isn't one of the choices.", f"Type a number or one of: {labels}."
-            )
+            raise not_a_choice(self.options(answers))
         if kind == "number":
             if self.id == "tax_year":
                 return _parse_year(raw)
@@ -200,18 +207,32 @@ class Question:
         return str(value)
 
 
-def _match_choice(raw: str, options: tuple[Choice, ...]) -> str | None:
+def match_choice(
+    raw: str, options: tuple[Choice, ...], *, digits: int = 3, by_start: bool = True
+) -> str | None:
+    """The value of the choice ``raw`` names (case, spaces and a closing "." or "!" aside): its
+    number in the list as the terminal shows it (``digits`` digits at most), its value, its label
+    or one of its aliases; with ``by_start``, also the start (three letters or more) of exactly
+    one label. None when it names none."""
     text = " ".join(raw.strip().lower().split()).rstrip(".!")
     if not text:
         return None
     # isdecimal, not isdigit: "²" and "①" are digits int() cannot read.
-    if text.isdecimal() and len(text) <= 3 and 1 <= int(text) <= len(options):
+    if text.isdecimal() and len(text) <= digits and 1 <= int(text) <= len(options):
         return options[int(text) - 1].value
     for c in options:
         if text in (c.value.lower(), c.label.lower(), *c.aliases):
             return c.value
+    if not by_start:
+        return None
     starts = [c for c in options if c.label.lower().startswith(text) and len(text) >= 3]
     return starts[0].value if len(starts) == 1 else None
+
+
+def not_a_choice(options: tuple[Choice, ...]) -> AnswerError:
+    """What a choice question says to an answer that names none of its choices."""
+    labels = ", ".join(c.label for c in options)
+    return AnswerError("That isn't one of the choices.", f"Type a number or one of: {labels}.")
 
 
 def _parse_year(raw: str) -> int:
@@ -277,7 +298,7 @@ def _context(answers: Answers, slot: int | None) -> dict[str, Any]:
         ctx["business"] = job_label(answers, business)
     if slot is not None:
         ctx["job"] = job_label(answers, slot)
-        ctx["Job"] = ctx["job"][0].upper() + ctx["job"][1:]
+        ctx["Job"] = upper_first(ctx["job"])
     return ctx
 
 

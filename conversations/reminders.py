@@ -29,6 +29,7 @@ from typing import Any, Final
 
 import yaml
 
+from conversations.wording import day, filled
 from engine import Result
 from engine.money import ZERO, usd
 from engine.paycheck import PaycheckPlan
@@ -71,10 +72,7 @@ class Draft:
 
 def phrase(key: str, /, **params: object) -> str:
     """A sentence of the reminders' wording (``reminders.yaml``)."""
-    node: Any = _WORDS
-    for part in key.split("."):
-        node = node[part]
-    return str(node).format_map(params) if params else str(node)
+    return filled(_WORDS, key, **params)
 
 
 def _filled(kind: str, part: str, figures: Mapping[str, Any], escape: bool) -> str:
@@ -90,10 +88,6 @@ def text(kind: str, figures: Mapping[str, Any], *, escape: bool = False) -> str:
 def title(kind: str, figures: Mapping[str, Any], *, escape: bool = False) -> str:
     """The reminder's one-line title (lists, buttons, the calendar's events)."""
     return _filled(kind, "title", figures, escape)
-
-
-def day(value: date) -> str:
-    return f"{value.day} {value:%B %Y}"
 
 
 def _rate(amount: Decimal, unit: str) -> str:

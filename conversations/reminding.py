@@ -25,6 +25,7 @@ from conversations.questions import job_kinds, job_label
 from conversations.reminders import Draft, drafts, phrase, text, title
 from conversations.render import Button, OutMessage
 from conversations.storage import Storage
+from conversations.wording import day
 from engine import Result, ScenarioError
 from engine.paycheck import PaycheckPlan
 
@@ -105,15 +106,11 @@ def person_drafts(state: State, today: date, plan: PaycheckPlan | None = None) -
     return drafts(result, scenario, today, plan, labels)
 
 
-def _day(value: date) -> str:
-    return f"{value.day} {value:%B %Y}"
-
-
 def _listing(
     items: Sequence[tuple[date, str, dict[str, str] | dict[str, object]]], escape: bool
 ) -> str:
     return "\n".join(
-        "• " + phrase("item", date=_day(due), title=title(kind, figures, escape=escape))
+        "• " + phrase("item", date=day(due), title=title(kind, figures, escape=escape))
         for due, kind, figures in items
     )
 

@@ -9,7 +9,6 @@ the engine's messages.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -35,7 +34,7 @@ from conversations.flow import (
 )
 from conversations.paycheck_view import paycheck_view
 from conversations.reminders import phrase as reminder_phrase
-from conversations.wording import WORDING, line
+from conversations.wording import WORDING, day, line
 from engine import Result
 from engine.money import usd
 from engine.text import section
@@ -74,11 +73,6 @@ class OutMessage:
 
 def _money(value: Decimal | int | None) -> str:
     return "" if value is None else usd(Decimal(value))
-
-
-def day(value: date) -> str:
-    """A date as the conversation writes it: 15 April 2026."""
-    return f"{value.day} {value:%B %Y}"
 
 
 def closed_year_view(closed: ClosedYear) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from engine.text import Message, render
 
@@ -30,13 +30,7 @@ __all__ = [
 #: The answer to "does a Mega Backdoor Roth work for me" (docs/CONTRACT.md, "Verdict"), in the
 #: order the engine decides them.
 Verdict = Literal["available", "check_plan", "available_with_solo_401k", "partial", "unavailable"]
-VERDICTS: tuple[Verdict, ...] = (
-    "available",
-    "check_plan",
-    "available_with_solo_401k",
-    "partial",
-    "unavailable",
-)
+VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
 
 
 def as_verdict(word: str) -> Verdict:

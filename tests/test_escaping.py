@@ -32,6 +32,7 @@ from conversations.db import upgrade
 from conversations.storage import Storage
 from tests.api.conftest import make_settings
 from tests.support import updates
+from tests.support.answers import ONE_JOB
 from tests.support.telegram_double import BotApiDouble
 
 PAYLOADS: dict[str, str] = {
@@ -218,8 +219,6 @@ def test_the_rest_apis_html_escapes_typed_markup(app_client: TestClient, name: s
 
 # --- advisor pages and exports ----------------------------------------------------------------
 
-ANSWERS = ["2026", "45", "1", "$150,000", "1", "yes", "yes", "no", "max", "7.5k", "1", "140000"]
-
 
 def _finish(client: TestClient, advisor: str) -> str:
     response = client.post(
@@ -227,7 +226,7 @@ def _finish(client: TestClient, advisor: str) -> str:
     )
     assert response.status_code == 201, response.text
     cid: str = response.json()["id"]
-    for text in ANSWERS:
+    for text in ONE_JOB:
         client.post(f"/v1/conversations/{cid}/answers", json={"text": text})
     assert client.get(f"/v1/conversations/{cid}").json()["status"] == "completed"
     return cid

@@ -13,8 +13,8 @@ from pydantic import SecretStr
 from api.app import create_app
 from tests.api.conftest import make_settings
 from tests.bot.test_handlers import Harness
+from tests.support.answers import ONE_JOB
 
-TYPED = ["2026", "45", "1", "$150,000", "1", "yes", "yes", "no", "max", "7.5k", "1", "140000"]
 SECRETS = ("advisor-secret-token", "test-secret")
 # What must never appear in a log line: amounts as typed and as figures, and secrets.
 NEEDLES = ("150,000", "150000", "140000", "140,000", "7.5k", "7500", "40,000", "40000", *SECRETS)
@@ -35,7 +35,7 @@ def test_rest_and_web_logs_carry_no_amounts_or_secrets(
     settings = make_settings(tmp_path, advisor_token=SecretStr(SECRETS[0]))
     with TestClient(create_app(settings)) as client:
         cid = client.post("/v1/conversations", json={}).json()["id"]
-        for text in TYPED:
+        for text in ONE_JOB:
             client.post(f"/v1/conversations/{cid}/answers", json={"text": text})
         client.post("/v1/conversations/x/answers", json={"text": "150000"})
         client.post("/telegram/webhook", content=b"{150000")
@@ -54,7 +54,7 @@ async def test_telegram_logs_carry_no_message_text(
     storage = Storage(url)
     harness = Harness(storage)
     try:
-        for text in ["/start", *TYPED]:
+        for text in ["/start", *ONE_JOB]:
             await harness.text(text)
         harness.session.fail["SendMessage"] = "blocked"
         await harness.text("150000")

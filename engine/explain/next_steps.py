@@ -63,12 +63,17 @@ def next_steps(
     return tuple(step.items)
 
 
+def _plan_and_job(c: Computation, p: PlanFigures) -> dict[str, str]:
+    """How a step names a plan: the plan's name and its job's label."""
+    return {"plan": plan_name(p), "job": job_label(c, p.job)}
+
+
 def _first_fixes(c: Computation, roth_ira: RothIraResult, step: _Steps) -> None:
     """Questions for the plan, the IRA roll-in and deferrals above the limits."""
     s = c.scenario
     for p in c.plans:
         if p.route == "unknown":
-            step("ask_plan", plan=plan_name(p), job=job_label(c, p.job), room=p.after_tax_room)
+            step("ask_plan", room=p.after_tax_room, **_plan_and_job(c, p))
     if roth_ira.backdoor is not False and s.pretax_ira_balance > 0:
         step("roll_ira_first", balance=s.pretax_ira_balance)
     if any(kind not in ("employer", "415c") for _, kind in c.excess):
@@ -77,11 +82,10 @@ def _first_fixes(c: Computation, roth_ira: RothIraResult, step: _Steps) -> None:
         if p.deferrals_cut_by == "415c":
             step(
                 "fix_excess_415c",
-                plan=plan_name(p),
-                job=job_label(c, p.job),
                 applied=p.deferrals,
                 year=s.tax_year,
                 limit=c.fig.annual_additions_limit,
+                **_plan_and_job(c, p),
             )
 
 
@@ -107,34 +111,26 @@ def _working_plans(c: Computation, best: Computation, step: _Steps) -> None:
 
 
 def _working_plan(c: Computation, p: PlanFigures, step: _Steps) -> None:
-    label, plan, year = job_label(c, p.job), plan_name(p), c.scenario.tax_year
+    named, year = _plan_and_job(c, p), c.scenario.tax_year
     if p.after_tax_room > 0:
         route = section("route_names")[p.route]
-        step("confirm_plan", plan=plan, job=label, room=p.after_tax_room, year=year, route=route)
+        step("confirm_plan", room=p.after_tax_room, year=year, route=route, **named)
     catch_up = (
         say("next_steps", "set_deferrals_catch_up", catch_up=c.catch_up_limit)
         if c.catch_up_limit > 0
         else ""
     )
     if p.deferrals > 0:
-        step(
-            "set_deferrals",
-            plan=plan,
-            job=label,
-            deferrals=p.deferrals,
-            year=year,
-            catch_up=catch_up,
-        )
+        step("set_deferrals", deferrals=p.deferrals, year=year, catch_up=catch_up, **named)
     if p.worksheet is not None and p.employer > 0:
-        step("set_employer", job=label, employer=p.employer)
+        step("set_employer", job=named["job"], employer=p.employer)
     if p.after_tax_room <= 0:
         return
     step(
         "elect_after_tax_deposit" if p.job_type == "self_employed" else "elect_after_tax",
-        plan=plan,
-        job=label,
         room=p.after_tax_room,
         year=year,
+        **named,
     )
     step("convert_in_plan" if p.route == "in_plan_conversion" else "roll_in_service")
 
@@ -143,12 +139,7 @@ def _not_working(c: Computation, verdict: Verdict, step: _Steps) -> None:
     """Room that reaches Roth only at separation, and what to ask an employer for."""
     for p in c.plans:
         if p.route == "at_separation" and p.after_tax_room > 0:
-            step(
-                "at_separation",
-                plan=plan_name(p),
-                job=job_label(c, p.job),
-                room=p.after_tax_room,
-            )
+            step("at_separation", room=p.after_tax_room, **_plan_and_job(c, p))
     if verdict not in ("unavailable", "partial"):
         return
     for p in c.plans:

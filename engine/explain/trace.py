@@ -54,6 +54,11 @@ def trace(
     return tuple(out.entries)
 
 
+def _job(c: Computation, job: int) -> str:
+    """The job's label at the head of an entry ("Your job")."""
+    return job_label(c, job).capitalize()
+
+
 def _catch_up(c: Computation, out: _Trace) -> None:
     fig, age = c.fig, c.scenario.age
     if c.catch_up_age_amount == 0:
@@ -99,7 +104,7 @@ def _self_employment(c: Computation, out: _Trace) -> None:
             out.add(
                 "nese",
                 c.pay[i],
-                job=job_label(c, i).capitalize(),
+                job=_job(c, i),
                 net_profit=job.net_profit or ZERO,
                 deduction=c.se_deduction[i],
             )
@@ -115,7 +120,7 @@ def _owner_options(
         out.add(
             "solo_option",
             option.after_tax_room,
-            job=job_label(c, option.job).capitalize(),
+            job=_job(c, option.job),
             deferrals=option.employee_deferrals,
             employer=option.max_employer_contribution,
             with_max=option.after_tax_room_with_max_employer,
@@ -126,7 +131,7 @@ def _owner_options(
             "roth_maximizing",
             alternative.roth_total,
             "self_employed" if self_employed else "w2_pay",
-            job=job_label(c, alternative.job).capitalize(),
+            job=_job(c, alternative.job),
             deferrals=alternative.employee_deferrals,
             room=alternative.after_tax_room,
             why=say("trace", "roth_maximizing_self_employed") if self_employed else "",
@@ -137,148 +142,139 @@ def _owner_options(
 # --- one plan ------------------------------------------------------------------------------
 
 
+class _PlanTrace:
+    """One plan's entries, each headed by its job and plan ("Your job, 401(k): ...")."""
+
+    def __init__(self, out: _Trace, c: Computation, p: PlanFigures) -> None:
+        self.out = out
+        self.job = _job(c, p.job)
+        self.plan = plan_name(p)
+
+    def add(self, key: str, amount: Decimal, variant: str = "", /, **params: object) -> None:
+        self.out.add(key, amount, variant, job=self.job, plan=self.plan, **params)
+
+    def add_457b(self, key: str, amount: Decimal, /, **params: object) -> None:
+        """A 457(b)'s entry: its sentence names the job, and the plan by its kind."""
+        self.out.add(key, amount, job=self.job, **params)
+
+
 def _plan(c: Computation, p: PlanFigures, out: _Trace) -> None:
-    job, plan = job_label(c, p.job).capitalize(), plan_name(p)
-    _plan_limit(c, p, out, job, plan)
-    _deferrals(p, out, job, plan)
-    _employer(c, p, out, job, plan)
+    lines = _PlanTrace(out, c, p)
+    _plan_limit(c, p, lines)
+    _deferrals(p, lines)
+    _employer(c, p, lines)
     if not is_402g_plan(p.plan):
-        out.add("after_tax_457b", ZERO, job=job)
+        lines.add_457b("after_tax_457b", ZERO)
         return
     if not p.takes_after_tax:
-        out.add("after_tax_none", ZERO, job=job, plan=plan)
+        lines.add("after_tax_none", ZERO)
         return
-    _after_tax(c, p, out, job, plan)
-    out.add("route", p.after_tax_room, job=job, plan=plan, route=section("route_names")[p.route])
+    _after_tax(c, p, lines)
+    lines.add("route", p.after_tax_room, route=section("route_names")[p.route])
 
 
-def _plan_limit(c: Computation, p: PlanFigures, out: _Trace, job: str, plan: str) -> None:
+def _plan_limit(c: Computation, p: PlanFigures, lines: _PlanTrace) -> None:
     fig = c.fig
     if not is_402g_plan(p.plan):
-        out.add(
+        lines.add_457b(
             "limit_457b",
             p.annual_additions_limit,
-            job=job,
             plan_limit=fig.section_457b_limit,
             compensation=p.compensation,
         )
-    elif p.job_type == "self_employed":
-        out.add(
-            "limit_self_employed",
-            p.annual_additions_limit,
-            job=job,
-            plan=plan,
-            nese=p.pay,
-            employer=p.employer,
-            compensation=p.compensation,
-            dollar_limit=fig.annual_additions_limit,
-        )
-    else:
-        out.add(
-            "limit_employee",
-            p.annual_additions_limit,
-            job=job,
-            plan=plan,
-            dollar_limit=fig.annual_additions_limit,
-            compensation=p.compensation,
-        )
+        return
+    # §415(c): the lesser of the dollar limit and compensation, which for a business of one's
+    # own is NESE less the employer contribution.
+    key, figures = (
+        ("limit_self_employed", {"nese": p.pay, "employer": p.employer})
+        if p.job_type == "self_employed"
+        else ("limit_employee", {})
+    )
+    lines.add(
+        key,
+        p.annual_additions_limit,
+        dollar_limit=fig.annual_additions_limit,
+        compensation=p.compensation,
+        **figures,
+    )
 
 
-def _deferrals(p: PlanFigures, out: _Trace, job: str, plan: str) -> None:
+def _deferrals(p: PlanFigures, lines: _PlanTrace) -> None:
     if p.plan.type == "simple_ira":
         variant = "simple_ira"
     else:
         variant = "402g" if is_402g_plan(p.plan) else "457b"
     asked = p.plan.employee_deferrals
     if asked == MAX:
-        out.add("deferrals_max", p.deferrals, variant, job=job, plan=plan)
+        lines.add("deferrals_max", p.deferrals, variant)
         return
     cut = (
         ""
         if p.deferrals_cut_by is None
         else say("trace", f"deferrals_cut_{p.deferrals_cut_by}", asked=asked)
     )
-    out.add("deferrals_given", p.deferrals, variant, job=job, plan=plan, cut=cut)
+    lines.add("deferrals_given", p.deferrals, variant, cut=cut)
 
 
-def _employer(c: Computation, p: PlanFigures, out: _Trace, job: str, plan: str) -> None:
+def _employer(c: Computation, p: PlanFigures, lines: _PlanTrace) -> None:
     fig, ws = c.fig, p.worksheet
-    if ws is not None and p.job_type == "self_employed":
-        out.add(
-            "employer_self_employed",
-            ws.maximum,
-            job=job,
-            plan=plan,
-            nese=p.pay,
-            deferrals=p.deferrals,
-            step5=ws.rate_limit,
-            comp_limit=fig.compensation_limit,
-            step6=ws.compensation_limit,
-            step10=ws.annual_additions_left,
-            step12=ws.earned_income_left,
-            employer=p.employer,
-        )
-    elif ws is not None:
-        out.add(
-            "employer_s_corp",
-            ws.maximum,
-            job=job,
-            plan=plan,
-            comp_limit=fig.compensation_limit,
-            counted=min(p.pay, fig.compensation_limit),
-            pay=p.pay,
-            deferrals=p.deferrals,
-            step5=ws.rate_limit,
-            step10=ws.annual_additions_left,
-            step12=ws.earned_income_left,
-            employer=p.employer,
-        )
-    else:
+    if ws is None:
         given = p.plan.employer_contributions
         cut = (
             ""
             if not p.employer_cut
             else say("trace", "employer_cut", asked=Decimal(given), amount=p.employer)
         )
-        out.add("employer_given", p.employer, job=job, plan=plan, cut=cut)
+        lines.add("employer_given", p.employer, cut=cut)
+        return
+    # The owner's largest employer contribution: the worksheet's steps, from NESE for a business
+    # of one's own, from W-2 pay for an S-corporation.
+    key, figures = (
+        ("employer_self_employed", {"nese": p.pay, "step6": ws.compensation_limit})
+        if p.job_type == "self_employed"
+        else ("employer_s_corp", {"counted": min(p.pay, fig.compensation_limit), "pay": p.pay})
+    )
+    worksheet = {
+        "deferrals": p.deferrals,
+        "comp_limit": fig.compensation_limit,
+        "step5": ws.rate_limit,
+        "step10": ws.annual_additions_left,
+        "step12": ws.earned_income_left,
+        "employer": p.employer,
+    }
+    lines.add(key, ws.maximum, **worksheet, **figures)
 
 
-def _after_tax(c: Computation, p: PlanFigures, out: _Trace, job: str, plan: str) -> None:
+def _after_tax(c: Computation, p: PlanFigures, lines: _PlanTrace) -> None:
     fig = c.fig
     rest: Message | str = ""
     if p.binding_limit == "plan_cap" and p.plan_cap is not None:
         rest = say("trace", "after_tax_cap", cap=p.plan_cap, amount=p.after_tax_room)
     elif p.binding_limit == "shared_limit":
         rest = say("trace", "after_tax_shared", amount=p.after_tax_room)
+    figures: dict[str, object]
     if p.job_type == "self_employed":
-        shown_limit = fig.annual_additions_limit
-        raw = min(shown_limit - p.deferrals - p.employer, p.pay - 2 * p.employer - p.deferrals)
+        key, limit = "after_tax_self_employed", fig.annual_additions_limit
+        raw = min(limit - p.deferrals - p.employer, p.pay - 2 * p.employer - p.deferrals)
+        figures = {"dollar_limit": limit, "nese": p.pay}
     else:
-        shown_limit = p.annual_additions_limit
-        raw = shown_limit - p.deferrals - p.employer
+        key, limit = "after_tax_employee", p.annual_additions_limit
+        raw = limit - p.deferrals - p.employer
+        figures = {"limit": limit}
     # Room under $1 counts as none: the calculation shows what it came to, and why it is none.
     under: Message | str = ""
     if p.own_room == 0 and raw > 0:
         under = say("trace", "after_tax_under_a_dollar")
-    common = {
-        "job": job,
-        "plan": plan,
-        "deferrals": p.deferrals,
-        "employer": p.employer,
-        "own": round_cents(raw) if under else p.own_room,
-        "under": under,
-        "rest": rest,
-    }
-    if p.job_type == "self_employed":
-        out.add(
-            "after_tax_self_employed",
-            p.after_tax_room,
-            dollar_limit=fig.annual_additions_limit,
-            nese=p.pay,
-            **common,
-        )
-    else:
-        out.add("after_tax_employee", p.after_tax_room, limit=p.annual_additions_limit, **common)
+    lines.add(
+        key,
+        p.after_tax_room,
+        deferrals=p.deferrals,
+        employer=p.employer,
+        own=round_cents(raw) if under else p.own_room,
+        under=under,
+        rest=rest,
+        **figures,
+    )
 
 
 # --- the Roth IRA --------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -25,11 +25,11 @@ from api.app import create_app
 from api.cli import main
 from api.settings import get_settings
 from tests.api.conftest import make_settings
+from tests.support.answers import ONE_JOB
 
 TOKEN = "advisor-test-token"
-ANSWERS = ["2026", "45", "1", "$150,000", "1", "yes", "yes", "no", "max", "7.5k", "1", "140000"]
 # Married filing jointly, with a spouse whose own 401(k) takes after-tax money.
-HOUSEHOLD = [*ANSWERS[:10], "2", "300000", "0", "yes", "43", "1", "180000", "1", "yes", "yes"]
+HOUSEHOLD = [*ONE_JOB[:10], "2", "300000", "0", "yes", "43", "1", "180000", "1", "yes", "yes"]
 HOUSEHOLD += ["no", "max", "5000", "20000"]
 
 
@@ -73,7 +73,7 @@ def _csrf(client: TestClient, path: str) -> str:
 
 
 def _finish(
-    client: TestClient, advisor: str | None, consent: bool, answers: list[str] = ANSWERS
+    client: TestClient, advisor: str | None, consent: bool, answers: Sequence[str] = ONE_JOB
 ) -> str:
     body: dict[str, object] = {"consent_share": consent}
     if advisor:
@@ -88,7 +88,7 @@ def _finish_on_web(client: TestClient) -> str:
     """A conversation finished in the web chat (ids are bound to their channel); its id."""
     csrf = _csrf(client, "/")
     client.post("/chat/start", data={"csrf": csrf})
-    for text in ANSWERS:
+    for text in ONE_JOB:
         client.post("/chat", data={"csrf": csrf, "text": text})
     cid = client.cookies.get("mr_conversation")
     assert cid
@@ -185,7 +185,7 @@ def test_the_csv_carries_every_answer_in_stable_columns(app_client: TestClient) 
     assert row["answer.magi"] == "$140,000"
     assert row["answer.job1.pay"] == "", "a question never asked is empty"
     given = [k for k in ANSWER_COLUMNS if row[k]]
-    assert len(given) >= len(ANSWERS), "every answer given has its column"
+    assert len(given) >= len(ONE_JOB), "every answer given has its column"
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,6 @@ through settings, and browsers getting pages (not JSON) for errors."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -15,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from tests.api.conftest import make_settings
-from tests.support.served import clean_env
+from tests.support.served import chat
 
 
 @pytest.fixture
@@ -78,24 +76,7 @@ def test_the_web_chat_refuses_an_over_long_answer_with_a_page(dated: TestClient)
 
 
 def test_the_terminal_chat_reads_the_pinned_date(tmp_path: Path) -> None:
-    env = clean_env(
-        {
-            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
-            "USER_KEY_SECRET": "test-secret",
-            "VAR_DIR": str(tmp_path),
-            "MEGAROTH_TODAY": "2026-03-02",
-        }
-    )
-    run = subprocess.run(
-        [sys.executable, "-m", "api.cli", "chat", "--new"],
-        input="2025\nprivacy\n",
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-        check=False,
-    )
+    run = chat(["2025", "privacy"], tmp_path, "--new", today="2026-03-02")
     assert run.returncode == 0, run.stderr
     assert "  1. 2026\n  2. 2025\n" in run.stdout
     assert "2025 is over" in run.stdout

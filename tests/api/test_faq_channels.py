@@ -11,8 +11,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from conversations import faq
+from tests.support.answers import ONE_JOB
 
-ANSWERS = ["2026", "45", "1", "$150,000", "1", "yes", "yes", "no", "max", "7.5k", "1", "140000"]
 RESULT = "a Mega Backdoor Roth works for you, with $40,000 of after-tax money"
 
 
@@ -53,7 +53,7 @@ def test_rest_questions_mid_flow_then_the_result(client: TestClient) -> None:
     missed = _post(client, cid, {"text": "what's the weather"})
     assert missed["faq"]["kind"] == "miss"
     # A plain answer has no faq; the conversation finishes.
-    for text in ANSWERS[1:]:
+    for text in ONE_JOB[1:]:
         body = _post(client, cid, {"text": text})
         assert body["faq"] is None
     assert body["result"]["mega_backdoor_total"] == 40000
@@ -104,7 +104,7 @@ def test_web_chat_questions_mid_flow_then_the_result(client: TestClient) -> None
     for entry_id in faq.entry_ids():
         assert f'href="/faq/{entry_id}"' in listing.text
     assert client.get("/faq/no_such_topic").status_code == 404
-    for text in ANSWERS[2:]:
+    for text in ONE_JOB[2:]:
         page = _say(client, csrf, text=text)
     assert RESULT in html.unescape(page)
     page = _say(client, csrf, text="how much after tax room do i have")

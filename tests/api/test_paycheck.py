@@ -19,28 +19,11 @@ from conversations.paycheck_view import election_text
 from engine.paycheck import MatchTier, PaycheckInputs, PaycheckJob, plan_paychecks
 from engine.result import to_jsonable
 from tests.api.conftest import make_settings
+from tests.support.answers import ENDED_JOB, JOB_CHANGE, TWO_JOBS
 
-MAIN = ["2026", "45", "1", "150000", "1", "yes", "yes", "no", "max", "7500", "1", "140000"]
-# A job change in June: the first job ended with $15,000 deferred, the second started.
-TWO_JOBS = [
-    "2026", "45", "5",  # two W-2 jobs
-    "60000", "1", "no", "15000", "1800",  # the first: 401(k) without after-tax money
-    "78000", "1", "yes", "yes", "no", "9500", "2000",  # the second: the full feature
-    "no", "1", "130000",  # not related; single; MAGI
-]  # fmt: skip
-JOB_CHANGE = [
-    ("pay.job0.status", "ended"),
-    ("pay.job0.last_date", "June 12"),
-    ("pay.job0.ytd_deferrals", "15k"),
-    ("pay.job1.status", "started"),
-    ("pay.job1.frequency", "biweekly"),
-    ("pay.job1.next_date", "2026-06-26"),
-    ("pay.job1.pay", "3000"),
-    ("pay.job1.ytd_pay", "0"),
-    ("pay.job1.ytd_deferrals", "0"),
-    ("pay.job1.ytd_employer", "0"),
-    ("pay.job1.ytd_after_tax", "0"),
-    ("pay.job1.bonuses", "none"),
+# A job change in June: the match, the plan's rules and the strategy of the new job.
+JOB_CHANGE_ANSWERS = [
+    *JOB_CHANGE,
     ("pay.job1.match", "100% of the first 3%, 50% of the next 2%"),
     ("pay.job1.match_period", "each paycheck"),
     ("pay.job1.true_up", "no"),
@@ -55,14 +38,7 @@ EXPECTED = plan_paychecks(
         2026,
         45,
         (
-            PaycheckJob(
-                name="your first job",
-                pay_per_paycheck=Decimal(0),
-                next_pay_date=None,
-                last_pay_date="2026-06-12",
-                ytd_deferrals=Decimal(15000),
-                after_tax_allowed=False,
-            ),
+            ENDED_JOB,
             PaycheckJob(
                 name="your second job",
                 pay_per_paycheck=Decimal(3000),
@@ -99,7 +75,7 @@ def test_a_job_change_over_rest(client: TestClient) -> None:
     assert body["question"] is None
     assert body["paycheck"] is None
     body = _say(client, cid, {"command": "paycheck"})
-    for asked, sent in JOB_CHANGE:
+    for asked, sent in JOB_CHANGE_ANSWERS:
         assert body["question"]["id"] == asked
         if asked == "pay.job1.ytd_pay":  # a wrong amount: refused, nothing lost
             wrong = _say(client, cid, {"text": "some"})
@@ -162,7 +138,7 @@ def test_the_web_chat_plans_the_paychecks_of_a_job_change(client: TestClient) ->
     assert 'value="paycheck"' in page
     assert "Plan my paychecks" in page
     page = client.post("/chat", data={"csrf": csrf, "command": "paycheck"}).text
-    for asked, sent in JOB_CHANGE:
+    for asked, sent in JOB_CHANGE_ANSWERS:
         assert _question_id(page) == asked
         page = client.post("/chat", data={"csrf": csrf, "text": sent, "question_id": asked}).text
         assert 'role="alert"' not in page, (asked, sent)

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from engine import evaluate, parse_scenario
 from engine.result import to_jsonable
+from tests.support.answers import ONE_JOB
 
 SCENARIO: dict[str, Any] = {
     "tax_year": 2024,
@@ -31,7 +32,6 @@ SCENARIO: dict[str, Any] = {
         }
     ],
 }
-ANSWERS = ["2026", "45", "1", "$150,000", "1", "yes", "yes", "no", "max", "7.5k", "1", "140000"]
 
 
 def test_evaluate_returns_the_contract_result(client: TestClient) -> None:
@@ -85,7 +85,7 @@ def test_a_whole_conversation_over_rest(client: TestClient) -> None:
     cid = body["id"]
     assert body["question"]["id"] == "tax_year"
     assert [c["value"] for c in body["question"]["choices"]] == ["2026", "2025", "2024"]
-    for text in ANSWERS:
+    for text in ONE_JOB:
         response = client.post(f"/v1/conversations/{cid}/answers", json={"text": text})
         assert response.status_code == 200
         body = response.json()
@@ -97,7 +97,7 @@ def test_a_whole_conversation_over_rest(client: TestClient) -> None:
     assert any(m["kind"] == "result" for m in body["messages"])
     state = client.get(f"/v1/conversations/{cid}").json()
     assert state["result"] == result
-    assert len(state["summary"]) == len(ANSWERS)
+    assert len(state["summary"]) == len(ONE_JOB)
 
 
 def test_a_tap_and_a_wrong_answer(client: TestClient) -> None:
@@ -116,7 +116,7 @@ def test_a_tap_and_a_wrong_answer(client: TestClient) -> None:
 
 def test_back_and_edit(client: TestClient) -> None:
     cid = _start(client)["id"]
-    for text in ANSWERS[:3]:
+    for text in ONE_JOB[:3]:
         client.post(f"/v1/conversations/{cid}/answers", json={"text": text})
     back = client.post(f"/v1/conversations/{cid}/answers", json={"command": "back"}).json()
     assert back["question"]["id"] == "income"
@@ -204,7 +204,7 @@ def test_a_request_body_over_the_cap_is_refused(client: TestClient) -> None:
 
 def test_metrics_count_requests_and_conversations_without_personal_data(client: TestClient) -> None:
     cid = _start(client)["id"]
-    for text in ANSWERS:
+    for text in ONE_JOB:
         client.post(f"/v1/conversations/{cid}/answers", json={"text": text})
     text = client.get("/metrics").text
     assert "megaroth_http_requests_total" in text
@@ -285,7 +285,7 @@ def test_amounts_have_the_same_bounds_in_rest_as_in_the_chat(client: TestClient)
 
     def chat_pay(amount: Decimal) -> str:
         cid = _start(client)["id"]
-        for text in ANSWERS[:3]:
+        for text in ONE_JOB[:3]:
             client.post(f"/v1/conversations/{cid}/answers", json={"text": text})
         body = client.post(f"/v1/conversations/{cid}/answers", json={"text": f"{amount}"}).json()
         question: str = body["question"]["id"]
@@ -302,7 +302,7 @@ def test_amounts_have_the_same_bounds_in_rest_as_in_the_chat(client: TestClient)
 
 
 # Married filing jointly: both spouses' W-2 plans take after-tax money.
-HOUSEHOLD = [*ANSWERS[:10], "2", "300000", "0"]
+HOUSEHOLD = [*ONE_JOB[:10], "2", "300000", "0"]
 SPOUSE = ["43", "1", "180000", "1", "yes", "yes", "no", "max", "5000", "20000"]
 
 

@@ -28,6 +28,7 @@ from conversations.db import upgrade
 from conversations.storage import Storage
 from tests.bot.recording import BOT_ID, RecordingSession
 from tests.support import updates
+from tests.support.answers import ONE_JOB
 
 USER = 777001
 CHAT = 777001
@@ -274,21 +275,7 @@ async def test_a_blocked_bot_marks_the_conversation_inactive(harness: Harness) -
 async def test_whole_conversation_by_taps_and_typing_ends_in_the_result_in_parts(
     harness: Harness,
 ) -> None:
-    for text in (
-        "/start",
-        "2026",
-        "45",
-        "1",
-        "150000",
-        "1",
-        "yes",
-        "yes",
-        "no",
-        "max",
-        "7500",
-        "1",
-        "140000",
-    ):
+    for text in ("/start", *ONE_JOB):
         await harness.text(text)
     texts = harness.texts()
     assert any("Mega Backdoor Roth works for you" in t for t in texts)
@@ -387,7 +374,7 @@ async def test_questions_mid_flow_get_answers_buttons_and_the_question_again(
     harness.session.clear()
     await harness.text("should I buy bitcoin")
     assert "pick investments" in harness.texts()[0]
-    for text in ("45", "1", "150000", "1", "yes", "yes", "no", "max", "7500", "1", "140000"):
+    for text in ONE_JOB[1:]:
         await harness.text(text)
     assert any("Mega Backdoor Roth works for you" in t for t in harness.texts())
     harness.session.clear()

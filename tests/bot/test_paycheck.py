@@ -15,22 +15,7 @@ import pytest
 from conversations.paycheck_view import election_text
 from engine.paycheck import MatchTier, PaycheckInputs, PaycheckJob, plan_paychecks
 from tests.bot.test_handlers import Harness, started
-
-MAIN = (
-    "/start",
-    "2026",
-    "45",
-    "1",
-    "150000",
-    "1",
-    "yes",
-    "yes",
-    "no",
-    "max",
-    "7500",
-    "1",
-    "140000",
-)
+from tests.support.answers import ONE_JOB
 
 
 @pytest.fixture
@@ -50,7 +35,7 @@ def _last_buttons(harness: Harness) -> list[str]:
 
 
 async def test_plan_my_paychecks_by_taps_ends_in_a_plan_with_a_table(harness: Harness) -> None:
-    for text in MAIN:
+    for text in ("/start", *ONE_JOB):
         await harness.text(text)
     result = next(p for p in harness.session.sent() if "c|paycheck" in _buttons(p))
     assert "Mega Backdoor Roth works for you" in str(result["text"])

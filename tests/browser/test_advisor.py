@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, Requests, Server
+from tests.support.answers import ONE_JOB
 
 with contextlib.suppress(ImportError):  # without it the fixtures skip (or fail under CI)
     from playwright.sync_api import BrowserContext, Page, expect
@@ -16,7 +17,6 @@ with contextlib.suppress(ImportError):  # without it the fixtures skip (or fail 
 pytestmark = pytest.mark.browser
 
 NewContext = Callable[..., tuple["BrowserContext", Requests]]
-ANSWERS = ["2026", "45", "1", "$150,000", "1", "yes", "yes", "no", "max", "7.5k", "1", "140000"]
 
 
 def _share(context: BrowserContext, code: str) -> None:
@@ -25,7 +25,7 @@ def _share(context: BrowserContext, code: str) -> None:
         "/v1/conversations", data={"advisor_code": code, "consent_share": True}
     )
     cid = started.json()["id"]
-    for text in ANSWERS:
+    for text in ONE_JOB:
         context.request.post(f"/v1/conversations/{cid}/answers", data={"text": text})
 
 

@@ -3,54 +3,16 @@ conversation that survives the process ending halfway (SQLite and PostgreSQL).""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.support.served import clean_env
+from tests.support.answers import ONE_JOB
+from tests.support.served import chat
 
-# A W-2 job with a 401(k) that takes after-tax money and converts it in the plan.
-ANSWERS = [
-    "2026",  # tax year
-    "45",  # age
-    "1",  # a W-2 job
-    "$150,000",  # pay
-    "1",  # 401(k)
-    "yes",  # after-tax contributions
-    "yes",  # in-plan conversion
-    "no",  # no plan cap
-    "max",  # deferrals
-    "7.5k",  # employer money
-    "1",  # single
-    "140000",  # MAGI
-]
 RESULT = "a Mega Backdoor Roth works for you, with $40,000 of after-tax money"
 
 
-def chat(
-    lines: list[str], db_url: str, tmp_path: Path, *args: str
-) -> subprocess.CompletedProcess[str]:
-    env = clean_env(
-        {
-            "DATABASE_URL": db_url,
-            "USER_KEY_SECRET": "test-secret",
-            "VAR_DIR": str(tmp_path),
-        }
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", "chat", *args],
-        input="".join(f"{line}\n" for line in lines),
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-        check=False,
-    )
-
-
 def test_printf_drives_a_whole_conversation(db_url: str, tmp_path: Path) -> None:
-    run = chat(ANSWERS, db_url, tmp_path)
+    run = chat(ONE_JOB, tmp_path, db_url=db_url)
     assert run.returncode == 0, run.stderr
     assert RESULT in run.stdout
     assert "education, not tax advice" in run.stdout
@@ -58,8 +20,8 @@ def test_printf_drives_a_whole_conversation(db_url: str, tmp_path: Path) -> None
 
 
 def test_bad_input_is_explained_and_nothing_is_lost(db_url: str, tmp_path: Path) -> None:
-    lines = [*ANSWERS[:3], "abc", "-5", "12%", *ANSWERS[3:]]
-    run = chat(lines, db_url, tmp_path)
+    lines = [*ONE_JOB[:3], "abc", "-5", "12%", *ONE_JOB[3:]]
+    run = chat(lines, tmp_path, db_url=db_url)
     assert run.returncode == 0, run.stderr
     assert "doesn't look like a dollar amount" in run.stdout
     assert "can't be negative" in run.stdout
@@ -68,10 +30,10 @@ def test_bad_input_is_explained_and_nothing_is_lost(db_url: str, tmp_path: Path)
 
 
 def test_the_conversation_survives_the_process_ending_halfway(db_url: str, tmp_path: Path) -> None:
-    first = chat(ANSWERS[:6], db_url, tmp_path)
+    first = chat(ONE_JOB[:6], tmp_path, db_url=db_url)
     assert first.returncode == 0, first.stderr
     assert RESULT not in first.stdout
-    second = chat(ANSWERS[6:], db_url, tmp_path)
+    second = chat(ONE_JOB[6:], tmp_path, db_url=db_url)
     assert second.returncode == 0, second.stderr
     assert "Welcome back" in second.stdout
     assert "Question 7 of about" in second.stdout
@@ -79,8 +41,8 @@ def test_the_conversation_survives_the_process_ending_halfway(db_url: str, tmp_p
 
 
 def test_new_starts_over(db_url: str, tmp_path: Path) -> None:
-    chat(ANSWERS[:6], db_url, tmp_path)
-    again = chat(ANSWERS, db_url, tmp_path, "--new")
+    chat(ONE_JOB[:6], tmp_path, db_url=db_url)
+    again = chat(ONE_JOB, tmp_path, "--new", db_url=db_url)
     assert "Starting over" in again.stdout
     assert RESULT in again.stdout
 
@@ -89,18 +51,18 @@ def test_questions_mid_flow_are_answered_and_the_conversation_finishes(
     db_url: str, tmp_path: Path
 ) -> None:
     lines = [
-        ANSWERS[0],
+        ONE_JOB[0],
         "pro rata rule",  # a strong match: the short answer, then "more" for the detail
         "more",
         "catch up",  # a close call: numbered choices, picked with "faq 2"
         "faq 2",
         "should i buy bitcoin",
-        *ANSWERS[1:3],
+        *ONE_JOB[1:3],
         "im 52 and my employer only has a 403b",
-        *ANSWERS[3:],
+        *ONE_JOB[3:],
         "do rmds apply to roth 401k money",  # after the result
     ]
-    run = chat(lines, db_url, tmp_path)
+    run = chat(lines, tmp_path, db_url=db_url)
     assert run.returncode == 0, run.stderr
     out = run.stdout
     assert "What is the pro-rata rule for in-service withdrawals?" in out
@@ -117,9 +79,9 @@ def test_questions_mid_flow_are_answered_and_the_conversation_finishes(
 
 
 def test_a_married_couple_in_the_terminal(db_url: str, tmp_path: Path) -> None:
-    married = [*ANSWERS[:10], "2", "300000", "0"]  # married filing jointly, MAGI, IRA money
+    married = [*ONE_JOB[:10], "2", "300000", "0"]  # married filing jointly, MAGI, IRA money
     spouse = ["1", "43", "1", "180000", "1", "yes", "yes", "no", "max", "5000", "20000"]
-    run = chat([*married, *spouse], db_url, tmp_path)
+    run = chat([*married, *spouse], tmp_path, db_url=db_url)
     assert run.returncode == 0, run.stderr
     assert "Shall I add your spouse" in run.stdout
     assert "  2. Skip" in run.stdout, "skipping is one answer"

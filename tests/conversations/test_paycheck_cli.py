@@ -3,14 +3,12 @@ result and gets the deposit schedule, with the due dates the planner gives."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from conversations.paycheck_view import paycheck_view
 from engine import evaluate, parse_scenario
 from engine.paycheck import DepositSource, PaycheckInputs, plan_paychecks
+from tests.support.served import chat
 
 SOLE = [
     "2026",  # tax year
@@ -30,23 +28,8 @@ SOLE = [
 
 
 def test_a_sole_proprietor_gets_the_deposit_schedule_in_the_terminal(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
-        "USER_KEY_SECRET": "test-secret",
-        "VAR_DIR": str(tmp_path),
-        "MEGAROTH_TODAY": "2026-03-02",
-    }
     lines = [*SOLE, "plan my paychecks", "maybe", "yes"]
-    run = subprocess.run(
-        [sys.executable, "-m", "api.cli", "chat", "--new"],
-        input="".join(f"{line}\n" for line in lines),
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    run = chat(lines, tmp_path, "--new", today="2026-03-02")
     assert run.returncode == 0, run.stderr
     out = run.stdout
     assert "Type plan my paychecks" in out  # offered with the result

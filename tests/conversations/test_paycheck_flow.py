@@ -37,6 +37,7 @@ from engine.paycheck import (
     PaycheckJob,
     plan_paychecks,
 )
+from tests.support.answers import ENDED_JOB, JOB_CHANGE
 
 W2 = {
     "tax_year": 2026,
@@ -53,7 +54,7 @@ W2 = {
     "magi": "180000",
     "ira_balance": "0",
 }
-TWO_W2 = {
+TWO_W2 = {  # TWO_JOBS (tests/support/answers.py), as the answers are stored
     "tax_year": 2026,
     "age": 45,
     "income": "two_w2",
@@ -223,18 +224,7 @@ def test_job_change_in_june_counts_the_old_jobs_deferrals() -> None:
     state, outcomes = talk(
         TWO_W2,
         [
-            ("pay.job0.status", "ended"),
-            ("pay.job0.last_date", "6/12"),
-            ("pay.job0.ytd_deferrals", "$15,000"),
-            ("pay.job1.status", "started this year"),
-            ("pay.job1.frequency", "biweekly"),
-            ("pay.job1.next_date", "2026-06-26"),
-            ("pay.job1.pay", "3000"),
-            ("pay.job1.ytd_pay", "0"),
-            ("pay.job1.ytd_deferrals", "0"),
-            ("pay.job1.ytd_employer", "0"),
-            ("pay.job1.ytd_after_tax", "0"),
-            ("pay.job1.bonuses", "none"),
+            *JOB_CHANGE,
             ("pay.job1.match", "50% of the first 6%"),
             ("pay.job1.match_period", "annual"),
             ("pay.job1.after_tax_matched", "no"),
@@ -245,14 +235,6 @@ def test_job_change_in_june_counts_the_old_jobs_deferrals() -> None:
         ],
     )
     plan = _plan_reply(outcomes[-1]).plan
-    old = PaycheckJob(
-        name="your first job",
-        pay_per_paycheck=Decimal(0),
-        next_pay_date=None,
-        last_pay_date="2026-06-12",
-        ytd_deferrals=Decimal(15000),
-        after_tax_allowed=False,
-    )
     new = PaycheckJob(
         name="your second job",
         pay_per_paycheck=Decimal(3000),
@@ -263,7 +245,7 @@ def test_job_change_in_june_counts_the_old_jobs_deferrals() -> None:
         unit="dollars",
         take_home_floor=Decimal(1500),
     )
-    assert plan == plan_paychecks(PaycheckInputs(2026, 45, (old, new)))
+    assert plan == plan_paychecks(PaycheckInputs(2026, 45, (ENDED_JOB, new)))
     # the old job's $15,000 comes off the one §402(g) limit before the new job's deferrals
     new_job = next(j for j in plan.jobs if j.job == "your second job")
     assert new_job.deferrals <= plan.limit_402g - 15000

@@ -12,13 +12,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx2 as httpx
 
 from api.settings import Settings
 
-__all__ = ["ROOT", "Server", "clean_env", "free_port"]
+__all__ = ["ROOT", "Server", "chat", "clean_env", "free_port"]
 
 ROOT = Path(__file__).resolve().parents[2]
 # The suite pins the app's clock (tests/conftest.py); servers inherit it unless a test sets it.
@@ -46,6 +47,35 @@ def clean_env(overrides: dict[str, str]) -> dict[str, str]:
     env.update(overrides)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     return env
+
+
+def chat(
+    lines: Sequence[str],
+    folder: Path,
+    *args: str,
+    db_url: str | None = None,
+    today: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``megaroth chat`` with ``lines`` typed into it, run in ``folder`` on a clean environment:
+    a SQLite file in ``folder`` unless ``db_url`` names a database, the suite's pinned clock
+    unless ``today`` (ISO) pins another."""
+    overrides = {
+        "DATABASE_URL": db_url or f"sqlite+aiosqlite:///{folder / 'cli.db'}",
+        "USER_KEY_SECRET": "test-secret",
+        "VAR_DIR": str(folder),
+    }
+    if today is not None:
+        overrides["MEGAROTH_TODAY"] = today
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", "chat", *args],
+        input="".join(f"{line}\n" for line in lines),
+        capture_output=True,
+        text=True,
+        env=clean_env(overrides),
+        cwd=folder,
+        timeout=120,
+        check=False,
+    )
 
 
 def free_port() -> int:
