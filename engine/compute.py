@@ -673,8 +673,9 @@ def _after_tax_room(plans: list[PlanFigures], fig: YearFigures) -> None:
             p.binding_limit = "no_after_tax"
             continue
         under_415c.append(p)
-        if p.job_type == "self_employed":
-            # Earned income is NESE less the contribution itself (§401(c)(2)).
+        if p.job_type == "self_employed" and p.plan.type != "simple_ira":
+            # Earned income is NESE less the contribution itself (§401(c)(2)); a SIMPLE IRA's
+            # compensation is NESE before its own contributions (§408(p)(6)(A)(ii)): the else.
             p.compensation = floor_cents(non_negative(p.pay - p.employer))
             own = min(dollar_limit - p.deferrals - p.employer, p.pay - 2 * p.employer - p.deferrals)
         else:

@@ -184,9 +184,11 @@ def _plan_limit(c: Computation, p: PlanFigures, lines: _PlanTrace) -> None:
         )
         return
     # §415(c): the lesser of the dollar limit and compensation, which for a business of one's
-    # own is NESE less the employer contribution.
+    # own is NESE less the employer contribution (a SIMPLE IRA's: NESE before its contributions).
     key, figures = (
         ("limit_self_employed", {"nese": p.pay, "employer": p.employer})
+        if p.job_type == "self_employed" and p.plan.type != "simple_ira"
+        else ("limit_simple_self_employed", {})
         if p.job_type == "self_employed"
         else ("limit_employee", {})
     )
