@@ -24,6 +24,7 @@ from tests.browser.conftest import ARTIFACTS, ROOT, Requests, Server
 
 with contextlib.suppress(ImportError):  # without it the fixtures skip (or fail under CI)
     from playwright.sync_api import BrowserContext, Page, expect
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 pytestmark = pytest.mark.browser
 
@@ -108,6 +109,17 @@ def focused(page: Page) -> str:
             }"""
         )
     )
+
+
+def landed(page: Page) -> str:
+    """Where focus lands on a new page: autofocus applies at the page's first rendering update,
+    which can come after the load event, so wait (up to 5 s) for it to leave the body."""
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(
+            "() => document.activeElement && document.activeElement !== document.body",
+            timeout=5000,
+        )
+    return focused(page)
 
 
 def submit(page: Page, action: Callable[[], Any]) -> None:
@@ -348,13 +360,13 @@ def tab_until(page: Page, target: str, limit: int = 25) -> list[str]:
 
 def test_the_whole_conversation_works_with_the_keyboard_alone(page: Page) -> None:
     page.goto("/")
-    assert focused(page) == "button:Start"  # autofocus
+    assert landed(page) == "button:Start"  # autofocus
     submit(page, lambda: page.keyboard.press("Enter"))
 
     # Question 1 (tax year): the year buttons (those still open on the server's pinned day),
     # then the field, then Send and the commands.
     assert question_id(page) == "tax_year"
-    assert focused(page) == "#answer"
+    assert landed(page) == "#answer"
     assert [tab_once(page) for _ in range(5)] == [
         "button:Send",
         "button:Review answers",
@@ -378,13 +390,13 @@ def test_the_whole_conversation_works_with_the_keyboard_alone(page: Page) -> Non
     for expected, how, value in W2_PLUS_SIDE:
         assert question_id(page) == expected
         if how == "type":
-            assert focused(page) == "#answer", expected
+            assert landed(page) == "#answer", expected
             page.keyboard.type(value)
             submit(page, lambda: page.keyboard.press("Enter"))
         else:
             # Buttons-only: the first choice has focus; Tab walks the choices in order.
             labels = page.locator("button.choice").all_inner_texts()
-            assert focused(page) == f"button:{labels[0]}", expected
+            assert landed(page) == f"button:{labels[0]}", expected
             if focused(page) != f"button:{value}":
                 stops = tab_until(page, f"button:{value}")
                 assert stops == [f"button:{label}" for label in labels[1 : len(stops) + 1]]
@@ -405,7 +417,7 @@ def test_tab_order_on_a_typed_question_after_the_first(page: Page) -> None:
     start(page)
     answer(page, W2_PLUS_SIDE[:1])
     assert question_id(page) == "age"
-    assert focused(page) == "#answer"
+    assert landed(page) == "#answer"
     forward = [tab_once(page) for _ in range(7)]
     assert forward == [
         "button:Send",
