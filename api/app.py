@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -30,6 +30,9 @@ from api.web import error_page, templates, wants_html
 from api.web import router as web_router
 from api.web_reminders import router as web_reminders_router
 from conversations import TRANSIENT_ERRORS, Conversations, Storage, database_url, line, upgrade
+
+if TYPE_CHECKING:  # aiogram is imported only when the Telegram channel is on
+    from aiogram import Bot
 
 __all__ = ["create_app", "register_webhook", "webhook_url"]
 
@@ -153,19 +156,28 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
 
-def _reminders(state: AppState) -> tuple[Any, Any]:
-    """The reminders' scheduler on this worker and its sender (see ``bot.reminders``)."""
+Reminders = tuple[Any, Any]  # the scheduler and its sender
+
+
+def start_reminders(bot: Bot, conversations: Conversations, settings: Settings) -> Reminders:
+    """The reminders' scheduler on this process, started on the running loop, and its sender
+    (see ``bot.reminders``): for ``megaroth serve`` (each worker) and ``megaroth bot``."""
     from bot.reminders import ReminderSender, start_scheduler
 
-    assert state.bot is not None
-    settings = state.settings
     sender = ReminderSender(
-        state.bot,
-        state.conversations,
+        bot,
+        conversations,
         settings.reminder_day(),
         lease=timedelta(seconds=settings.reminder_lease_seconds),
     )
     return start_scheduler(sender, settings.reminder_tick_seconds), sender
+
+
+async def stop_reminders(reminders: Reminders) -> None:
+    """No more ticks; the tick under way ends (before the database closes)."""
+    timer, sender = reminders
+    timer.shutdown(wait=False)
+    await sender.stop()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -185,7 +197,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         conversations.observe(count_turn)
         state = AppState(settings=settings, conversations=conversations, per_chat=per_chat)
         token = settings.telegram_bot_token
-        scheduler: tuple[Any, Any] | None = None
+        scheduler: Reminders | None = None
         if token is not None:
             from bot import build_dispatcher, make_bot  # aiogram only when needed
 
@@ -198,7 +210,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if settings.telegram_webhook_secret is None:
                 log.warning("TELEGRAM_WEBHOOK_SECRET is not set: the webhook refuses every update")
             await register_webhook(state)
-            scheduler = _reminders(state) if settings.reminders else None
+            if settings.reminders:
+                scheduler = start_reminders(state.bot, conversations, settings)
         else:
             log.info("no TELEGRAM_BOT_TOKEN: the Telegram channel is off")
         app.state.megaroth = state
@@ -214,9 +227,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             gc.unfreeze()
             if scheduler is not None:
-                timer, sender = scheduler
-                timer.shutdown(wait=False)
-                await sender.stop()  # the tick under way ends before the database closes
+                await stop_reminders(scheduler)
             if state.bot is not None:
                 await state.bot.session.close()
             await storage.close()  # the one built here (a test may swap in another)

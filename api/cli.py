@@ -297,6 +297,7 @@ def bot_command() -> None:
 
 
 async def _poll() -> None:
+    from api.app import Reminders, start_reminders, stop_reminders
     from bot import bot_commands, build_dispatcher, make_bot
     from conversations import Conversations, Storage, database_url, upgrade
 
@@ -308,13 +309,18 @@ async def _poll() -> None:
         Storage(url), key_secret=settings.key_secret(), clock=settings.clock()
     )
     bot = make_bot(token, base)
+    reminders: Reminders | None = None
     try:
         await bot.delete_webhook(drop_pending_updates=False)
         await bot.set_my_commands(bot_commands())
         dispatcher = build_dispatcher(conversations)
+        if settings.reminders:  # the opted-in reminders go out as with ``megaroth serve``
+            reminders = start_reminders(bot, conversations, settings)
         click.echo("polling Telegram for updates; press Ctrl+C to stop")
         await dispatcher.start_polling(bot, handle_signals=True)
     finally:
+        if reminders is not None:
+            await stop_reminders(reminders)
         await bot.session.close()
         await conversations.close()
 

@@ -73,7 +73,8 @@ class Settings(BaseSettings):
     )
 
     reminders: bool = Field(
-        default=True, description="send reminders from `megaroth serve` (with Telegram on)"
+        default=True,
+        description="send reminders from `megaroth serve` and `megaroth bot` (with Telegram on)",
     )
     reminder_tick_seconds: float = Field(
         default=60.0, gt=0, description="how often the scheduler looks for due reminders"
