@@ -308,7 +308,7 @@ def test_money_keyboard_did_you_mean_chart_titles_and_axe(sized: Page) -> None:
     first = page.locator(".chart-plan").first
     expect(first.locator(".chart-amounts li")).to_have_count(4)
     expect(first.locator(".amount-after_tax")).to_contain_text("After-tax room: $0")
-    expect(first.locator(".amount-deferrals")).to_contain_text("Your deferrals: $24,500")
+    expect(first.locator(".amount-deferrals")).to_contain_text("Deferrals: $24,500")
     check_page(page, "result")
     command(page, "math")
     check_page(page, "result-math")
