@@ -333,13 +333,16 @@ def _ira_limit(c: Computation, roth_ira: RothIraResult, out: _Trace) -> None:
             )
         )
     if limit < base:
+        # A limit under $1 counts as none: the lesser is shown, and why it is none.
+        lesser = min(base, c.earned_income)
         parts.append(
             say(
                 "trace",
                 "ira_limit_spousal" if c.spousal_ira else "ira_limit_earned",
                 total=base,
                 earned_income=c.earned_income,
-                amount=limit,
+                amount=lesser,
+                under=say("trace", "after_tax_under_a_dollar") if lesser > limit else "",
             )
         )
     if not parts:

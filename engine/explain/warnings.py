@@ -34,7 +34,7 @@ def warnings_for(
     _plans(c, warn)
     _businesses(c, warn)
     if c.scenario.age >= c.fig.rmd_age:
-        warn("rmd_first", age=c.scenario.age, rmd_age=c.fig.rmd_age)
+        warn("rmd_first", age=c.scenario.age, rmd_age=int(c.fig.rmd_age))
     _solo_401k_document(c, verdict, option, warn)
     _controlled_groups(c, option, warn)
     _compensation(c, warn)

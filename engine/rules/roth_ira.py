@@ -17,9 +17,14 @@ __all__ = [
 
 
 def ira_contribution_limit(age: int, earned_income: Decimal, fig: YearFigures) -> Decimal:
-    """§219(b)(5): the IRA limit plus the age-50 catch-up, never more than earned income."""
+    """§219(b)(5): the IRA limit plus the age-50 catch-up, never more than earned income. A
+    limit under $1 counts as none, as after-tax room does: no one is told to contribute cents."""
     limit = fig.ira_limit + (fig.ira_catch_up if age >= 50 else ZERO)
-    return min(limit, earned_income)
+    allowed = min(limit, earned_income)
+    return allowed if allowed >= _ONE_DOLLAR else ZERO
+
+
+_ONE_DOLLAR = Decimal(1)
 
 
 def phase_out_range(filing_status: str, fig: YearFigures, *, lived_apart: bool = False) -> PhaseOut:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from engine import evaluate, parse_scenario
+from engine.scenario import MAX, Plan
 
 
 def _w2_after_tax(year: int) -> dict[str, Any]:
@@ -95,14 +98,33 @@ def test_no_step_rests_on_a_cent() -> None:
 def test_a_plan_with_another_employer_contribution_keeps_every_other_field() -> None:
     """``Plan.with_employer`` is built field by field for speed: a field added to ``Plan`` and
     forgotten there would be lost from the owner's other split."""
-    from dataclasses import fields, replace
-    from decimal import Decimal
-
-    from engine.scenario import MAX, Plan
-
     values: dict[str, Any] = {
         f.name: Decimal(i + 1) for i, f in enumerate(fields(Plan)) if f.name != "type"
     }
     plan = Plan(type="solo_401k", **values)
     for employer in (Decimal(0), MAX, Decimal("1234.56")):
         assert plan.with_employer(employer) == replace(plan, employer_contributions=employer)
+
+
+def test_the_rmd_warning_names_an_age_not_an_amount() -> None:
+    scenario = _w2_after_tax(2026) | {"age": 75}
+    warning = next(w for w in evaluate(parse_scenario(scenario)).warnings if w.code == "rmd_first")
+    assert "At 75 you are past the required minimum distribution age of 73:" in warning.message
+
+
+def test_an_ira_limit_under_a_dollar_counts_as_none() -> None:
+    """Earned income of $0.50 allows no IRA contribution worth telling: no step says "Contribute
+    up to $0.50", and the trace shows the lesser and why it counts as none."""
+    scenario = {
+        "tax_year": 2026,
+        "age": 40,
+        "filing_status": "single",
+        "magi": 10000,
+        "jobs": [{"type": "employee", "compensation": Decimal("0.50"), "plan": None}],
+    }
+    result = evaluate(parse_scenario(scenario))
+    assert result.roth_ira.contribution_limit == 0
+    assert not [m for m in result.next_steps if m.key.startswith("roth_ira")]
+    limit = next(t for t in result.trace if t.rule.startswith("IRC §219(b)(5)"))
+    assert "= $0.50, under $1, which counts as none" in limit.text
+    assert limit.amount == 0
