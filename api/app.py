@@ -174,10 +174,12 @@ def start_reminders(bot: Bot, conversations: Conversations, settings: Settings) 
 
 
 async def stop_reminders(reminders: Reminders) -> None:
-    """No more ticks; the tick under way ends (before the database closes)."""
+    """No more ticks; the tick under way ends (before the database closes). The sender stops
+    first: shutting APScheduler's asyncio executor down cancels a job still running, which
+    would cut a claim short and log its traceback."""
     timer, sender = reminders
-    timer.shutdown(wait=False)
     await sender.stop()
+    timer.shutdown(wait=False)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

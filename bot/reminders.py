@@ -146,8 +146,8 @@ class ReminderSender:
 
 def start_scheduler(sender: ReminderSender, seconds: float) -> Any:
     """An APScheduler ``AsyncIOScheduler`` running ``sender.tick`` every ``seconds``, the first
-    at once; started on the running loop. When the app stops: ``shutdown(wait=False)``, then
-    ``await sender.stop()``."""
+    at once; started on the running loop. When the app stops: ``await sender.stop()``, then
+    ``shutdown(wait=False)`` (which cancels a job still running)."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
     scheduler = AsyncIOScheduler(timezone="UTC")

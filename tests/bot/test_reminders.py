@@ -263,3 +263,27 @@ async def test_a_worker_dying_mid_send_leaves_only_that_reminder_sending(harness
     assert await survivor.tick() == 0
     everything = await reminder_store.listed(harness.storage, "telegram", KEY, statuses=["sent"])
     assert len(everything) == 3
+
+
+async def test_stopping_lets_the_tick_under_way_finish() -> None:
+    """The app stops its reminders with a claim under way: the claim ends, it is not cancelled
+    (APScheduler's asyncio executor cancels a job still running when shut down first)."""
+    from api.app import stop_reminders
+    from bot.reminders import start_scheduler
+
+    claim_started, claims_ended = asyncio.Event(), []
+
+    class SlowClaims:
+        async def claim_due(self, today: date, *, lease: timedelta, limit: int) -> list[Any]:
+            claim_started.set()
+            await asyncio.sleep(0.3)
+            claims_ended.append(today)
+            return []
+
+    sender = ReminderSender(None, SlowClaims(), lambda: date(2026, 12, 1))  # type: ignore[arg-type]
+    timer = start_scheduler(sender, 60)
+    await asyncio.wait_for(claim_started.wait(), 5)
+    await stop_reminders((timer, sender))
+    assert claims_ended == [date(2026, 12, 1)]
+    assert await sender.tick() == 0  # stopped: no more claims
+    assert len(claims_ended) == 1
