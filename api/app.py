@@ -34,6 +34,8 @@ from conversations import TRANSIENT_ERRORS, Conversations, Storage, database_url
 if TYPE_CHECKING:  # aiogram is imported only when the Telegram channel is on
     from aiogram import Bot
 
+    from bot.reminders import Scheduler
+
 __all__ = ["create_app", "register_webhook", "webhook_url"]
 
 log = logging.getLogger("megaroth")
@@ -156,13 +158,10 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
 
-Reminders = tuple[Any, Any]  # the scheduler and its sender
-
-
-def start_reminders(bot: Bot, conversations: Conversations, settings: Settings) -> Reminders:
-    """The reminders' scheduler on this process, started on the running loop, and its sender
-    (see ``bot.reminders``): for ``megaroth serve`` (each worker) and ``megaroth bot``."""
-    from bot.reminders import ReminderSender, start_scheduler
+def start_reminders(bot: Bot, conversations: Conversations, settings: Settings) -> Scheduler:
+    """The reminders' scheduler on this process, started on the running loop (see
+    ``bot.reminders``): for ``megaroth serve`` (each worker) and ``megaroth bot``."""
+    from bot.reminders import ReminderSender, Scheduler
 
     sender = ReminderSender(
         bot,
@@ -170,16 +169,7 @@ def start_reminders(bot: Bot, conversations: Conversations, settings: Settings) 
         settings.reminder_day(),
         lease=timedelta(seconds=settings.reminder_lease_seconds),
     )
-    return start_scheduler(sender, settings.reminder_tick_seconds), sender
-
-
-async def stop_reminders(reminders: Reminders) -> None:
-    """No more ticks; the tick under way ends (before the database closes). The sender stops
-    first: shutting APScheduler's asyncio executor down cancels a job still running, which
-    would cut a claim short and log its traceback."""
-    timer, sender = reminders
-    await sender.stop()
-    timer.shutdown(wait=False)
+    return Scheduler(sender, settings.reminder_tick_seconds)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -199,7 +189,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         conversations.observe(count_turn)
         state = AppState(settings=settings, conversations=conversations, per_chat=per_chat)
         token = settings.telegram_bot_token
-        scheduler: Reminders | None = None
+        scheduler: Scheduler | None = None
         if token is not None:
             from bot import build_dispatcher, make_bot  # aiogram only when needed
 
@@ -229,7 +219,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             gc.unfreeze()
             if scheduler is not None:
-                await stop_reminders(scheduler)
+                await scheduler.stop()
             if state.bot is not None:
                 await state.bot.session.close()
             await storage.close()  # the one built here (a test may swap in another)

@@ -297,8 +297,9 @@ def bot_command() -> None:
 
 
 async def _poll() -> None:
-    from api.app import Reminders, start_reminders, stop_reminders
+    from api.app import start_reminders
     from bot import bot_commands, build_dispatcher, make_bot
+    from bot.reminders import Scheduler
     from conversations import Conversations, Storage, database_url, upgrade
 
     token, base = _bot_settings()
@@ -309,7 +310,7 @@ async def _poll() -> None:
         Storage(url), key_secret=settings.key_secret(), clock=settings.clock()
     )
     bot = make_bot(token, base)
-    reminders: Reminders | None = None
+    reminders: Scheduler | None = None
     try:
         await bot.delete_webhook(drop_pending_updates=False)
         await bot.set_my_commands(bot_commands())
@@ -320,7 +321,7 @@ async def _poll() -> None:
         await dispatcher.start_polling(bot, handle_signals=True)
     finally:
         if reminders is not None:
-            await stop_reminders(reminders)
+            await reminders.stop()
         await bot.session.close()
         await conversations.close()
 

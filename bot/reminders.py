@@ -18,7 +18,6 @@ import logging
 import os
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -34,7 +33,7 @@ from aiohttp import ClientConnectorError
 from conversations import Claimed, Conversations
 from conversations import reminder_text as text
 
-__all__ = ["ReminderSender", "outcome_of", "start_scheduler"]
+__all__ = ["ReminderSender", "Scheduler", "outcome_of"]
 
 log = logging.getLogger("megaroth.reminders")
 # A tick skipped because the last one is still sending is expected, not worth a warning; the
@@ -144,22 +143,30 @@ class ReminderSender:
         return "sent"
 
 
-def start_scheduler(sender: ReminderSender, seconds: float) -> Any:
+class Scheduler:
     """An APScheduler ``AsyncIOScheduler`` running ``sender.tick`` every ``seconds``, the first
-    at once; started on the running loop. When the app stops: ``await sender.stop()``, then
-    ``shutdown(wait=False)`` (which cancels a job still running)."""
-    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    at once; started on the running loop when built."""
 
-    scheduler = AsyncIOScheduler(timezone="UTC")
-    scheduler.add_job(
-        sender.tick,
-        "interval",
-        seconds=seconds,
-        id="reminders",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=datetime.now().astimezone(),
-        misfire_grace_time=None,
-    )
-    scheduler.start()
-    return scheduler
+    def __init__(self, sender: ReminderSender, seconds: float) -> None:
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        self.sender = sender
+        self._timer = AsyncIOScheduler(timezone="UTC")
+        self._timer.add_job(
+            sender.tick,
+            "interval",
+            seconds=seconds,
+            id="reminders",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now().astimezone(),
+            misfire_grace_time=None,
+        )
+        self._timer.start()
+
+    async def stop(self) -> None:
+        """No more ticks; the tick under way ends (before the database closes). The sender
+        stops first: shutting APScheduler's asyncio executor down cancels a job still running,
+        which would cut a claim short and log its traceback."""
+        await self.sender.stop()
+        self._timer.shutdown(wait=False)

@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from engine.figures import YearFigures
-from engine.money import ZERO, floor_cents, non_negative
+from engine.money import ZERO, floor_cents, non_negative, whole_dollars_or_none
 from engine.rules.routes import (
     MEGA_ROUTES,
     ROUTE_ORDER,
@@ -92,6 +92,12 @@ class PlanFigures:
     @property
     def takes_after_tax(self) -> bool:
         return self.route != "none"
+
+    @property
+    def less_own_contribution(self) -> bool:
+        """A sole proprietor's qualified plan counts NESE less the plan's own contribution as
+        compensation (§401(c)(2)); a SIMPLE IRA counts NESE before it (§408(p)(6)(A)(ii))."""
+        return self.job_type == "self_employed" and self.plan.type != "simple_ira"
 
 
 @dataclass(slots=True)
@@ -673,16 +679,14 @@ def _after_tax_room(plans: list[PlanFigures], fig: YearFigures) -> None:
             p.binding_limit = "no_after_tax"
             continue
         under_415c.append(p)
-        if p.job_type == "self_employed" and p.plan.type != "simple_ira":
-            # Earned income is NESE less the contribution itself (§401(c)(2)); a SIMPLE IRA's
-            # compensation is NESE before its own contributions (§408(p)(6)(A)(ii)): the else.
+        if p.less_own_contribution:
             p.compensation = floor_cents(non_negative(p.pay - p.employer))
             own = min(dollar_limit - p.deferrals - p.employer, p.pay - 2 * p.employer - p.deferrals)
         else:
             p.compensation = floor_cents(p.pay)
             own = min(dollar_limit, p.pay) - p.deferrals - p.employer
         p.annual_additions_limit = min(dollar_limit, p.compensation)
-        p.own_room = _whole_dollars_or_none(floor_cents(non_negative(own)))
+        p.own_room = whole_dollars_or_none(floor_cents(non_negative(own)))
         p.plan_cap = _plan_cap(p, fig)
         left = group_left.get(p.group, dollar_limit)
         group_left[p.group] = non_negative(left - p.deferrals - p.employer)
@@ -694,11 +698,11 @@ def _after_tax_room(plans: list[PlanFigures], fig: YearFigures) -> None:
             p.binding_limit = "no_after_tax"
             continue
         room = p.own_room if p.plan_cap is None else min(p.own_room, p.plan_cap)
-        shared = _whole_dollars_or_none(group_left[p.group])
+        shared = whole_dollars_or_none(group_left[p.group])
         if shared < room:
             p.after_tax_room, p.binding_limit = shared, "shared_limit"
         elif p.plan_cap is not None and p.plan_cap < p.own_room:
-            p.after_tax_room, p.binding_limit = _whole_dollars_or_none(room), "plan_cap"
+            p.after_tax_room, p.binding_limit = whole_dollars_or_none(room), "plan_cap"
         elif p.compensation < dollar_limit:
             p.after_tax_room, p.binding_limit = room, "compensation"
         else:
@@ -708,13 +712,6 @@ def _after_tax_room(plans: list[PlanFigures], fig: YearFigures) -> None:
 
 def _room_order(p: PlanFigures) -> tuple[int, int]:
     return (ROUTE_ORDER[p.route], p.order)
-
-
-def _whole_dollars_or_none(amount: Decimal) -> Decimal:
-    return amount if amount >= _ONE_DOLLAR else ZERO
-
-
-_ONE_DOLLAR = Decimal(1)
 
 
 def _plan_cap(p: PlanFigures, fig: YearFigures) -> Decimal | None:

@@ -13,6 +13,7 @@ __all__ = [
     "round_cents",
     "round_up_to",
     "usd",
+    "whole_dollars_or_none",
 ]
 
 ZERO = Decimal(0)
@@ -38,6 +39,11 @@ def round_up_to(amount: Decimal, step: Decimal) -> Decimal:
 
 def non_negative(amount: Decimal) -> Decimal:
     return amount if amount > ZERO else ZERO
+
+
+def whole_dollars_or_none(amount: Decimal) -> Decimal:
+    """An amount under $1 counts as none: no answer tells anyone to contribute cents."""
+    return amount if amount >= _ONE else ZERO
 
 
 @lru_cache(maxsize=4096)

@@ -187,7 +187,7 @@ def _plan_limit(c: Computation, p: PlanFigures, lines: _PlanTrace) -> None:
     # own is NESE less the employer contribution (a SIMPLE IRA's: NESE before its contributions).
     key, figures = (
         ("limit_self_employed", {"nese": p.pay, "employer": p.employer})
-        if p.job_type == "self_employed" and p.plan.type != "simple_ira"
+        if p.less_own_contribution
         else ("limit_simple_self_employed", {})
         if p.job_type == "self_employed"
         else ("limit_employee", {})
@@ -266,7 +266,7 @@ def _after_tax(c: Computation, p: PlanFigures, lines: _PlanTrace) -> None:
     # Room under $1 counts as none: the calculation shows what it came to, and why it is none.
     under: Message | str = ""
     if p.own_room == 0 and raw > 0:
-        under = say("trace", "after_tax_under_a_dollar")
+        under = say("trace", "under_a_dollar")
     lines.add(
         key,
         p.after_tax_room,
@@ -342,7 +342,7 @@ def _ira_limit(c: Computation, roth_ira: RothIraResult, out: _Trace) -> None:
                 total=base,
                 earned_income=c.earned_income,
                 amount=lesser,
-                under=say("trace", "after_tax_under_a_dollar") if lesser > limit else "",
+                under=say("trace", "under_a_dollar") if lesser > limit else "",
             )
         )
     if not parts:

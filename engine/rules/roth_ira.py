@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from engine.figures import PhaseOut, YearFigures
-from engine.money import ZERO, round_up_to
+from engine.money import ZERO, round_up_to, whole_dollars_or_none
 
 __all__ = [
     "ira_contribution_limit",
@@ -20,11 +20,7 @@ def ira_contribution_limit(age: int, earned_income: Decimal, fig: YearFigures) -
     """§219(b)(5): the IRA limit plus the age-50 catch-up, never more than earned income. A
     limit under $1 counts as none, as after-tax room does: no one is told to contribute cents."""
     limit = fig.ira_limit + (fig.ira_catch_up if age >= 50 else ZERO)
-    allowed = min(limit, earned_income)
-    return allowed if allowed >= _ONE_DOLLAR else ZERO
-
-
-_ONE_DOLLAR = Decimal(1)
+    return whole_dollars_or_none(min(limit, earned_income))
 
 
 def phase_out_range(filing_status: str, fig: YearFigures, *, lived_apart: bool = False) -> PhaseOut:

@@ -23,7 +23,7 @@ from aiogram.methods import SendMessage
 from aiohttp import ClientConnectorError, ServerDisconnectedError
 from aiohttp.client_reqrep import ConnectionKey
 
-from bot.reminders import ReminderSender, outcome_of
+from bot.reminders import ReminderSender, Scheduler, outcome_of
 from conversations import reminder_store
 from conversations.reminders import Draft
 from conversations.storage import user_key
@@ -268,9 +268,6 @@ async def test_a_worker_dying_mid_send_leaves_only_that_reminder_sending(harness
 async def test_stopping_lets_the_tick_under_way_finish() -> None:
     """The app stops its reminders with a claim under way: the claim ends, it is not cancelled
     (APScheduler's asyncio executor cancels a job still running when shut down first)."""
-    from api.app import stop_reminders
-    from bot.reminders import start_scheduler
-
     claim_started, claims_ended = asyncio.Event(), []
 
     class SlowClaims:
@@ -281,9 +278,9 @@ async def test_stopping_lets_the_tick_under_way_finish() -> None:
             return []
 
     sender = ReminderSender(None, SlowClaims(), lambda: date(2026, 12, 1))  # type: ignore[arg-type]
-    timer = start_scheduler(sender, 60)
+    scheduler = Scheduler(sender, 60)
     await asyncio.wait_for(claim_started.wait(), 5)
-    await stop_reminders((timer, sender))
+    await scheduler.stop()
     assert claims_ended == [date(2026, 12, 1)]
     assert await sender.tick() == 0  # stopped: no more claims
     assert len(claims_ended) == 1
