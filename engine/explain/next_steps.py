@@ -43,12 +43,15 @@ def next_steps(
     _working_plans(c, best, step)
     _not_working(c, verdict, step)
     if alternative is not None:
+        # With a Solo 401(k) to open (no plan works yet, so no owner's split does either), the
+        # alternative is that option's, compared with its largest employer contribution.
         step(
             "roth_maximizing",
             deferrals=alternative.employee_deferrals,
             room=alternative.after_tax_room,
             roth_total=alternative.roth_total,
             difference=alternative.difference,
+            than=say("labels", "than_entered" if option is None else "than_largest"),
         )
     if Counter(w.code for w in warnings)["acp_testing"]:
         step("acp_ask")

@@ -128,3 +128,26 @@ def test_an_ira_limit_under_a_dollar_counts_as_none() -> None:
     limit = next(t for t in result.trace if t.rule.startswith("IRC §219(b)(5)"))
     assert "= $0.50, under $1, which counts as none" in limit.text
     assert limit.amount == 0
+
+
+def test_the_roth_alternative_says_what_it_is_compared_with() -> None:
+    """An owner's own plan: more than with the employer contribution entered. A Solo 401(k) to
+    open (a side business with no plan): nothing was entered there, so more than beside the
+    largest employer contribution that plan would allow."""
+    entered = evaluate(parse_scenario(_sole_proprietor(300000, "max")))
+    step = next(str(m) for m in entered.next_steps if m.key == "roth_maximizing")
+    assert "more than with the employer contribution entered" in step
+    to_open = {
+        "tax_year": 2026,
+        "age": 45,
+        "filing_status": "single",
+        "jobs": [
+            {"type": "employee", "compensation": 400000, "plan": None},
+            {"type": "self_employed", "net_profit": 150000, "plan": None},
+        ],
+    }
+    result = evaluate(parse_scenario(to_open))
+    assert result.solo_401k_option is not None
+    step = next(str(m) for m in result.next_steps if m.key == "roth_maximizing")
+    assert "beside the largest employer contribution the Solo 401(k) would allow" in step
+    assert "entered" not in step
