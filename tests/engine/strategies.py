@@ -10,11 +10,17 @@ that matter (the §402(g), §415(c) and §401(a)(17) limits, the $400 SE floor, 
 phase-out ranges) as well as spreading over the whole range.
 
 :func:`json_junk` draws arbitrary JSON-like data for fuzzing the validation.
+
+Each strategy object is built once (module constants, and ``functools.cache`` on the functions
+that take arguments) and drawn from many times: Hypothesis validates a new strategy object and
+works out its properties on first use, which cost more than the draws themselves when a
+composite built its sub-strategies afresh on every call.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
@@ -115,83 +121,124 @@ def _from_cents(cents: int) -> Decimal:
     return Decimal(cents).scaleb(-2)
 
 
+_KINDS = st.sampled_from(["decimal", "float"])
+_KINDS_WHOLE = st.sampled_from(["decimal", "float", "int"])
+_PLACES = st.sampled_from((0, 1, 2))
+
+
 def _as_number(draw: st.DrawFn, amount: Decimal) -> Decimal | int | float:
     """The same amount as a ``Decimal``, an ``int`` (whole dollars) or a ``float`` (as JSON)."""
-    kinds = ["decimal", "float"]
-    if amount == amount.to_integral_value():
-        kinds.append("int")
-    kind = draw(st.sampled_from(kinds))
+    whole = amount == amount.to_integral_value()
+    kind = draw(_KINDS_WHOLE if whole else _KINDS)
     if kind == "int":
         return int(amount)
     if kind == "float":
         return float(amount)
     # Whole dollars as Decimal("65000"), Decimal("65000.0") or Decimal("65000.00").
-    if amount == amount.to_integral_value():
-        places = draw(st.sampled_from((0, 1, 2)))
+    if whole:
+        places = draw(_PLACES)
         return amount.quantize(Decimal(1).scaleb(-places))
     return amount
 
 
-@st.composite
-def _amount(draw: st.DrawFn, max_dollars: int = MAX_DOLLARS) -> Decimal:
-    """A dollar amount from 0 to ``max_dollars`` with 0 to 2 decimals (as ``Decimal``)."""
+# Drawn from in many places below: built once.
+_BOOLEANS = st.booleans()
+_ONE_IN_THREE = st.integers(0, 2)
+_ONE_IN_FIVE = st.integers(0, 4)
+_AMOUNT_KINDS = st.integers(0, 5)
+_CENT_NUDGES = st.sampled_from((Decimal(0), Decimal(0), Decimal("-0.01"), Decimal("0.01")))
+_FEATURES = st.sampled_from(FEATURES)
+_PRESENCE = st.sampled_from(("absent", "null", "value"))
+_ZEROS = st.sampled_from((0, Decimal(0), Decimal("0.00")))
+_457B_PRESENCE = st.sampled_from(("absent", "absent", "null", "value", "value"))
+_MAGI_PRESENCE = st.sampled_from(("absent", "null", "value", "value"))
+_YEARS = st.sampled_from(SUPPORTED_YEARS)
+_FILING_STATUSES = st.sampled_from(FILING_STATUSES)
+_MAX = st.just("max")
+
+
+@cache
+def _amount_parts(max_dollars: int) -> tuple[st.SearchStrategy[int], ...]:
+    """The draws of :func:`_amount` for one ``max_dollars``: boundaries, whole dollars, small
+    amounts, everyday pay, thousands, any cents."""
     cents = max_dollars * 100
-    choice = draw(st.integers(0, 5))
+    return (
+        st.sampled_from([b for b in _BOUNDARIES if b <= max_dollars]),
+        st.integers(0, max_dollars),
+        st.integers(0, min(cents, 200_000)),
+        st.integers(0, min(cents, 40_000_000)),
+        st.integers(0, max_dollars // 1000),
+        st.integers(0, cents),
+    )
+
+
+@st.composite
+def _amount_drawn(draw: st.DrawFn, max_dollars: int = MAX_DOLLARS) -> Decimal:
+    boundaries, whole, small, everyday, thousands, any_cents = _amount_parts(max_dollars)
+    choice = draw(_AMOUNT_KINDS)
     if choice == 0:
-        dollars = draw(st.sampled_from([b for b in _BOUNDARIES if b <= max_dollars]))
-        delta = draw(st.sampled_from((Decimal(0), Decimal(0), Decimal("-0.01"), Decimal("0.01"))))
-        value = Decimal(dollars) + delta
+        dollars = draw(boundaries)
+        value = Decimal(dollars) + draw(_CENT_NUDGES)
         return min(max(value, Decimal(0)), Decimal(max_dollars))
     if choice == 1:
-        return Decimal(draw(st.integers(0, max_dollars)))
+        return Decimal(draw(whole))
     if choice == 2:
         # Small amounts: where the SE floor and the $200 Roth IRA floor live.
-        return _from_cents(draw(st.integers(0, min(cents, 200_000))))
+        return _from_cents(draw(small))
     if choice == 3:
         # Everyday pay and profit.
-        return _from_cents(draw(st.integers(0, min(cents, 40_000_000))))
+        return _from_cents(draw(everyday))
     if choice == 4:
-        return Decimal(draw(st.integers(0, max_dollars // 1000)) * 1000)
-    return _from_cents(draw(st.integers(0, cents)))
+        return Decimal(draw(thousands) * 1000)
+    return _from_cents(draw(any_cents))
+
+
+@cache
+def _amount(max_dollars: int = MAX_DOLLARS) -> st.SearchStrategy[Decimal]:
+    """A dollar amount from 0 to ``max_dollars`` with 0 to 2 decimals (as ``Decimal``)."""
+    return _amount_drawn(max_dollars)
 
 
 @st.composite
-def money(draw: st.DrawFn, max_dollars: int = MAX_DOLLARS) -> Decimal | int | float:
-    """A valid money value (0 to ``max_dollars``, at most two decimals) as Decimal, int or float."""
+def _money_drawn(draw: st.DrawFn, max_dollars: int = MAX_DOLLARS) -> Decimal | int | float:
     return _as_number(draw, draw(_amount(max_dollars)))
 
 
+@cache
+def money(max_dollars: int = MAX_DOLLARS) -> st.SearchStrategy[Decimal | int | float]:
+    """A valid money value (0 to ``max_dollars``, at most two decimals) as Decimal, int or float."""
+    return _money_drawn(max_dollars)
+
+
+_PERCENT_VALUES = st.one_of(
+    st.sampled_from((0, 1, 5, 10, 15, 25, 50, 100)).map(Decimal),
+    st.integers(0, 10_000).map(_from_cents),
+)
+
+
 @st.composite
-def percents(draw: st.DrawFn) -> Decimal | int | float:
+def _percents_drawn(draw: st.DrawFn) -> Decimal | int | float:
+    return _as_number(draw, draw(_PERCENT_VALUES))
+
+
+@cache
+def percents() -> st.SearchStrategy[Decimal | int | float]:
     """A percent from 0 to 100 with at most two decimals."""
-    value = draw(
-        st.one_of(
-            st.sampled_from((0, 1, 5, 10, 15, 25, 50, 100)).map(Decimal),
-            st.integers(0, 10_000).map(_from_cents),
-        )
-    )
-    return _as_number(draw, value)
+    return _percents_drawn()
 
 
-@st.composite
-def _deferrals(draw: st.DrawFn) -> Any:
-    return draw(
-        st.one_of(
-            st.just("max"),
-            money(max_dollars=40_000),
-            money(),
-        )
-    )
+_DEFERRALS = st.one_of(_MAX, money(max_dollars=40_000), money())
 
 
-@st.composite
-def _employer(draw: st.DrawFn, job_type: str, plan_type: str = "401k") -> Any:
+@cache
+def _employer(job_type: str, plan_type: str = "401k") -> st.SearchStrategy[Any]:
     options: list[st.SearchStrategy[Any]] = [money(max_dollars=80_000), money()]
     if job_type != "employee" and plan_type != "simple_ira":
-        options.append(st.just("max"))
-    return draw(st.one_of(*options))
+        options.append(_MAX)
+    return st.one_of(*options)
 
 
+@cache
 def ownership_percents() -> st.SearchStrategy[Decimal | int | float]:
     """Ownership of a business, with the 50% control line drawn often."""
     return st.one_of(
@@ -201,40 +248,45 @@ def ownership_percents() -> st.SearchStrategy[Decimal | int | float]:
     )
 
 
-@st.composite
-def plans(draw: st.DrawFn, job_type: str, types: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """A plan whose type fits ``job_type`` (one of ``types`` when given), with random features
-    and amounts."""
+@cache
+def _plan_types(job_type: str, types: tuple[str, ...] | None) -> st.SearchStrategy[str]:
     fitting = PLAN_TYPES_FOR_JOB[job_type]
-    plan_type = draw(st.sampled_from([t for t in fitting if types is None or t in types]))
+    return st.sampled_from([t for t in fitting if types is None or t in types])
+
+
+@st.composite
+def _plans_drawn(
+    draw: st.DrawFn, job_type: str, types: tuple[str, ...] | None = None
+) -> dict[str, Any]:
+    plan_type = draw(_plan_types(job_type, types))
     plan: dict[str, Any] = {
         "type": plan_type,
-        "after_tax": draw(st.sampled_from(FEATURES)),
-        "in_plan_conversion": draw(st.sampled_from(FEATURES)),
-        "in_service_withdrawal": draw(st.sampled_from(FEATURES)),
-        "employee_deferrals": draw(_deferrals()),
+        "after_tax": draw(_FEATURES),
+        "in_plan_conversion": draw(_FEATURES),
+        "in_service_withdrawal": draw(_FEATURES),
+        "employee_deferrals": draw(_DEFERRALS),
         "employer_contributions": draw(_employer(job_type, plan_type)),
     }
     if plan_type == "sep_ira":
         # A SEP takes employer money only: deferrals absent or 0.
-        if draw(st.booleans()):
+        if draw(_BOOLEANS):
             del plan["employee_deferrals"]
         else:
-            plan["employee_deferrals"] = draw(st.sampled_from((0, Decimal(0), Decimal("0.00"))))
-    cap = draw(st.sampled_from(("absent", "null", "value")))
+            plan["employee_deferrals"] = draw(_ZEROS)
+    cap = draw(_PRESENCE)
     if cap == "null":
         plan["after_tax_cap"] = None
     elif cap == "value":
         plan["after_tax_cap"] = draw(money(max_dollars=80_000))
-    cap_percent = draw(st.sampled_from(("absent", "null", "value")))
+    cap_percent = draw(_PRESENCE)
     if cap_percent == "null":
         plan["after_tax_cap_percent"] = None
     elif cap_percent == "value":
         plan["after_tax_cap_percent"] = draw(percents())
     for key in ("pretax_balance", "after_tax_balance", "after_tax_earnings"):
-        if draw(st.booleans()):
+        if draw(_BOOLEANS):
             plan[key] = draw(money())
-    roth_share = draw(st.sampled_from(("absent", "null", "value")))
+    roth_share = draw(_PRESENCE)
     if roth_share == "null":
         plan["roth_deferral_percent"] = None
     elif roth_share == "value":
@@ -242,26 +294,30 @@ def plans(draw: st.DrawFn, job_type: str, types: tuple[str, ...] | None = None) 
     return plan
 
 
+@cache
+def plans(job_type: str, types: tuple[str, ...] | None = None) -> st.SearchStrategy[dict[str, Any]]:
+    """A plan whose type fits ``job_type`` (one of ``types`` when given), with random features
+    and amounts."""
+    return _plans_drawn(job_type, types)
+
+
 @st.composite
-def jobs_of_type(draw: st.DrawFn, job_type: str) -> dict[str, Any]:
-    """One job of ``job_type`` (no ``related_to``), with a plan four times in five; a business
-    sometimes with ``ownership_percent``, an employee's 401(k) or 403(b) sometimes with a
-    ``plan_457b`` beside it."""
+def _jobs_drawn(draw: st.DrawFn, job_type: str) -> dict[str, Any]:
     job: dict[str, Any] = {"type": job_type}
     if job_type == "self_employed":
         job["net_profit"] = draw(money())
     else:
         job["compensation"] = draw(money())
-        if draw(st.booleans()):
+        if draw(_BOOLEANS):
             job["prior_year_fica_wages"] = draw(money())
-    if draw(st.integers(0, 2)) == 0:
-        job["has_employees"] = draw(st.booleans())
-    if job_type in BUSINESS_TYPES and draw(st.integers(0, 2)) == 0:
+    if draw(_ONE_IN_THREE) == 0:
+        job["has_employees"] = draw(_BOOLEANS)
+    if job_type in BUSINESS_TYPES and draw(_ONE_IN_THREE) == 0:
         job["ownership_percent"] = draw(ownership_percents())
-    job["plan"] = None if draw(st.integers(0, 4)) == 0 else draw(plans(job_type))
+    job["plan"] = None if draw(_ONE_IN_FIVE) == 0 else draw(plans(job_type))
     plan = job["plan"]
     if plan is not None and plan["type"] in ("401k", "403b") and job_type == "employee":
-        extra = draw(st.sampled_from(("absent", "absent", "null", "value", "value")))
+        extra = draw(_457B_PRESENCE)
         if extra == "null":
             job["plan_457b"] = None
         elif extra == "value":
@@ -269,6 +325,15 @@ def jobs_of_type(draw: st.DrawFn, job_type: str) -> dict[str, Any]:
     return job
 
 
+@cache
+def jobs_of_type(job_type: str) -> st.SearchStrategy[dict[str, Any]]:
+    """One job of ``job_type`` (no ``related_to``), with a plan four times in five; a business
+    sometimes with ``ownership_percent``, an employee's 401(k) or 403(b) sometimes with a
+    ``plan_457b`` beside it."""
+    return _jobs_drawn(job_type)
+
+
+@cache
 def ages() -> st.SearchStrategy[int]:
     """Ages 18-90, with the catch-up (49/50, 59/60, 63/64) and RMD (72/73) boundaries drawn
     often."""
@@ -277,49 +342,78 @@ def ages() -> st.SearchStrategy[int]:
     )
 
 
-@st.composite
-def scenarios(
-    draw: st.DrawFn,
-    *,
-    min_jobs: int = 1,
-    max_jobs: int = 4,
-    job_types: tuple[str, ...] = JOB_TYPES,
-    related: bool | None = None,
-) -> dict[str, Any]:
-    """A random valid scenario dict (docs/CONTRACT.md).
+@cache
+def _job_counts(min_jobs: int, max_jobs: int) -> st.SearchStrategy[int]:
+    return st.integers(min_jobs, max_jobs)
 
-    ``job_types`` limits the kinds of job drawn; ``related=True`` makes every job after the first
-    point at an earlier one (one controlled group), ``False`` draws no ``related_to``.
-    """
-    count = draw(st.integers(min_jobs, max_jobs))
-    types = draw(st.lists(st.sampled_from(job_types), min_size=count, max_size=count))
+
+@cache
+def _job_types(job_types: tuple[str, ...], count: int) -> st.SearchStrategy[list[str]]:
+    return st.lists(st.sampled_from(job_types), min_size=count, max_size=count)
+
+
+@cache
+def _indexes(values: tuple[int, ...]) -> st.SearchStrategy[int]:
+    return st.sampled_from(values)
+
+
+@cache
+def _up_to(last: int) -> st.SearchStrategy[int]:
+    return st.integers(0, last)
+
+
+@st.composite
+def _scenarios_drawn(
+    draw: st.DrawFn,
+    min_jobs: int,
+    max_jobs: int,
+    job_types: tuple[str, ...],
+    related: bool | None,
+) -> dict[str, Any]:
+    count = draw(_job_counts(min_jobs, max_jobs))
+    types = draw(_job_types(job_types, count))
     jobs = [draw(jobs_of_type(t)) for t in types]
     for i, job in enumerate(jobs):
         if count < 2 or related is False:
             continue
         if related is True:
             if i > 0:
-                job["related_to"] = draw(st.integers(0, i - 1))
+                job["related_to"] = draw(_up_to(i - 1))
             continue
-        if draw(st.integers(0, 2)) == 0:
-            others = [j for j in range(count) if j != i]
-            job["related_to"] = draw(st.sampled_from(others))
+        if draw(_ONE_IN_THREE) == 0:
+            job["related_to"] = draw(_indexes(tuple(j for j in range(count) if j != i)))
     scenario: dict[str, Any] = {
-        "tax_year": draw(st.sampled_from(SUPPORTED_YEARS)),
+        "tax_year": draw(_YEARS),
         "age": draw(ages()),
-        "filing_status": draw(st.sampled_from(FILING_STATUSES)),
+        "filing_status": draw(_FILING_STATUSES),
         "jobs": jobs,
     }
-    if scenario["filing_status"] == "married_separate" and draw(st.booleans()):
-        scenario["lived_apart"] = draw(st.booleans())
-    magi = draw(st.sampled_from(("absent", "null", "value", "value")))
+    if scenario["filing_status"] == "married_separate" and draw(_BOOLEANS):
+        scenario["lived_apart"] = draw(_BOOLEANS)
+    magi = draw(_MAGI_PRESENCE)
     if magi == "null":
         scenario["magi"] = None
     elif magi == "value":
         scenario["magi"] = draw(money())
-    if draw(st.booleans()):
+    if draw(_BOOLEANS):
         scenario["pretax_ira_balance"] = draw(money())
     return scenario
+
+
+@cache
+def scenarios(
+    *,
+    min_jobs: int = 1,
+    max_jobs: int = 4,
+    job_types: tuple[str, ...] = JOB_TYPES,
+    related: bool | None = None,
+) -> st.SearchStrategy[dict[str, Any]]:
+    """A random valid scenario dict (docs/CONTRACT.md).
+
+    ``job_types`` limits the kinds of job drawn; ``related=True`` makes every job after the first
+    point at an earlier one (one controlled group), ``False`` draws no ``related_to``.
+    """
+    return _scenarios_drawn(min_jobs, max_jobs, job_types, related)
 
 
 def to_json_ready(value: Any) -> Any:
@@ -333,6 +427,7 @@ def to_json_ready(value: Any) -> Any:
     return value
 
 
+@cache
 def json_junk() -> st.SearchStrategy[Any]:
     """Arbitrary JSON-like data: nested dicts and lists of text, numbers, booleans and null,
     with names and values from the contract mixed in so the junk reaches deeper checks."""

@@ -658,13 +658,17 @@ def test_junk_parses_or_raises_scenario_error(data: Any) -> None:
     parses_or_names(data, lambda field: True)
 
 
+JUNK_SCENARIO = st.dictionaries(st.sampled_from(SCENARIO_KEYS), json_junk(), max_size=6)
+JUNK_JOBS = st.lists(st.dictionaries(st.sampled_from(JOB_KEYS), json_junk()), max_size=5)
+
+
 @PROPERTY
 @given(st.data())
 def test_junk_object_parses_or_raises_scenario_error(data: st.DataObject) -> None:
     """Junk under the scenario's own field names (so it reaches the deeper checks) either
     parses or raises ScenarioError with a non-empty field."""
-    junk = data.draw(st.dictionaries(st.sampled_from(SCENARIO_KEYS), json_junk(), max_size=6))
-    jobs = data.draw(st.lists(st.dictionaries(st.sampled_from(JOB_KEYS), json_junk()), max_size=5))
+    junk = data.draw(JUNK_SCENARIO)
+    jobs = data.draw(JUNK_JOBS)
     if data.draw(st.booleans()):
         junk["jobs"] = jobs
     parses_or_names(junk, lambda field: True)
@@ -730,14 +734,21 @@ def _text_not(*valid: str) -> st.SearchStrategy[str]:
 
 def wrong_values(node: Node, scenario: dict[str, Any]) -> st.SearchStrategy[Any] | None:
     """Values of the wrong JSON type for a field, or None when the field takes any type."""
+    required = node.name in REQUIRED_MONEY and node.container.get("type") != "sep_ira"
+    return _wrong_values(node.level, node.name, required)
+
+
+@cache
+def _wrong_values(level: str, name: str, required: bool) -> st.SearchStrategy[Any] | None:
+    """:func:`wrong_values` for a field's level and name (``required``: money that may not be
+    null), built once for each."""
     lists = st.lists(st.integers(), max_size=2)
     dicts = st.dictionaries(st.text(max_size=4), st.integers(), max_size=2)
-    name = node.name
-    if node.level == "jobs":
+    if level == "jobs":
         return st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5), lists)
     if name in MONEY_KEYS:
         options = [st.booleans(), _text_not("max"), lists, dicts]
-        if name in REQUIRED_MONEY and node.container.get("type") != "sep_ira":
+        if required:
             options.append(st.none())
         return st.one_of(*options)
     if name in ("tax_year", "age"):
@@ -790,6 +801,14 @@ def test_missing_required_field_is_named(data: st.DataObject) -> None:
     must_fail_at(scenario, node.path)
 
 
+@cache
+def _unknown_keys(allowed: tuple[str, ...]) -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.text(min_size=1, max_size=12),
+        st.sampled_from(("Age", "salary", "roth", "after_tax_room", "job", "plans")),
+    ).filter(lambda k: k not in allowed)
+
+
 @PROPERTY
 @given(st.data())
 def test_unknown_field_is_named(data: st.DataObject) -> None:
@@ -797,12 +816,7 @@ def test_unknown_field_is_named(data: st.DataObject) -> None:
     key as it is or quoted)."""
     scenario = data.draw(scenarios())
     path, obj, allowed = data.draw(st.sampled_from(objects(scenario)))
-    key = data.draw(
-        st.one_of(
-            st.text(min_size=1, max_size=12),
-            st.sampled_from(("Age", "salary", "roth", "after_tax_room", "job", "plans")),
-        ).filter(lambda k: k not in allowed)
-    )
+    key = data.draw(_unknown_keys(allowed))
     obj[key] = data.draw(json_junk())
     # A blank key cannot be seen in a path, so it may be shown quoted (repr).
     shown = key if key.strip() else repr(key)
