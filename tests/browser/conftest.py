@@ -127,6 +127,11 @@ def server(chromium_ready: None, tmp_path_factory: pytest.TempPathFactory) -> It
             "VAR_DIR": str(folder),
             "ADVISOR_TOKEN": ADVISOR_TOKEN,
             "MEGAROTH_TODAY": TODAY,
+            # The tests click at machine speed, every browser context from 127.0.0.1: the
+            # per-address and per-conversation limits would refuse them (by design) on a fast
+            # run. The limits have their own tests (tests/api/test_limits.py).
+            "RATE_LIMIT_ADDRESS_PER_MINUTE": "0",
+            "RATE_LIMIT_CONVERSATION_PER_MINUTE": "0",
         }
     )
     command = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1"]
