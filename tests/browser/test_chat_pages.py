@@ -16,6 +16,7 @@ from tests.browser.test_web_chat import (
     W2_PLUS_SIDE,
     NewContext,
     answer,
+    answer_quickly,
     click_choice,
     command,
     complete,
@@ -121,7 +122,7 @@ def test_typed_commands_work_on_typed_and_button_questions(sized: Page) -> None:
     type_answer(page, "restart")
     expect(page.locator("h1")).to_have_text("Start over? This clears every answer you have given.")
     check_page(page, "restart-confirm")
-    page.get_by_role("link", name="Cancel").click()
+    submit(page, page.get_by_role("link", name="Cancel").click)
     assert question_id(page) == "age"
     assert len(summary_items(page)) == 1
 
@@ -179,7 +180,7 @@ def test_no_raw_json_reaches_the_browser(sized: Page, server: Server) -> None:
 def test_a_refused_answer_stays_and_the_conversation_so_far_is_shown(sized: Page) -> None:
     page = sized
     start(page)
-    answer(page, W2_PLUS_SIDE[:3])
+    answer_quickly(page, W2_PLUS_SIDE[:3])
     type_answer(page, "lots of money")
     field = page.locator("#answer")
     expect(field).to_have_value("lots of money")
@@ -200,7 +201,7 @@ def test_a_refused_answer_stays_and_the_conversation_so_far_is_shown(sized: Page
 def test_review_shows_change_buttons_keep_works_and_start_over_asks(sized: Page) -> None:
     page = sized
     start(page)
-    answer(page, W2_PLUS_SIDE[:4])
+    answer_quickly(page, W2_PLUS_SIDE[:4])
     command(page, "summary")
     panel = page.locator("details.answers")
     expect(panel).to_have_attribute("open", "")
@@ -228,7 +229,7 @@ def test_review_shows_change_buttons_keep_works_and_start_over_asks(sized: Page)
 def test_the_plan_cap_is_recorded_as_typed(sized: Page, typed: str, shown: str) -> None:
     page = sized
     start(page)
-    answer(page, TO_CAP)
+    answer_quickly(page, TO_CAP)
     assert question_id(page) == "job0.cap"
     # A cap may be "10%" or "no": the full keyboard, and a button for "no cap".
     assert page.locator("#answer").get_attribute("inputmode") != "decimal"
@@ -240,7 +241,7 @@ def test_the_plan_cap_is_recorded_as_typed(sized: Page, typed: str, shown: str) 
     assert question_id(page) == "job0.deferrals"
     expect(page.locator("#answer")).to_have_attribute("inputmode", "decimal")
     expect(page.get_by_role("button", name="The most allowed")).to_be_visible()
-    answer(page, AFTER_CAP)
+    answer_quickly(page, AFTER_CAP)
     expect(page.locator("section.result")).to_be_visible()
     assert any(
         item.startswith("Your job: plan's after-tax cap: " + shown) for item in summary_items(page)
@@ -261,9 +262,9 @@ def test_the_advisor_detail_says_the_cap_as_typed(new_context: NewContext, serve
     page.goto("/?advisor=CAPZERO")
     page.get_by_label("Share my answers and result with my advisor").check()
     submit(page, page.get_by_role("button", name="Start", exact=True).click)
-    answer(page, TO_CAP)
+    answer_quickly(page, TO_CAP)
     type_answer(page, "0")
-    answer(page, AFTER_CAP)
+    answer_quickly(page, AFTER_CAP)
     page.goto("/advisor/login")
     check_page(page, "advisor-login")
     page.locator("input[name=token]").fill(server.advisor_token)
@@ -285,7 +286,7 @@ def test_money_keyboard_did_you_mean_chart_titles_and_axe(sized: Page) -> None:
     submit(page, page.get_by_role("button", name="Start", exact=True).click)
     assert page.title() == "Which tax year are you planning for? · megaroth"
     check_page(page, "question-year")
-    answer(page, W2_PLUS_SIDE[:3])
+    answer_quickly(page, W2_PLUS_SIDE[:3])
     expect(page.locator("#answer")).to_have_attribute("inputmode", "decimal")
     type_answer(page, "320")
     expect(page.locator(".bubble")).to_contain_text(
@@ -295,7 +296,7 @@ def test_money_keyboard_did_you_mean_chart_titles_and_axe(sized: Page) -> None:
     check_page(page, "did-you-mean")
     click_choice(page, "Yes, $320,000")
     assert "Your job: pay: $320,000" in summary_items(page)
-    answer(page, W2_PLUS_SIDE[4:])
+    answer_quickly(page, W2_PLUS_SIDE[4:])
     expect(page.locator("section.result")).to_be_visible()
     assert page.title() == "Your result for 2026 · megaroth"
     # The chart's words are page text at the page's size, and each bar has its amounts.
@@ -390,7 +391,7 @@ def test_a_closed_year_is_told_in_the_past_tense_with_what_is_left(sized: Page) 
         "IRA contributions, including a backdoor Roth IRA, until 15 April 2026"
     )
     expect(note).to_contain_text("until 15 October 2026")
-    answer(page, [("age", "type", "45"), *W2_PLUS_SIDE[2:]])
+    answer_quickly(page, [("age", "type", "45"), *W2_PLUS_SIDE[2:]])
     expect(page.locator("#verdict")).to_contain_text("could have taken")
     expect(page.locator("#verdict")).to_contain_text("reached Roth in 2025")
     expect(page.locator(".total")).to_contain_text("Mega Backdoor Roth for 2025")

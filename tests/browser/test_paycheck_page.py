@@ -9,7 +9,14 @@ import contextlib
 import pytest
 
 from tests.browser.test_chat_pages import AFTER_CAP, TO_CAP, check_page
-from tests.browser.test_web_chat import answer, click_choice, question_id, start, submit
+from tests.browser.test_web_chat import (
+    answer,
+    answer_quickly,
+    click_choice,
+    question_id,
+    start,
+    submit,
+)
 
 with contextlib.suppress(ImportError):  # without it the fixtures skip (or fail under CI)
     from playwright.sync_api import Page, expect
@@ -40,9 +47,9 @@ PAYCHECKS = [
 def test_plan_my_paychecks_ends_in_an_accessible_table(sized: Page) -> None:
     page = sized
     start(page)
-    answer(page, TO_CAP)
+    answer_quickly(page, TO_CAP)
     click_choice(page, "No cap")
-    answer(page, AFTER_CAP)
+    answer_quickly(page, AFTER_CAP)
     expect(page.locator("section.result")).to_be_visible()
     submit(page, page.get_by_role("button", name="Plan my paychecks").click)
     assert question_id(page) == "pay.job0.status"

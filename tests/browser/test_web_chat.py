@@ -10,6 +10,7 @@ import contextlib
 import csv
 import itertools
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -155,10 +156,34 @@ def answer(page: Page, steps: list[tuple[str, str, str]]) -> None:
             click_choice(page, value)
 
 
+_HIDDEN = re.compile(r'<input type="hidden" name="(csrf|question_id)" value="([^"]*)">')
+
+
+def answer_quickly(page: Page, steps: list[tuple[str, str, str]]) -> None:
+    """Give ``steps``' answers as the page's own forms post them, without drawing each page:
+    with the context's cookies, the page's CSRF token and the question's id, a button's label
+    as typed text (which the chat takes as that button), each after checking that the chat
+    asks the expected question. Then open the page they lead to.
+
+    For tests whose subject is where the answers lead. The pages on the way have tests of their
+    own: ``answer`` walks them with clicks and typing (every page of this conversation in
+    ``test_no_page_loads_anything_from_outside_the_app``, by keyboard alone in
+    ``test_the_whole_conversation_works_with_the_keyboard_alone``)."""
+    request = page.context.request
+    for expected, _how, value in steps:
+        shown = dict(_HIDDEN.findall(request.get("/chat").text()))
+        assert shown.get("question_id") == expected, (expected, shown)
+        form = {"csrf": shown["csrf"], "question_id": expected, "text": value}
+        posted = request.post("/chat", form=form, max_redirects=0)
+        assert posted.status == 303, (expected, value, posted.status)
+    page.goto("/chat")
+
+
 def complete(page: Page, path: str = "/") -> None:
-    """Start at ``path`` and answer the whole W-2 plus side business conversation."""
+    """Start at ``path`` and answer the whole W-2 plus side business conversation (quickly:
+    the result page is what the callers test)."""
     start(page, path)
-    answer(page, W2_PLUS_SIDE)
+    answer_quickly(page, W2_PLUS_SIDE)
     expect(page.locator("section.result")).to_be_visible()
 
 
@@ -244,7 +269,7 @@ def test_w2_plus_side_business_shows_the_figures_of_megaroth_evaluate(
 
 def test_back_reopens_the_previous_question_with_the_earlier_answer(page: Page) -> None:
     start(page)
-    answer(page, W2_PLUS_SIDE[:4])  # up to the pay, typed as "$320,000"
+    answer_quickly(page, W2_PLUS_SIDE[:4])  # up to the pay, typed as "$320,000"
     assert question_id(page) == "job0.plan"
 
     command(page, "back")
@@ -309,7 +334,7 @@ def test_change_an_answer_then_return_to_the_result_without_losing_others(page: 
 
 def test_a_wrong_amount_is_explained_next_to_the_field_with_focus_on_it(page: Page) -> None:
     start(page)
-    answer(page, W2_PLUS_SIDE[:3])
+    answer_quickly(page, W2_PLUS_SIDE[:3])
     assert question_id(page) == "job0.pay"
 
     type_answer(page, "abc")
@@ -437,7 +462,7 @@ def test_a_new_tab_and_a_new_browser_resume_at_the_same_question(new_context: Ne
     context, _ = new_context()
     first = context.new_page()
     start(first)
-    answer(first, W2_PLUS_SIDE[:3])
+    answer_quickly(first, W2_PLUS_SIDE[:3])
     where = question_id(first)
     progress = first.locator(".progress").inner_text()
     assert where == "job0.pay"
@@ -475,7 +500,7 @@ def test_the_advisor_finds_a_shared_intake_and_exports_it(
     expect(consent).not_to_be_checked()  # sharing is opt-in
     consent.check()
     submit(sharing, sharing.get_by_role("button", name="Start", exact=True).click)
-    answer(sharing, W2_PLUS_SIDE)
+    answer_quickly(sharing, W2_PLUS_SIDE)
     expect(sharing.locator("section.result")).to_be_visible()
     verdict = "available_with_solo_401k"
     expect(sharing.locator("#verdict")).to_have_class(f"verdict verdict-{verdict}")
@@ -485,7 +510,7 @@ def test_the_advisor_finds_a_shared_intake_and_exports_it(
     private.goto("/?advisor=ACME2")
     expect(private.get_by_label("Share my answers and result with my advisor")).not_to_be_checked()
     submit(private, private.get_by_role("button", name="Start", exact=True).click)
-    answer(private, W2_PLUS_SIDE)
+    answer_quickly(private, W2_PLUS_SIDE)
     expect(private.locator("section.result")).to_be_visible()
 
     context, _ = new_context()
@@ -730,7 +755,7 @@ def test_chart_labels_are_readable_at_every_width(new_context: NewContext) -> No
 
 def test_back_onto_a_buttons_only_question_can_keep_the_answer(page: Page) -> None:
     start(page)
-    answer(page, W2_PLUS_SIDE[:6])  # the after-tax question (buttons only) answered No
+    answer_quickly(page, W2_PLUS_SIDE[:6])  # the after-tax question (buttons only) answered No
     command(page, "back")
     assert question_id(page) == "job0.after_tax"
     hint = page.locator("#hint").inner_text()
