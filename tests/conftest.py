@@ -100,16 +100,23 @@ async def bot_api() -> AsyncIterator[BotApiDouble]:
 _ONE_AT_A_TIME = "e2e"  # tests/e2e: each starts servers that load both cores on its own
 
 
+def _crowd(item: pytest.Item) -> bool:
+    """A crowd of people or a kill -9 run: the end-to-end tests that keep the cores busy."""
+    return item.path.name == "test_load.py" or item.name.startswith("test_kill_9_")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """For pytest-xdist (``--dist loadgroup``): the end-to-end tests run one at a time on one
-    worker, so no two crowds or kill -9 runs share the cores; each browser module runs on one
-    worker, so its server and browser start once."""
+    worker, so no two crowds or kill -9 runs share the cores (the crowds form a group of their
+    own, beside the other slow tests, which mostly wait on leases, locks and time-outs); each
+    browser module runs on one worker, so its server and browser start once."""
     for item in items:
         parts = item.path.parts
         if "tests" not in parts:
             continue
         package = parts[parts.index("tests") + 1 :]
         if package[0] == _ONE_AT_A_TIME:
-            item.add_marker(pytest.mark.xdist_group(_ONE_AT_A_TIME))
+            group = f"{_ONE_AT_A_TIME}-crowds" if _crowd(item) else _ONE_AT_A_TIME
+            item.add_marker(pytest.mark.xdist_group(group))
         elif package[0] == "browser":
             item.add_marker(pytest.mark.xdist_group(f"browser-{item.path.stem}"))
