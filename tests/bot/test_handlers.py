@@ -22,7 +22,7 @@ from aiogram.methods import (
 from aiogram.types import Update
 
 from bot import build_dispatcher
-from bot.app import NoStateStorage
+from bot.app import NoStateStorage, make_bot
 from conversations import Conversations
 from conversations.db import upgrade
 from conversations.storage import Storage
@@ -418,3 +418,13 @@ async def test_a_married_person_who_skips_the_spouse_gets_their_own_answer(
     texts = harness.texts()
     assert any("Mega Backdoor Roth works for you" in t for t in texts)
     assert not any("Your spouse" in t for t in texts)
+
+
+@pytest.mark.parametrize("base", ["http://127.0.0.1:8081", "https://api.telegram.org"])
+async def test_closing_the_bot_closes_its_connections(base: str) -> None:
+    """Over plain HTTP the session closes without aiogram's wait for TLS shut-down; over HTTPS
+    with it. Either way the connections are closed."""
+    bot = make_bot("123:ABC", base)
+    client = await bot.session.create_session()
+    await bot.session.close()
+    assert client.closed

@@ -9,6 +9,7 @@ import re
 import string
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 import pytest
@@ -542,7 +543,10 @@ def _default_answer(question_id: str, kind: str) -> str:
     return DEFAULT_ANSWERS.get(question_id) or DEFAULT_ANSWERS.get(kind) or "100000"
 
 
+@cache
 def _asks_and_problems() -> tuple[dict[str, Ask], dict[str, Problem]]:
+    """Each question as asked and its problem message, from walking the paths once (on first
+    use, not when the tests are collected)."""
     asks: dict[str, Ask] = {}
     problems: dict[str, Problem] = {}
     for path in PATHS:
@@ -562,18 +566,17 @@ def _asks_and_problems() -> tuple[dict[str, Ask], dict[str, Problem]]:
     return asks, problems
 
 
-ASKS, PROBLEMS = _asks_and_problems()
-
-
 def test_the_paths_reach_every_question() -> None:
-    assert set(ASKS) == {q.id for q in OUTLINE}
+    asks, _ = _asks_and_problems()
+    assert set(asks) == {q.id for q in OUTLINE}
 
 
 @pytest.mark.parametrize("channel", CHANNELS)
 @pytest.mark.parametrize("question_id", [q.id for q in OUTLINE])
 def test_every_question_and_its_problem_render(question_id: str, channel: Channel) -> None:
-    ask = ASKS[question_id]
-    messages = _render([PROBLEMS[question_id], ask], channel)
+    asks, problems = _asks_and_problems()
+    ask = asks[question_id]
+    messages = _render([problems[question_id], ask], channel)
     assert [m.kind for m in messages] == ["problem", "ask"]
     assert messages[1].question_id == question_id
     text = _plain(messages[1].text)
@@ -591,7 +594,7 @@ def test_every_question_and_its_problem_render(question_id: str, channel: Channe
         ]
         assert all(len(b.data.encode()) <= 64 for b in buttons), "Telegram callback data limit"
         assert ("c|back" in {b.data for b in buttons}) == (ask.number > 1)
-    problem = PROBLEMS[question_id]
+    problem = problems[question_id]
     assert _plain(messages[0].text).endswith(f"{problem.reason} {problem.example}")
 
 
