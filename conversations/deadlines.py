@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from engine.yamlload import load_yaml
 
 __all__ = [
     "DEADLINE_KINDS",
@@ -32,7 +32,7 @@ _FILE = Path(__file__).parent / "deadlines.yaml"
 
 @cache
 def _data() -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(_FILE.read_text(encoding="utf-8"))["deadlines"]
+    data: dict[str, Any] = load_yaml(_FILE.read_text(encoding="utf-8"))["deadlines"]
     return data
 
 

@@ -38,11 +38,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
-import yaml
 
 from conversations.wording import line
 from engine import figures_for, supported_years
 from engine.money import usd
+from engine.yamlload import load_yaml
 
 __all__ = [
     "ANSWER_LEAD",
@@ -295,8 +295,7 @@ def _entry(raw: Any, index: int) -> FaqEntry:
 @cache
 def load_entries() -> tuple[FaqEntry, ...]:
     """Every entry in ``faq.yaml``, in file order (read once)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when there is one
-    data = yaml.load(FAQ_PATH.read_text(encoding="utf-8"), Loader=loader)
+    data = load_yaml(FAQ_PATH.read_text(encoding="utf-8"))
     raw_entries = data.get("entries") if isinstance(data, dict) else None
     if not isinstance(raw_entries, list):
         raise ValueError(f"{FAQ_PATH.name} must hold a list under 'entries'")

@@ -27,14 +27,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
-import yaml
-
 from conversations.wording import day, filled
 from engine import Result
 from engine.money import ZERO, usd
 from engine.paycheck import PaycheckPlan
 from engine.rules.routes import MEGA_ROUTES
 from engine.text import section
+from engine.yamlload import load_yaml
 
 __all__ = [
     "CONVERT_ROUTES",
@@ -55,7 +54,7 @@ CHANGE_LEAD: Final = timedelta(days=7)
 #: After the first after-tax paycheck, the days until the conversion reminder (deposit lands).
 CONVERT_AFTER: Final = timedelta(days=3)
 
-_WORDS: Final[dict[str, Any]] = yaml.safe_load(
+_WORDS: Final[dict[str, Any]] = load_yaml(
     (Path(__file__).parent / "reminders.yaml").read_text(encoding="utf-8")
 )
 

@@ -8,11 +8,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
+from engine.yamlload import load_yaml
 
 __all__ = ["WORDING", "day", "filled", "line", "upper_first"]
 
-WORDING: dict[str, Any] = yaml.safe_load(
+WORDING: dict[str, Any] = load_yaml(
     (Path(__file__).parent / "wording.yaml").read_text(encoding="utf-8")
 )
 

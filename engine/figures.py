@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from engine.yamlload import load_yaml
 
 __all__ = [
     "Figure",
@@ -100,7 +100,7 @@ def _value(raw: Any, unit: str, where: str) -> Decimal | PhaseOut | None:
 
 
 def _load_quantity(name: str, text: str) -> _Quantity:
-    doc = yaml.safe_load(text)
+    doc = load_yaml(text)
     for key in ("description", "reference", "kind", "unit", "values"):
         if key not in doc:
             raise ValueError(f"{name}: missing {key!r}")

@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-import yaml
-
 from engine.money import usd
+from engine.yamlload import load_yaml
 
 __all__ = ["Citation", "Message", "cite", "render", "say", "section"]
 
@@ -43,7 +42,7 @@ def _load() -> tuple[dict[str, dict[str, str]], dict[tuple[str, str], dict[str, 
     """The sentences, and the citations that stand beside some of them: an entry is either its
     text, or ``{text, rule, figures | source}``, or ``{text, cite: {variant: {rule, ...}}}``
     where the citation depends on the case (the default variant is ``""``)."""
-    raw = yaml.safe_load((Path(__file__).parent / "messages.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml((Path(__file__).parent / "messages.yaml").read_text(encoding="utf-8"))
     texts: dict[str, dict[str, str]] = {}
     citations: dict[tuple[str, str], dict[str, Citation]] = {}
     for group, entries in raw.items():

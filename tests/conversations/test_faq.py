@@ -10,18 +10,19 @@ import itertools
 import re
 from collections.abc import Callable
 from decimal import Decimal
+from functools import cache
 from typing import Any, NoReturn
 
 import jinja2
 import jinja2.meta
 import pytest
-import yaml
 
 from conversations import faq
 from conversations.faq import FIGURE_NAMES, PERSONAL_FIGURE_NAMES, YEAR_FIGURE_NAMES, FaqEntry
 from conversations.wording import WORDING
 from engine import YearFigures, figures_for, supported_years
 from engine.money import usd
+from engine.yamlload import load_yaml
 
 ENTRIES = faq.load_entries()
 ENTRY_IDS = {entry.id for entry in ENTRIES}
@@ -96,9 +97,10 @@ def _figures_used(entry: FaqEntry) -> set[str]:
     return jinja2.meta.find_undeclared_variables(env.parse(entry.answer_template))
 
 
+@cache
 def _raw_entries() -> list[dict[str, Any]]:
-    """The entries exactly as written in faq.yaml."""
-    data = yaml.safe_load(faq.FAQ_PATH.read_text(encoding="utf-8"))
+    """The entries exactly as written in faq.yaml (read once)."""
+    data = load_yaml(faq.FAQ_PATH.read_text(encoding="utf-8"))
     entries: list[dict[str, Any]] = data["entries"]
     return entries
 

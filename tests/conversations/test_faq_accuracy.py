@@ -10,9 +10,9 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-import yaml
 
 from conversations import faq
+from engine.yamlload import load_yaml
 
 QUESTIONS = Path(__file__).parent / "faq_questions.yaml"
 PARTS = ("tuning", "held_out")
@@ -22,7 +22,7 @@ MAX_FALSE_ANSWERS = 0.02
 
 
 def _load() -> dict[str, list[tuple[str, str]]]:
-    data = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
+    data = load_yaml(QUESTIONS.read_text(encoding="utf-8"))
     return {part: [(str(q), str(e)) for q, e in data[part]] for part in PARTS}
 
 

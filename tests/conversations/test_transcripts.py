@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
 from api.cli import main as cli
@@ -48,6 +47,7 @@ from conversations.flow import (
 )
 from conversations.questions import INCOME_PATTERNS, OUTLINE, next_question
 from engine import evaluate, parse_scenario
+from engine.yamlload import load_yaml
 
 TRANSCRIPTS = Path(__file__).parent / "transcripts"
 FILES = sorted(TRANSCRIPTS.glob("*.yaml"))
@@ -74,7 +74,7 @@ QUESTION_IDS = {q.id for q in OUTLINE}
 
 
 def _load(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = load_yaml(path.read_text(encoding="utf-8"))
     return data
 
 

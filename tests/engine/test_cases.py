@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from engine import ScenarioError, evaluate, parse_scenario
+from engine.yamlload import load_yaml
 
 CASES_DIR = Path(__file__).resolve().parent / "cases"
 PUBLISHED = CASES_DIR / "published.yaml"
@@ -43,7 +43,7 @@ FEATURES = ("after_tax", "in_plan_conversion", "in_service_withdrawal")
 
 
 def _load(path: Path) -> list[dict[str, Any]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path.read_text(encoding="utf-8"))
     assert isinstance(data, list), f"{path.name}: expected a list of cases"
     for case in data:
         case["_file"] = path.name

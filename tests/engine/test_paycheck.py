@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,6 +29,7 @@ from engine import (
     PaycheckPlan,
     plan_paychecks,
 )
+from engine.yamlload import load_yaml
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parents[1] / "engine" / "data"
@@ -82,7 +82,7 @@ def _inputs(raw: dict[str, Any]) -> PaycheckInputs:
 def _cases() -> list[Any]:
     found = []
     for path in sorted((HERE / "paycheck_cases").glob("*.yaml")):
-        for case in yaml.safe_load(path.read_text(encoding="utf-8")):
+        for case in load_yaml(path.read_text(encoding="utf-8")):
             assert case.get("why"), f"{path.name}: {case['name']} has no hand arithmetic"
             found.append(pytest.param(case, id=f"{path.stem}: {case['name']}"))
     return found
@@ -90,7 +90,7 @@ def _cases() -> list[Any]:
 
 @cache
 def _limit(name: str, year: int) -> Decimal:
-    doc = yaml.safe_load((DATA / f"{name}.yaml").read_text(encoding="utf-8"))
+    doc = load_yaml((DATA / f"{name}.yaml").read_text(encoding="utf-8"))
     return _dec(doc["values"][year]["value"])
 
 

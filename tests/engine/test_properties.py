@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from engine import ScenarioError, evaluate, parse_scenario, supported_years
+from engine.yamlload import load_yaml
 from tests.engine.strategies import (
     BUSINESS_TYPES,
     FEATURES,
@@ -79,7 +79,7 @@ CENT_EXPONENT = -2
 @cache
 def figure(name: str, year: int) -> Decimal:
     """A yearly dollar figure from engine/data/<name>.yaml, read with PyYAML."""
-    data = yaml.safe_load((DATA_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+    data = load_yaml((DATA_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
     value = data["values"][year]["value"]
     return Decimal(str(value))
 
@@ -413,7 +413,7 @@ def test_catch_up_limit_within_age_amount(scenario: dict[str, Any]) -> None:
     amount = Decimal(0)
     if age >= 50:
         amount = figure("catch_up_50", year)
-        data = yaml.safe_load((DATA_DIR / "catch_up_60_63.yaml").read_text(encoding="utf-8"))
+        data = load_yaml((DATA_DIR / "catch_up_60_63.yaml").read_text(encoding="utf-8"))
         sixty = data["values"][year]["value"]
         if sixty is not None and 60 <= age <= 63:
             amount = Decimal(str(sixty))
