@@ -10,7 +10,9 @@ answers alone.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -803,10 +805,38 @@ def _paid_by(answers: Answers) -> int | None:
     return business if kinds[:1] == ("employee",) else None
 
 
+# Within one pass over the outline the answers stay as they are, and every spouse question
+# reads the same view of them: the view is made once per pass (keyed by the answers' identity,
+# which the pass keeps alive), not once per question. Outside a pass it is made each time.
+_VIEWS: ContextVar[dict[int, tuple[Answers, dict[str, Any]]] | None] = ContextVar(
+    "_VIEWS", default=None
+)
+
+
+@contextmanager
+def _one_pass() -> Iterator[None]:
+    token = _VIEWS.set({})
+    try:
+        yield
+    finally:
+        _VIEWS.reset(token)
+
+
 def spouse_view(answers: Answers) -> dict[str, Any]:
     """The answers as the spouse's own: ``spouse.age`` as ``age``, the couple's shared answers,
     and, for a spouse on the payroll of the person's business, that business's plan and its
-    features (and the employer contribution the business chose) as the spouse's first job's."""
+    features (and the employer contribution the business chose) as the spouse's first job's.
+    Read it, never change it: within a pass over the outline, one view serves every question."""
+    views = _VIEWS.get()
+    if views is None:
+        return _spouse_view(answers)
+    kept = views.get(id(answers))
+    if kept is None or kept[0] is not answers:
+        kept = views[id(answers)] = (answers, _spouse_view(answers))
+    return kept[1]
+
+
+def _spouse_view(answers: Answers) -> dict[str, Any]:
     if answers.get(_WHO) == "spouse":
         return dict(answers)
     view: dict[str, Any] = {
@@ -977,7 +1007,8 @@ def by_id(question_id: str) -> Question | None:
 
 def applicable(answers: Answers) -> list[Question]:
     """The questions that apply given these answers, in outline order."""
-    return [q for q in OUTLINE if q.when(answers)]
+    with _one_pass():
+        return [q for q in OUTLINE if q.when(answers)]
 
 
 def answered(q: Question, answers: Answers) -> bool:
@@ -988,9 +1019,10 @@ def answered(q: Question, answers: Answers) -> bool:
 
 def next_question(answers: Answers) -> Question | None:
     """The first question that applies and is still unanswered; None when all are answered."""
-    for q in OUTLINE:
-        if q.when(answers) and not answered(q, answers):
-            return q
+    with _one_pass():
+        for q in OUTLINE:
+            if q.when(answers) and not answered(q, answers):
+                return q
     return None
 
 
@@ -1011,7 +1043,8 @@ def _typical(q: Question, answers: Answers) -> Any:
 def progress(answers: Answers) -> tuple[int, int]:
     """(this question's number, about how many in all) for "question 4 of about 10": the
     questions answered so far, plus those a typical path from here would still ask."""
-    done = sum(1 for q in applicable(answers) if answered(q, answers))
+    with _one_pass():
+        done = sum(1 for q in applicable(answers) if answered(q, answers))
     guess = dict(answers)
     remaining = 0
     while (q := next_question(guess)) is not None and remaining < len(OUTLINE):
