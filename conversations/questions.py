@@ -815,6 +815,9 @@ _VIEWS: ContextVar[dict[int, tuple[Answers, dict[str, Any]]] | None] = ContextVa
 
 @contextmanager
 def _one_pass() -> Iterator[None]:
+    if _VIEWS.get() is not None:  # inside a pass already (the progress count's): join it
+        yield
+        return
     token = _VIEWS.set({})
     try:
         yield

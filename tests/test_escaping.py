@@ -33,6 +33,7 @@ from conversations.storage import Storage
 from tests.api.conftest import make_settings
 from tests.support import updates
 from tests.support.answers import ONE_JOB
+from tests.support.pages import csrf_of
 from tests.support.telegram_double import BotApiDouble
 
 PAYLOADS: dict[str, str] = {
@@ -157,10 +158,7 @@ def app_client(tmp_path: Path) -> Iterator[TestClient]:
 
 
 def _csrf(client: TestClient, path: str) -> str:
-    page = client.get(path).text
-    found = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert found, page
-    return found.group(1)
+    return csrf_of(client.get(path).text)
 
 
 @pytest.mark.parametrize("name", sorted(PAYLOADS))

@@ -26,6 +26,7 @@ from api.cli import main
 from api.settings import get_settings
 from tests.api.conftest import make_settings
 from tests.support.answers import ONE_JOB
+from tests.support.pages import csrf_of
 
 TOKEN = "advisor-test-token"
 # Married filing jointly, with a spouse whose own 401(k) takes after-tax money.
@@ -66,10 +67,7 @@ def _add(cli: CliRunner, name: str, *codes: str) -> str:
 
 
 def _csrf(client: TestClient, path: str) -> str:
-    html = client.get(path).text
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, html
-    return found.group(1)
+    return csrf_of(client.get(path).text)
 
 
 def _finish(
@@ -398,8 +396,7 @@ def test_an_advisor_link_opened_mid_conversation_asks_for_consent_there(
     assert asked.status_code == 200
     assert "You came with the advisor code ACME1" in asked.text
     assert 'action="/chat/advisor"' in asked.text
-    found = re.search(r'name="csrf" value="([^"]+)"', asked.text)
-    assert found
+    token = csrf_of(asked.text)
     forged = app_client.post(
         "/chat/advisor", data={"csrf": "forged", "advisor": "ACME1", "consent": "yes"}
     )
@@ -407,12 +404,12 @@ def test_an_advisor_link_opened_mid_conversation_asks_for_consent_there(
     assert "ACME1" in forged.text
     assert _listed(app_client) == 0
     declined = app_client.post(
-        "/chat/advisor", data={"csrf": found.group(1), "advisor": "ACME1", "consent": "no"}
+        "/chat/advisor", data={"csrf": token, "advisor": "ACME1", "consent": "no"}
     )
     assert declined.status_code == 303
     assert _listed(app_client) == 0, "no: nothing shared"
     agreed = app_client.post(
-        "/chat/advisor", data={"csrf": found.group(1), "advisor": "ACME1", "consent": "yes"}
+        "/chat/advisor", data={"csrf": token, "advisor": "ACME1", "consent": "yes"}
     )
     assert agreed.status_code == 303
     assert _listed(app_client) == 1, "yes: the finished conversation's result is shared"

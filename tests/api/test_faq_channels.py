@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from conversations import faq
 from tests.support.answers import ONE_JOB
+from tests.support.pages import csrf_of
 
 RESULT = "a Mega Backdoor Roth works for you, with $40,000 of after-tax money"
 
@@ -63,12 +64,6 @@ def test_rest_questions_mid_flow_then_the_result(client: TestClient) -> None:
     assert bad.status_code == 422
 
 
-def _csrf(page: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert found is not None
-    return found.group(1)
-
-
 def _say(client: TestClient, csrf: str, **form: str) -> str:
     response = client.post("/chat", data={"csrf": csrf, **form})
     assert response.status_code == 200
@@ -76,7 +71,7 @@ def _say(client: TestClient, csrf: str, **form: str) -> str:
 
 
 def test_web_chat_questions_mid_flow_then_the_result(client: TestClient) -> None:
-    csrf = _csrf(client.get("/").text)
+    csrf = csrf_of(client.get("/").text)
     client.post("/chat/start", data={"csrf": csrf})
     page = _say(client, csrf, text="do RMDs apply to roth 401k money?", question_id="tax_year")
     assert "Do required minimum distributions (RMDs) apply to Roth 401(k) money?" in page

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from conversations.storage import Storage
 from tests.api.conftest import make_settings
+from tests.support.pages import csrf_of
 from tests.support.served import free_port
 
 
@@ -87,7 +88,7 @@ def test_the_web_chat_shows_its_own_503_page(
 ) -> None:
     client, _, gone = outage
     page = client.get("/")
-    csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    csrf = csrf_of(page.text)
     client.post("/chat/start", data={"csrf": csrf})
     client.app.state.megaroth.storage = gone  # type: ignore[attr-defined]
     caplog.clear()

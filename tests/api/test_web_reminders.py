@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from api.app import create_app
 from conversations.reminder_store import reminder_t
 from tests.api.conftest import make_settings
+from tests.support.pages import csrf_of
 
 SCRIPT = ["2026", "45", "1", "250000", "1", "yes", "yes", "no", "max", "10000", "1", "260000", "0"]
 
@@ -25,12 +26,8 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
         yield test_client
 
 
-def _csrf(page: str) -> str:
-    return page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
-
-
 def finish(client: TestClient) -> str:
-    csrf = _csrf(client.get("/").text)
+    csrf = csrf_of(client.get("/").text)
     client.post("/chat/start", data={"csrf": csrf})
     for answer in SCRIPT:
         client.post("/chat", data={"csrf": csrf, "text": answer})
@@ -105,7 +102,7 @@ def test_delete_my_answers_deletes_the_reminders(client: TestClient) -> None:
 
 
 def test_no_reminders_section_before_the_result(client: TestClient) -> None:
-    csrf = _csrf(client.get("/").text)
+    csrf = csrf_of(client.get("/").text)
     client.post("/chat/start", data={"csrf": csrf})
     assert 'id="reminders"' not in client.get("/chat").text
     assert client.get("/chat/reminders.ics").text.count("BEGIN:VEVENT") == 0

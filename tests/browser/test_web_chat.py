@@ -10,7 +10,6 @@ import contextlib
 import csv
 import itertools
 import json
-import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, ROOT, Requests, Server
+from tests.support.pages import csrf_of, hidden_field
 
 with contextlib.suppress(ImportError):  # without it the fixtures skip (or fail under CI)
     from playwright.sync_api import BrowserContext, Page, expect
@@ -156,9 +156,6 @@ def answer(page: Page, steps: list[tuple[str, str, str]]) -> None:
             click_choice(page, value)
 
 
-_HIDDEN = re.compile(r'<input type="hidden" name="(csrf|question_id)" value="([^"]*)">')
-
-
 def answer_quickly(page: Page, steps: list[tuple[str, str, str]]) -> None:
     """Give ``steps``' answers as the page's own forms post them, without drawing each page:
     with the context's cookies, the page's CSRF token and the question's id, a button's label
@@ -171,9 +168,9 @@ def answer_quickly(page: Page, steps: list[tuple[str, str, str]]) -> None:
     ``test_the_whole_conversation_works_with_the_keyboard_alone``)."""
     request = page.context.request
     for expected, _how, value in steps:
-        shown = dict(_HIDDEN.findall(request.get("/chat").text()))
-        assert shown.get("question_id") == expected, (expected, shown)
-        form = {"csrf": shown["csrf"], "question_id": expected, "text": value}
+        shown = request.get("/chat").text()
+        assert hidden_field(shown, "question_id") == expected, (expected, shown[:2000])
+        form = {"csrf": csrf_of(shown), "question_id": expected, "text": value}
         posted = request.post("/chat", form=form, max_redirects=0)
         assert posted.status == 303, (expected, value, posted.status)
     page.goto("/chat")

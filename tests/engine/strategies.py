@@ -172,8 +172,10 @@ def _amount_parts(max_dollars: int) -> tuple[st.SearchStrategy[int], ...]:
     )
 
 
+@cache
 @st.composite
-def _amount_drawn(draw: st.DrawFn, max_dollars: int = MAX_DOLLARS) -> Decimal:
+def _amount(draw: st.DrawFn, max_dollars: int = MAX_DOLLARS) -> Decimal:
+    """A dollar amount from 0 to ``max_dollars`` with 0 to 2 decimals (as ``Decimal``)."""
     boundaries, whole, small, everyday, thousands, any_cents = _amount_parts(max_dollars)
     choice = draw(_AMOUNT_KINDS)
     if choice == 0:
@@ -194,20 +196,10 @@ def _amount_drawn(draw: st.DrawFn, max_dollars: int = MAX_DOLLARS) -> Decimal:
 
 
 @cache
-def _amount(max_dollars: int = MAX_DOLLARS) -> st.SearchStrategy[Decimal]:
-    """A dollar amount from 0 to ``max_dollars`` with 0 to 2 decimals (as ``Decimal``)."""
-    return _amount_drawn(max_dollars)
-
-
 @st.composite
-def _money_drawn(draw: st.DrawFn, max_dollars: int = MAX_DOLLARS) -> Decimal | int | float:
-    return _as_number(draw, draw(_amount(max_dollars)))
-
-
-@cache
-def money(max_dollars: int = MAX_DOLLARS) -> st.SearchStrategy[Decimal | int | float]:
+def money(draw: st.DrawFn, max_dollars: int = MAX_DOLLARS) -> Decimal | int | float:
     """A valid money value (0 to ``max_dollars``, at most two decimals) as Decimal, int or float."""
-    return _money_drawn(max_dollars)
+    return _as_number(draw, draw(_amount(max_dollars)))
 
 
 _PERCENT_VALUES = st.one_of(
@@ -216,15 +208,11 @@ _PERCENT_VALUES = st.one_of(
 )
 
 
-@st.composite
-def _percents_drawn(draw: st.DrawFn) -> Decimal | int | float:
-    return _as_number(draw, draw(_PERCENT_VALUES))
-
-
 @cache
-def percents() -> st.SearchStrategy[Decimal | int | float]:
+@st.composite
+def percents(draw: st.DrawFn) -> Decimal | int | float:
     """A percent from 0 to 100 with at most two decimals."""
-    return _percents_drawn()
+    return _as_number(draw, draw(_PERCENT_VALUES))
 
 
 _DEFERRALS = st.one_of(_MAX, money(max_dollars=40_000), money())
@@ -254,10 +242,11 @@ def _plan_types(job_type: str, types: tuple[str, ...] | None) -> st.SearchStrate
     return st.sampled_from([t for t in fitting if types is None or t in types])
 
 
+@cache
 @st.composite
-def _plans_drawn(
-    draw: st.DrawFn, job_type: str, types: tuple[str, ...] | None = None
-) -> dict[str, Any]:
+def plans(draw: st.DrawFn, job_type: str, types: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """A plan whose type fits ``job_type`` (one of ``types`` when given), with random features
+    and amounts."""
     plan_type = draw(_plan_types(job_type, types))
     plan: dict[str, Any] = {
         "type": plan_type,
@@ -295,14 +284,11 @@ def _plans_drawn(
 
 
 @cache
-def plans(job_type: str, types: tuple[str, ...] | None = None) -> st.SearchStrategy[dict[str, Any]]:
-    """A plan whose type fits ``job_type`` (one of ``types`` when given), with random features
-    and amounts."""
-    return _plans_drawn(job_type, types)
-
-
 @st.composite
-def _jobs_drawn(draw: st.DrawFn, job_type: str) -> dict[str, Any]:
+def jobs_of_type(draw: st.DrawFn, job_type: str) -> dict[str, Any]:
+    """One job of ``job_type`` (no ``related_to``), with a plan four times in five; a business
+    sometimes with ``ownership_percent``, an employee's 401(k) or 403(b) sometimes with a
+    ``plan_457b`` beside it."""
     job: dict[str, Any] = {"type": job_type}
     if job_type == "self_employed":
         job["net_profit"] = draw(money())
@@ -326,14 +312,6 @@ def _jobs_drawn(draw: st.DrawFn, job_type: str) -> dict[str, Any]:
 
 
 @cache
-def jobs_of_type(job_type: str) -> st.SearchStrategy[dict[str, Any]]:
-    """One job of ``job_type`` (no ``related_to``), with a plan four times in five; a business
-    sometimes with ``ownership_percent``, an employee's 401(k) or 403(b) sometimes with a
-    ``plan_457b`` beside it."""
-    return _jobs_drawn(job_type)
-
-
-@cache
 def ages() -> st.SearchStrategy[int]:
     """Ages 18-90, with the catch-up (49/50, 59/60, 63/64) and RMD (72/73) boundaries drawn
     often."""
@@ -343,34 +321,31 @@ def ages() -> st.SearchStrategy[int]:
 
 
 @cache
-def _job_counts(min_jobs: int, max_jobs: int) -> st.SearchStrategy[int]:
-    return st.integers(min_jobs, max_jobs)
-
-
-@cache
 def _job_types(job_types: tuple[str, ...], count: int) -> st.SearchStrategy[list[str]]:
     return st.lists(st.sampled_from(job_types), min_size=count, max_size=count)
 
 
-@cache
-def _indexes(values: tuple[int, ...]) -> st.SearchStrategy[int]:
-    return st.sampled_from(values)
+# The same strategy for the same arguments, built once.
+_integers = cache(st.integers)
+_sampled = cache(st.sampled_from)
 
 
 @cache
-def _up_to(last: int) -> st.SearchStrategy[int]:
-    return st.integers(0, last)
-
-
 @st.composite
-def _scenarios_drawn(
+def scenarios(
     draw: st.DrawFn,
-    min_jobs: int,
-    max_jobs: int,
-    job_types: tuple[str, ...],
-    related: bool | None,
+    *,
+    min_jobs: int = 1,
+    max_jobs: int = 4,
+    job_types: tuple[str, ...] = JOB_TYPES,
+    related: bool | None = None,
 ) -> dict[str, Any]:
-    count = draw(_job_counts(min_jobs, max_jobs))
+    """A random valid scenario dict (docs/CONTRACT.md).
+
+    ``job_types`` limits the kinds of job drawn; ``related=True`` makes every job after the first
+    point at an earlier one (one controlled group), ``False`` draws no ``related_to``.
+    """
+    count = draw(_integers(min_jobs, max_jobs))
     types = draw(_job_types(job_types, count))
     jobs = [draw(jobs_of_type(t)) for t in types]
     for i, job in enumerate(jobs):
@@ -378,10 +353,10 @@ def _scenarios_drawn(
             continue
         if related is True:
             if i > 0:
-                job["related_to"] = draw(_up_to(i - 1))
+                job["related_to"] = draw(_integers(0, i - 1))
             continue
         if draw(_ONE_IN_THREE) == 0:
-            job["related_to"] = draw(_indexes(tuple(j for j in range(count) if j != i)))
+            job["related_to"] = draw(_sampled(tuple(j for j in range(count) if j != i)))
     scenario: dict[str, Any] = {
         "tax_year": draw(_YEARS),
         "age": draw(ages()),
@@ -398,22 +373,6 @@ def _scenarios_drawn(
     if draw(_BOOLEANS):
         scenario["pretax_ira_balance"] = draw(money())
     return scenario
-
-
-@cache
-def scenarios(
-    *,
-    min_jobs: int = 1,
-    max_jobs: int = 4,
-    job_types: tuple[str, ...] = JOB_TYPES,
-    related: bool | None = None,
-) -> st.SearchStrategy[dict[str, Any]]:
-    """A random valid scenario dict (docs/CONTRACT.md).
-
-    ``job_types`` limits the kinds of job drawn; ``related=True`` makes every job after the first
-    point at an earlier one (one controlled group), ``False`` draws no ``related_to``.
-    """
-    return _scenarios_drawn(min_jobs, max_jobs, job_types, related)
 
 
 def to_json_ready(value: Any) -> Any:
